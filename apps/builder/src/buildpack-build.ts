@@ -1,0 +1,137 @@
+/**
+ * Builds an app with classic Heroku buildpacks inside a builder container of the stack image:
+ *
+ *   create container (stack, limits, mounts: buildpacks ro, cache volume, CA bundle)
+ *     -> copy source to /app, config vars to /tmp/env
+ *     -> bin/detect each buildpack (first yes wins) -> bin/compile (streamed) -> bin/release
+ *     -> drop /tmp/env, hand /app to uid 1000 -> commit the container as the app image
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import type { Docker } from '@gantry/docker';
+import { execCapture, execIn } from '@gantry/docker';
+import { parseReleaseYaml, type ProcessTypes } from '@gantry/core';
+import type { BuildpackPlan } from './buildpacks';
+import { BuildFailure } from './failure';
+import type { BuildReporter } from './reporter';
+import { tarOf } from './source';
+
+export interface BuildpackBuildInput {
+  docker: Docker;
+  tarPath: string;
+  plan: BuildpackPlan;
+  stackImage: string;
+  cacheVolume: string;
+  caBundle: string;
+  env: Record<string, string>;
+  appConfig: Record<string, string>;
+  repo: string;
+  tag: string;
+  labels: Record<string, string>;
+  memoryBytes: number;
+  cpus: number;
+  signal: AbortSignal;
+  out: BuildReporter;
+}
+
+export interface BuildpackBuildResult {
+  imageId: string;
+  buildpack: string;
+  defaultProcessTypes: ProcessTypes;
+}
+
+const CA_PATH = '/etc/ssl/certs/ca-certificates.crt';
+
+export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<BuildpackBuildResult> {
+  const { docker, out, signal } = input;
+  await ensureVolume(docker, input.cacheVolume, input.labels);
+  const binds = Object.entries(input.plan.mounts).map(([host, target]) => `${host}:${target}:ro`);
+  if (existsSync(input.caBundle)) binds.push(`${input.caBundle}:${CA_PATH}:ro`);
+  const container = await docker.createContainer({
+    Image: input.stackImage,
+    Cmd: ['sleep', 'infinity'],
+    User: 'root',
+    WorkingDir: '/app',
+    Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...input.labels, 'gantry.role': 'builder' },
+    HostConfig: {
+      Init: true,
+      Binds: binds,
+      Mounts: [{ Type: 'volume', Source: input.cacheVolume, Target: '/cache' }],
+      Memory: input.memoryBytes,
+      MemorySwap: input.memoryBytes,
+      NanoCpus: Math.round(input.cpus * 1e9),
+      PidsLimit: 4096,
+    },
+  });
+  const kill = () => void container.kill().catch(() => {});
+  signal.addEventListener('abort', kill, { once: true });
+  try {
+    await container.start();
+    await container.putArchive(createReadStream(input.tarPath), { path: '/app' });
+    const envFiles = Object.fromEntries(Object.entries(input.appConfig).map(([k, v]) => [`env/${k}`, v]));
+    await container.putArchive(await tarOf({ ...envFiles, 'env/.keep': '' }), { path: '/tmp' });
+
+    const chosen = await detect(input);
+    out.heading(`${chosen.label} app detected`);
+    const started = Date.now();
+    const code = await execIn(docker, container, [`${chosen.dir}/bin/compile`, '/app', `/cache/${chosen.name}`, '/tmp/env'], {
+      onLine: (line) => out.line(line),
+    });
+    stopIfAborted(signal);
+    if (code !== 0) throw new BuildFailure(`The ${chosen.name} buildpack failed to compile the app (exit code ${code}).`);
+    out.detail(`Compiled in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+    const release = await execCapture(docker, container, [`${chosen.dir}/bin/release`, '/app'], { onStderr: (l) => out.detail(l) });
+    if (release.exitCode !== 0) throw new BuildFailure(`The ${chosen.name} buildpack's bin/release failed (exit code ${release.exitCode}).`);
+
+    // Config vars must never end up in the image; /app belongs to the unprivileged app user.
+    const tidy = await execIn(docker, container, ['bash', '-c', 'rm -rf /tmp/env /tmp/* /root/.npm && chown -R 1000:1000 /app'], {
+      onLine: (l) => out.detail(l),
+    });
+    if (tidy !== 0) throw new BuildFailure('Could not prepare /app for the image.');
+    stopIfAborted(signal);
+
+    out.heading('Compressing the build into an image');
+    const committed = (await container.commit({
+      _query: {
+        container: container.id,
+        repo: input.repo,
+        tag: input.tag,
+        comment: `Gantry build with the ${chosen.name} buildpack`,
+        pause: false,
+        changes: ['WORKDIR /app', 'USER 1000:1000', 'ENV HOME=/app', 'CMD ["bash"]', ...Object.entries(input.labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)],
+      },
+      _body: {},
+    } as unknown as Parameters<typeof container.commit>[0])) as { Id: string };
+    return { imageId: committed.Id, buildpack: chosen.name, defaultProcessTypes: parseReleaseYaml(release.stdout) };
+  } catch (err) {
+    stopIfAborted(signal);
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', kill);
+    await container.remove({ force: true, v: true }).catch(() => {});
+  }
+
+  async function detect(i: BuildpackBuildInput): Promise<{ name: string; dir: string; label: string }> {
+    for (const bp of i.plan.buildpacks) {
+      const res = await execCapture(docker, container, [`${bp.dir}/bin/detect`, '/app']);
+      stopIfAborted(signal);
+      if (res.exitCode === 0 || i.plan.chosen) return { ...bp, label: res.stdout.trim().split('\n')[0] || bp.name };
+    }
+    throw new BuildFailure(
+      'No buildpack recognised this app. Add a package.json (Node.js), an index.html (static site), a Procfile, or a Dockerfile.',
+    );
+  }
+}
+
+function stopIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new BuildFailure(String(signal.reason ?? 'Build aborted'));
+}
+
+async function ensureVolume(docker: Docker, name: string, labels: Record<string, string>): Promise<void> {
+  try {
+    await docker.getVolume(name).inspect();
+  } catch {
+    await docker.createVolume({ Name: name, Labels: { 'gantry.instance': labels['gantry.instance'] ?? '', 'gantry.app.id': labels['gantry.app.id'] ?? '', 'gantry.role': 'build-cache' } });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The build worker: takes build jobs from the queue and turns pushed source into images and
+ * releases. Several can run; each takes GANTRY_BUILD_CONCURRENCY builds at a time.
+ *
+ *   queue "builds" ──> processBuild ──> image ──> release ──> queue "deploys"
+ */
+import { loadConfig } from '@gantry/config';
+import { finishBuild } from '@gantry/control';
+import { connectDb } from '@gantry/db';
+import { connectDocker } from '@gantry/docker';
+import { JobQueues, startWorker } from '@gantry/jobs';
+import { BuildOutput, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
+import { createLogger } from '@gantry/log';
+import { processBuild } from './process-build';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger('builder', config.GANTRY_LOG_LEVEL);
+  const db = connectDb(config.DATABASE_URL);
+  const redis = connectRedis(config.REDIS_URL, 'gantry-builder');
+  const keys = keysFor(config.GANTRY_INSTANCE);
+  const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
+  const docker = connectDocker(config.DOCKER_HOST);
+  await docker.ping();
+  const output = new BuildOutput(redis, keys);
+  const deps = { config, ctx: { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` }, docker, output, log };
+
+  const worker = startWorker('build', connectRedis(config.REDIS_URL, 'gantry-builder-worker'), config.GANTRY_INSTANCE, {
+    process: async ({ buildId }) => {
+      log.info(`build ${buildId} started`);
+      await processBuild(deps, buildId);
+      log.info(`build ${buildId} done`);
+    },
+    // A build whose job failed for good (its builders kept dying): say so to the pusher.
+    onFailed: async ({ buildId }, err) => {
+      log.error(`build ${buildId} failed for good: ${err.message}`);
+      const message = `Build failed: the builder stopped unexpectedly (${err.message}).`;
+      await finishBuild(deps.ctx, buildId, { status: 'failed', error: message, log: '' }).catch(() => {});
+      await output.end(buildId, false, message);
+    },
+  }, {
+    concurrency: config.GANTRY_BUILD_CONCURRENCY,
+    // A build runs for minutes; a dead builder's job is noticed (stalled) and retried within ~30 s.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
+    maxStalledCount: 1,
+  });
+  worker.on('error', (err) => log.error(`worker: ${err.message}`));
+  const stopHeartbeat = startHeartbeat(redis, keys, 'builder');
+  log.info(`builder ready (concurrency ${config.GANTRY_BUILD_CONCURRENCY}, limits ${config.GANTRY_BUILD_CPUS} CPUs / ${config.GANTRY_BUILD_MEMORY} bytes)`);
+
+  const shutdown = async () => {
+    log.info('shutting down: finishing builds in progress');
+    await worker.close();
+    await stopHeartbeat();
+    await queues.close();
+    await db.$disconnect();
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,236 @@
+/**
+ * Assembles the router: the live routing table, the proxy and the HTTP server, and answers
+ * what is not proxied (health, unknown hosts). `startRouter` takes every dependency as a
+ * parameter so tests run it in-process on port 0.
+ *
+ *   client --HTTP/WS--> server.ts --Host--> table.ts (in memory) --route--> proxy.ts --> instance
+ *                                                  ^ Redis pub/sub + HMGET
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, ServerResponse, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { hostname as machineName } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { RoutingTable, type Keys } from '@gantry/live';
+import { accessLogLine } from './access-log';
+import { prepareForwardHeaders, requestIdFor } from './headers';
+import { normalizeHost } from './hostname';
+import { silentLogger, type Logger } from './log';
+import { notFoundPage, sendHealth, sendPage, upgradeWithBodyPage, writeSocketPage } from './pages';
+import { AppProxy, releaseBackend, type ProxyTimeouts } from './proxy';
+import { RoutedRequest } from './request';
+import { LiveTable, type RedisConnection } from './table';
+
+export interface RouterTimeouts extends ProxyTimeouts {
+  /** How long in-flight requests get to finish on shutdown. */
+  drainMs: number;
+  /** Presence report / version check interval. */
+  heartbeatMs: number;
+  /** Idle keep-alive connections from clients are closed after this. */
+  clientKeepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: RouterTimeouts = {
+  connectMs: 3_000,
+  firstByteMs: 30_000,
+  ejectMs: 2_000,
+  drainMs: 10_000,
+  heartbeatMs: 2_000,
+  // Above the 60 s idle timeout of common load balancers that may sit in front.
+  clientKeepAliveMs: 65_000,
+};
+
+export interface RouterDeps {
+  /** Address and port to listen on (port 0: any free port). */
+  bind: string;
+  port: number;
+  /** Apps answer at <app>.<appsDomain> (named on the 404 page). */
+  appsDomain: string;
+  /** Redis keys of the installation (keysFor(GANTRY_INSTANCE)). */
+  keys: Keys;
+  /** Command connection (table reads, presence reports). */
+  redis: RedisConnection;
+  /** A second connection, used only for the subscription. */
+  subscriber: RedisConnection;
+  /** Name in the routers hash; unique per router process by default. */
+  routerId?: string;
+  log?: Logger;
+  /** Receives one line per request when set. */
+  accessLog?: (line: string) => void;
+  timeouts?: Partial<RouterTimeouts>;
+}
+
+export interface RunningRouter {
+  readonly id: string;
+  readonly port: number;
+  /** Routing-table version served. */
+  readonly version: number;
+  /** Stops accepting, lets in-flight requests finish (bounded), leaves the routers hash. */
+  close(): Promise<void>;
+}
+
+export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
+  const timeouts: RouterTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const log = deps.log ?? silentLogger;
+  const accessLog = deps.accessLog;
+  const id = deps.routerId ?? `${machineName()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const table = new LiveTable({
+    routing: new RoutingTable(deps.redis, deps.keys),
+    subscriber: deps.subscriber,
+    commands: deps.redis,
+    channel: deps.keys.routesChanged,
+    routerId: id,
+    log,
+    heartbeatMs: timeouts.heartbeatMs,
+  });
+  const proxy = new AppProxy({ timeouts, log });
+
+  let inflight = 0;
+  let draining = false;
+  let onDrained: (() => void) | undefined;
+  const websockets = new Set<Duplex>();
+
+  function onResponseClose(this: ServerResponse<RoutedRequest>): void {
+    const req = this.req;
+    releaseBackend(req);
+    if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) accessLog(accessLogLine(req, this.statusCode, performance.now()));
+    if (--inflight === 0 && onDrained !== undefined) onDrained();
+  }
+
+  function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
+    req.startedAt = performance.now();
+    inflight++;
+    res.once('close', onResponseClose);
+    const requestId = requestIdFor(req.headers);
+    req.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    if (draining) res.shouldKeepAlive = false;
+    const hostname = normalizeHost(req.headers.host);
+    const route = table.lookup(hostname);
+    if (route === undefined) {
+      if (isHealthCheck(req)) return sendHealth(res, { ok: true, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
+      return sendPage(res, notFoundPage(hostname, deps.appsDomain, requestId));
+    }
+    prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, false);
+    proxy.web(req, res, route);
+  }
+
+  function onUpgrade(req: RoutedRequest, socket: Duplex, head: Buffer): void {
+    req.startedAt = performance.now();
+    socket.on('error', () => socket.destroy());
+    const requestId = requestIdFor(req.headers);
+    req.requestId = requestId;
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket') return serveAsPlainRequest(req, socket, head);
+    if (draining) return void socket.destroy();
+    const hostname = normalizeHost(req.headers.host);
+    const route = table.lookup(hostname);
+    if (route === undefined) return writeSocketPage(socket, notFoundPage(hostname, deps.appsDomain, requestId), requestId);
+    websockets.add(socket);
+    socket.once('close', () => {
+      websockets.delete(socket);
+      if (accessLog !== undefined) accessLog(accessLogLine(req, req.responded && !req.errorCode ? 101 : 503, performance.now()));
+    });
+    prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, true);
+    proxy.ws(req, socket, head, route);
+  }
+
+  /**
+   * Node hands every request with "Connection: upgrade" to the upgrade listener. Upgrades to
+   * anything but websocket (h2c, sent by `curl --http2`) are answered as plain HTTP/1.1
+   * requests on a one-off response object, ignoring the upgrade as RFC 9110 allows. Node does
+   * not parse the body of such requests, so those with a body are refused.
+   */
+  function serveAsPlainRequest(req: RoutedRequest, socket: Duplex, head: Buffer): void {
+    const res = new ServerResponse(req) as ServerResponse<RoutedRequest>;
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    let closed = false;
+    const emitClose = () => {
+      if (closed) return;
+      closed = true;
+      res.emit('close');
+    };
+    res.once('finish', () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+      process.nextTick(emitClose);
+    });
+    socket.once('close', emitClose);
+    delete req.headers.upgrade;
+    const length = req.headers['content-length'];
+    if (head.length > 0 || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+      req.startedAt = performance.now();
+      inflight++;
+      res.once('close', onResponseClose);
+      res.setHeader('x-request-id', req.requestId);
+      return sendPage(res, upgradeWithBodyPage(req.requestId));
+    }
+    onRequest(req, res);
+  }
+
+  const server: Server<typeof RoutedRequest> = createServer({ IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs }, onRequest);
+  server.on('upgrade', onUpgrade);
+
+  await table.start();
+  try {
+    await listen(server, deps.port, deps.bind);
+  } catch (err) {
+    await table.stop();
+    proxy.close();
+    throw err;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : deps.port;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inflight > 0) {
+        log.info(`draining ${inflight} in-flight request(s), at most ${timeouts.drainMs} ms`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeouts.drainMs);
+          onDrained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (inflight > 0) log.warn(`at=warn code=drain_timeout desc="${inflight} request(s) cut at shutdown"`);
+      }
+      for (const ws of websockets) ws.destroy();
+      server.closeAllConnections();
+      await closed;
+      await table.stop();
+      proxy.close();
+    })());
+
+  return {
+    id,
+    port,
+    get version() {
+      return table.version;
+    },
+    close,
+  };
+}
+
+function isHealthCheck(req: RoutedRequest): boolean {
+  const url = req.url;
+  return (req.method === 'GET' || req.method === 'HEAD') && url !== undefined && (url === '/_health' || url.startsWith('/_health?'));
+}
+
+function isEncrypted(socket: Socket): boolean {
+  return (socket as { encrypted?: boolean }).encrypted === true;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import type { Config } from '@gantry/config';
+import type { Ctx } from '@gantry/control';
+import type { AppLogs, InstanceStore, Keys, RoutingTable } from '@gantry/live';
+import type { Redis } from 'ioredis';
+
+/** Everything API handlers may use; built once in server.ts and passed to every handler. */
+export interface ApiDeps {
+  ctx: Ctx;
+  config: Config;
+  redis: Redis;
+  /** Opens a dedicated connection for blocking reads (log follow). */
+  blockingRedis: () => Redis;
+  keys: Keys;
+  instances: InstanceStore;
+  logs: AppLogs;
+  routes: RoutingTable;
+  log: (msg: string) => void;
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from '../http/router';
+import { sendError, sendJson } from '../http/respond';
+import type { ApiDeps } from './deps';
+import { appRoutes } from './routes/apps';
+import { buildRoutes } from './routes/builds';
+import { configRoutes } from './routes/config';
+import { healthRoutes } from './routes/health';
+import { logRoutes } from './routes/logs';
+import { psRoutes } from './routes/ps';
+import { releaseRoutes } from './routes/releases';
+import { sessionRoutes } from './routes/session';
+
+export const API_PREFIX = '/api/v1';
+
+export function apiRouter(): Router<ApiDeps> {
+  const r = new Router<ApiDeps>();
+  healthRoutes(r);
+  sessionRoutes(r);
+  appRoutes(r);
+  configRoutes(r);
+  releaseRoutes(r);
+  buildRoutes(r);
+  psRoutes(r);
+  logRoutes(r);
+  return r;
+}
+
+/** Serves one /api/v1 request: route, run the handler, map errors at this edge. */
+export async function handleApi(router: Router<ApiDeps>, deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://api');
+  const path = url.pathname.slice(API_PREFIX.length) || '/';
+  try {
+    const m = router.match(req.method ?? 'GET', path);
+    if ('allowed' in m) {
+      res.setHeader('allow', m.allowed.join(', '));
+      return sendJson(res, 405, { error: { id: 'method_not_allowed', message: `Use ${m.allowed.join(' or ')} for ${path}.` } });
+    }
+    await m.handler(deps, { req, res, params: m.params, query: url.searchParams });
+  } catch (err) {
+    sendError(res, err, deps.log);
+  }
+}

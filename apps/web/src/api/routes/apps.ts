@@ -1,0 +1,39 @@
+import { InvalidInput } from '@gantry/core';
+import { createApp, destroyApp, getAppInfo, listApps } from '@gantry/control';
+import type { Router } from '../../http/router';
+import { readJson } from '../../http/body';
+import { sendJson } from '../../http/respond';
+import { actorFor } from '../auth';
+import type { ApiDeps } from '../deps';
+import { appInfoView, appView } from '../views';
+
+export function appRoutes(r: Router<ApiDeps>): void {
+  r.add('GET', '/apps', async (deps, { req, res }) => {
+    const actor = await actorFor(deps, req);
+    const apps = await listApps(deps.ctx, actor);
+    const currentIds = apps.map((a) => a.currentReleaseId).filter((x): x is string => Boolean(x));
+    const versions = new Map(
+      (await deps.ctx.db.release.findMany({ where: { id: { in: currentIds } }, select: { id: true, version: true } })).map((r) => [r.id, r.version]),
+    );
+    sendJson(res, 200, apps.map((a) => appView(deps.config, a, a.currentReleaseId ? (versions.get(a.currentReleaseId) ?? null) : null)));
+  });
+
+  r.add('POST', '/apps', async (deps, { req, res }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    if (body.name !== undefined && typeof body.name !== 'string') throw new InvalidInput('"name" must be a string.');
+    const app = await createApp(deps.ctx, actor, { name: body.name as string | undefined });
+    sendJson(res, 201, appView(deps.config, app));
+  });
+
+  r.add('GET', '/apps/:app', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    sendJson(res, 200, appInfoView(deps.config, await getAppInfo(deps.ctx, actor, params.app!)));
+  });
+
+  r.add('DELETE', '/apps/:app', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    await destroyApp(deps.ctx, actor, params.app!);
+    res.writeHead(204).end();
+  });
+}

@@ -1,0 +1,48 @@
+import { InvalidInput } from '@gantry/core';
+import { getRelease, listReleases, rollback } from '@gantry/control';
+import type { Release } from '@gantry/db';
+import type { Router } from '../../http/router';
+import { sendJson } from '../../http/respond';
+import { actorFor } from '../auth';
+import type { ApiDeps } from '../deps';
+import { releaseView } from '../views';
+
+function versionParam(v: string | undefined): number {
+  const n = Number(String(v ?? '').replace(/^v/i, ''));
+  if (!Number.isInteger(n) || n < 1) throw new InvalidInput(`Invalid release version ${JSON.stringify(v)}: use a number like 3 or v3.`);
+  return n;
+}
+
+/** Release views with the commit of their build and the email of who made them. */
+async function views(deps: ApiDeps, releases: Release[], currentReleaseId: string | null) {
+  const buildIds = [...new Set(releases.map((r) => r.buildId).filter((x): x is string => Boolean(x)))];
+  const userIds = [...new Set(releases.map((r) => r.userId).filter((x): x is string => Boolean(x)))];
+  const [builds, users] = await Promise.all([
+    deps.ctx.db.build.findMany({ where: { id: { in: buildIds } }, select: { id: true, number: true, commitSha: true } }),
+    deps.ctx.db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, email: true } }),
+  ]);
+  const b = new Map(builds.map((x) => [x.id, x]));
+  const u = new Map(users.map((x) => [x.id, x.email]));
+  return releases.map((r) => releaseView(r, currentReleaseId, r.buildId ? b.get(r.buildId) : null, r.userId ? u.get(r.userId) : null));
+}
+
+export function releaseRoutes(r: Router<ApiDeps>): void {
+  r.add('GET', '/apps/:app/releases', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const { app, releases } = await listReleases(deps.ctx, actor, params.app!);
+    sendJson(res, 200, await views(deps, releases, app.currentReleaseId));
+  });
+
+  r.add('GET', '/apps/:app/releases/:version', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const { app, release } = await getRelease(deps.ctx, actor, params.app!, versionParam(params.version));
+    sendJson(res, 200, (await views(deps, [release], app.currentReleaseId))[0]);
+  });
+
+  r.add('POST', '/apps/:app/releases/:version/rollback', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const release = await rollback(deps.ctx, actor, params.app!, versionParam(params.version));
+    const app = await deps.ctx.db.app.findUniqueOrThrow({ where: { id: release.appId } });
+    sendJson(res, 201, (await views(deps, [release], app.currentReleaseId))[0]);
+  });
+}

@@ -1,0 +1,91 @@
+import type { AppInfoView, AppView, BuildView, FormationView, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
+import type { Config } from '@gantry/config';
+import type { App, Build, FormationEntry, Release, User } from '@gantry/db';
+import type { InstanceRecord, LogEntry } from '@gantry/live';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function userView(u: Pick<User, 'id' | 'email' | 'name' | 'isAdmin'>): UserView {
+  return { id: u.id, email: u.email, name: u.name, isAdmin: u.isAdmin };
+}
+
+export function appView(config: Config, app: App, currentVersion: number | null = null): AppView {
+  return {
+    id: app.id,
+    name: app.name,
+    url: config.urls.app(app.name),
+    gitUrl: `${config.urls.git}/${app.name}.git`,
+    createdAt: app.createdAt.toISOString(),
+    currentRelease: currentVersion,
+  };
+}
+
+export function releaseView(r: Release, currentReleaseId: string | null, build?: Pick<Build, 'number' | 'commitSha'> | null, createdBy?: string | null): ReleaseView {
+  return {
+    version: r.version,
+    status: r.status,
+    statusReason: r.statusReason,
+    description: r.description,
+    current: r.id === currentReleaseId,
+    imageRef: r.imageRef,
+    commit: build?.commitSha ?? null,
+    buildNumber: build?.number ?? null,
+    processTypes: r.processTypes as Record<string, string>,
+    createdBy: createdBy ?? null,
+    createdAt: r.createdAt.toISOString(),
+    deployedAt: iso(r.deployedAt),
+  };
+}
+
+export function buildView(b: Omit<Build, 'log'> & { log?: string | null }, withLog = false): BuildView {
+  return {
+    number: b.number,
+    status: b.status,
+    commit: b.commitSha,
+    ref: b.ref,
+    strategy: b.strategy,
+    error: b.error,
+    createdAt: b.createdAt.toISOString(),
+    startedAt: iso(b.startedAt),
+    finishedAt: iso(b.finishedAt),
+    ...(withLog ? { log: b.log ?? null } : {}),
+  };
+}
+
+export function formationView(f: FormationEntry, processTypes: Record<string, string>): FormationView {
+  return { type: f.type, quantity: f.quantity, size: f.size, command: processTypes[f.type] ?? null };
+}
+
+export function appInfoView(
+  config: Config,
+  info: { app: App; currentRelease: Release | null; latestRelease: Release | null; latestBuild: Build | null; formation: FormationEntry[] },
+): AppInfoView {
+  const cur = info.app.currentReleaseId;
+  const types = (info.currentRelease?.processTypes ?? {}) as Record<string, string>;
+  return {
+    ...appView(config, info.app, info.currentRelease?.version ?? null),
+    release: info.currentRelease ? releaseView(info.currentRelease, cur) : null,
+    latestRelease: info.latestRelease ? releaseView(info.latestRelease, cur) : null,
+    latestBuild: info.latestBuild ? buildView(info.latestBuild) : null,
+    formation: info.formation.filter((f) => f.type in types || Object.keys(types).length === 0).map((f) => formationView(f, types)),
+  };
+}
+
+export function instanceView(i: InstanceRecord): InstanceView {
+  return {
+    id: i.id,
+    process: `${i.type}.${i.index}`,
+    type: i.type,
+    release: i.release,
+    state: i.state,
+    host: i.host,
+    port: i.port,
+    startedAt: new Date(i.startedAt).toISOString(),
+    exitCode: i.exitCode,
+    message: i.message,
+  };
+}
+
+export function logLineView(e: LogEntry): LogLineView {
+  return { id: e.id, time: new Date(e.time).toISOString(), source: e.source, process: e.process, line: e.line };
+}

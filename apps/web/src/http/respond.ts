@@ -1,0 +1,41 @@
+import type { ServerResponse } from 'node:http';
+import { isGantryError, type ErrorId } from '@gantry/core';
+
+/** The one place domain error ids become HTTP statuses. */
+const STATUS: Record<ErrorId, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_input: 422,
+  name_taken: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+/** Error body: { error: { id, message, details? } }. Unknown errors are logged, not leaked. */
+export function sendError(res: ServerResponse, err: unknown, log: (msg: string) => void): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (isGantryError(err)) {
+    const status = STATUS[err.id];
+    if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="gantry"');
+    sendJson(res, status, { error: { id: err.id, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    return;
+  }
+  log(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+  sendJson(res, 500, { error: { id: 'internal', message: 'Internal error; see the API server log.' } });
+}

@@ -1,0 +1,77 @@
+/**
+ * The API and dashboard server: /api/v1/* is Gantry's HTTP API (handled here, transport-free
+ * handlers in src/api), everything else is the Next.js dashboard.
+ *
+ *   client ──> :3000 ──┬── /api/v1/* ──> api router ──> use cases (@gantry/control) ──> Postgres/Redis
+ *                      └── anything else ──> Next.js (app/)
+ */
+import { createServer } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import next from 'next';
+import { loadConfig } from '@gantry/config';
+import { connectDb } from '@gantry/db';
+import { JobQueues } from '@gantry/jobs';
+import { AppLogs, InstanceStore, RoutingTable, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
+import { createLogger } from '@gantry/log';
+import { API_PREFIX, apiRouter, handleApi } from './api/index';
+import type { ApiDeps } from './api/deps';
+
+const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger('web', config.GANTRY_LOG_LEVEL);
+  const db = connectDb(config.DATABASE_URL);
+  const redis = connectRedis(config.REDIS_URL, 'gantry-web');
+  const keys = keysFor(config.GANTRY_INSTANCE);
+  const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
+  const deps: ApiDeps = {
+    ctx: { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
+    config,
+    redis,
+    blockingRedis: () => connectRedis(config.REDIS_URL, 'gantry-web-tail'),
+    keys,
+    instances: new InstanceStore(redis, keys),
+    logs: new AppLogs(redis, keys.prefix),
+    routes: new RoutingTable(redis, keys),
+    log: (m) => log.error(m),
+  };
+  const router = apiRouter();
+
+  const dashboard = next({ dev: false, dir: WEB_DIR, quiet: true });
+  const handleNext = dashboard.getRequestHandler();
+  await dashboard.prepare();
+
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (path === API_PREFIX || path.startsWith(API_PREFIX + '/') || path.startsWith(API_PREFIX + '?')) {
+      void handleApi(router, deps, req, res);
+      return;
+    }
+    void handleNext(req, res);
+  });
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0; // log tails stream for as long as the client wants
+  await new Promise<void>((r) => server.listen(config.GANTRY_API_PORT, config.GANTRY_BIND, r));
+  const stopHeartbeat = startHeartbeat(redis, keys, 'web');
+  log.info(`API and dashboard on http://${config.GANTRY_BIND}:${config.GANTRY_API_PORT} (${config.urls.api})`);
+
+  const shutdown = async () => {
+    log.info('shutting down');
+    server.close();
+    server.closeAllConnections();
+    await stopHeartbeat();
+    await queues.close();
+    await db.$disconnect();
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

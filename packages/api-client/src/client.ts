@@ -1,0 +1,86 @@
+import type { AppInfoView, AppView, BuildView, ErrorBody, HealthView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
+
+/** An error answer from the API (or no answer at all: status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly id: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+/** Typed client of /api/v1. Every method throws ApiError with the server's message on failure. */
+export class GantryClient {
+  private readonly base: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '') + '/api/v1';
+    this.doFetch = opts.fetch ?? fetch;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  /** Sends a request and returns the raw response once its status is known to be 2xx. */
+  async send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.doFetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new ApiError(0, 'unreachable', `Cannot reach the Gantry API at ${this.opts.baseUrl} (${cause}).`);
+    }
+    if (res.ok) return res;
+    let parsed: ErrorBody | undefined;
+    try {
+      parsed = (await res.json()) as ErrorBody;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, parsed?.error.id ?? 'http_error', parsed?.error.message ?? `HTTP ${res.status}`, parsed?.error.details);
+  }
+
+  health = () => this.request<HealthView>('GET', '/health');
+  login = (email: string, password: string, tokenName?: string) =>
+    this.request<{ token: string; user: UserView }>('POST', '/auth/login', { email, password, tokenName });
+  logout = () => this.request<void>('POST', '/auth/logout');
+  me = () => this.request<UserView>('GET', '/me');
+
+  apps = () => this.request<AppView[]>('GET', '/apps');
+  createApp = (name?: string) => this.request<AppView>('POST', '/apps', name ? { name } : {});
+  appInfo = (app: string) => this.request<AppInfoView>('GET', `/apps/${enc(app)}`);
+  destroyApp = (app: string) => this.request<void>('DELETE', `/apps/${enc(app)}`);
+
+  config = (app: string) => this.request<Record<string, string>>('GET', `/apps/${enc(app)}/config`);
+  setConfig = (app: string, vars: Record<string, string | null>) =>
+    this.request<{ config: Record<string, string>; release: ReleaseView | null }>('PATCH', `/apps/${enc(app)}/config`, { vars });
+
+  releases = (app: string) => this.request<ReleaseView[]>('GET', `/apps/${enc(app)}/releases`);
+  release = (app: string, version: number) => this.request<ReleaseView>('GET', `/apps/${enc(app)}/releases/${version}`);
+  rollback = (app: string, version: number) => this.request<ReleaseView>('POST', `/apps/${enc(app)}/releases/${version}/rollback`);
+
+  builds = (app: string) => this.request<BuildView[]>('GET', `/apps/${enc(app)}/builds`);
+  build = (app: string, number: number) => this.request<BuildView>('GET', `/apps/${enc(app)}/builds/${number}`);
+
+  ps = (app: string) => this.request<InstanceView[]>('GET', `/apps/${enc(app)}/ps`);
+  logs = (app: string, lines = 100) => this.request<LogLineView[]>('GET', `/apps/${enc(app)}/logs?lines=${lines}`);
+}
+
+const enc = encodeURIComponent;

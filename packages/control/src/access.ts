@@ -1,0 +1,33 @@
+import { Forbidden, NotFound } from '@gantry/core';
+import type { App, Role } from '@gantry/db';
+import type { Actor, Ctx } from './context';
+
+/** What an action needs: reading (viewer), changing (member) or administering (admin). */
+export type Need = 'read' | 'write' | 'admin';
+
+const GRANTS: Record<Role, readonly Need[]> = {
+  owner: ['read', 'write', 'admin'],
+  admin: ['read', 'write', 'admin'],
+  member: ['read', 'write'],
+  viewer: ['read'],
+};
+
+export function roleAllows(role: Role | undefined, need: Need): boolean {
+  return role !== undefined && GRANTS[role].includes(need);
+}
+
+/**
+ * Loads an app by name and checks the actor's team role allows `need`. Unknown app: NotFound.
+ * Known app of a team the actor is not in (or whose role is too weak): Forbidden.
+ */
+export async function appFor(ctx: Ctx, actor: Actor, name: string, need: Need): Promise<App> {
+  const app = await ctx.db.app.findUnique({ where: { name } });
+  if (!app) throw new NotFound('App', name);
+  const membership = await ctx.db.membership.findUnique({
+    where: { teamId_userId: { teamId: app.teamId, userId: actor.userId } },
+  });
+  if (!roleAllows(membership?.role, need)) {
+    throw new Forbidden(`You do not have ${need} access to the app ${JSON.stringify(name)}.`);
+  }
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { Db } from '@gantry/db';
+import type { JobQueues } from '@gantry/jobs';
+
+/** Dependencies of every use case, passed in by the edge that calls it (API, git service, jobs). */
+export interface Ctx {
+  db: Db;
+  queues: Pick<JobQueues, 'add'>;
+  /** Docker image repository prefix of this installation, e.g. "gantry-main". */
+  imageRepoPrefix: string;
+  now?: () => Date;
+}
+
+/** Who is acting: resolved from a token or session by the edge. */
+export interface Actor {
+  userId: string;
+  email: string;
+  isAdmin: boolean;
+  /** The token used, when the actor authenticated with one (logout revokes it). */
+  tokenId?: string;
+}
+
+export const now = (ctx: Ctx): Date => (ctx.now ? ctx.now() : new Date());

@@ -1,0 +1,155 @@
+import { InvalidInput, NotFound, applyConfigChange, formationFor, type ConfigVars, type FormationEntry, type HealthChecks, type ProcessTypes } from '@gantry/core';
+import type { Prisma, Release } from '@gantry/db';
+import { appFor } from './access';
+import type { Actor, Ctx } from './context';
+import { now } from './context';
+
+type Tx = Prisma.TransactionClient;
+
+export interface NewRelease {
+  appId: string;
+  description: string;
+  buildId?: string | null;
+  imageRef?: string | null;
+  config: ConfigVars;
+  processTypes: ProcessTypes;
+  healthChecks: HealthChecks;
+  userId?: string | null;
+}
+
+/** Serialises release creation per app: version numbers and config updates never race. */
+async function lockApp(tx: Tx, appId: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "App" WHERE id = ${appId}::uuid FOR UPDATE`;
+  if (rows.length === 0) throw new NotFound('App', appId);
+}
+
+async function insertRelease(ctx: Ctx, tx: Tx, input: NewRelease): Promise<Release> {
+  const last = await tx.release.findFirst({ where: { appId: input.appId }, orderBy: { version: 'desc' }, select: { version: true } });
+  const runnable = Boolean(input.imageRef);
+  const release = await tx.release.create({
+    data: {
+      appId: input.appId,
+      version: (last?.version ?? 0) + 1,
+      description: input.description,
+      buildId: input.buildId ?? null,
+      imageRef: input.imageRef ?? null,
+      config: input.config,
+      processTypes: input.processTypes,
+      healthChecks: input.healthChecks as unknown as Prisma.InputJsonValue,
+      userId: input.userId ?? null,
+      // Nothing to run yet (an app never built): the release takes effect at once.
+      status: runnable ? 'pending' : 'succeeded',
+      deployedAt: runnable ? null : now(ctx),
+    },
+  });
+  if (!runnable) await tx.app.update({ where: { id: input.appId }, data: { currentReleaseId: release.id } });
+  await syncFormation(tx, input.appId, input.processTypes);
+  return release;
+}
+
+/** Gives process types new in this release their default quantity (web=1, others 0). */
+async function syncFormation(tx: Tx, appId: string, processTypes: ProcessTypes): Promise<void> {
+  const existing = await tx.formationEntry.findMany({ where: { appId } });
+  const wanted = formationFor(processTypes, existing as FormationEntry[]);
+  const missing = wanted.filter((w) => !existing.some((e) => e.type === w.type));
+  if (missing.length) await tx.formationEntry.createMany({ data: missing.map((m) => ({ appId, ...m })) });
+}
+
+/**
+ * Creates release vN+1 and, when it has an image, asks the scheduler to deploy it. With
+ * notifyBuildId the deploy reports into (and ends) that push's output.
+ */
+export async function createRelease(ctx: Ctx, input: NewRelease, opts: { notifyBuildId?: string } = {}): Promise<Release> {
+  const release = await ctx.db.$transaction(async (tx) => {
+    await lockApp(tx, input.appId);
+    return insertRelease(ctx, tx, input);
+  });
+  if (release.imageRef) {
+    await ctx.queues.add('deploy', { releaseId: release.id, ...(opts.notifyBuildId ? { notifyBuildId: opts.notifyBuildId } : {}) }, { jobId: release.id });
+  }
+  return release;
+}
+
+/** The release new config or rollbacks build on: the serving one, else the newest with an image. */
+async function baseRelease(tx: Tx, appId: string, currentReleaseId: string | null): Promise<Release | null> {
+  if (currentReleaseId) {
+    const current = await tx.release.findUnique({ where: { id: currentReleaseId } });
+    if (current) return current;
+  }
+  return tx.release.findFirst({ where: { appId, imageRef: { not: null } }, orderBy: { version: 'desc' } });
+}
+
+function describeConfigChange(set: string[], unset: string[]): string {
+  const parts: string[] = [];
+  if (set.length) parts.push(`Set ${set.join(', ')} config var${set.length > 1 ? 's' : ''}`);
+  if (unset.length) parts.push(`Remove ${unset.join(', ')} config var${unset.length > 1 ? 's' : ''}`);
+  return parts.join('; ');
+}
+
+/** config:set / config:unset. Returns the new release, or null when nothing changed. */
+export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change: Record<string, string | null>) {
+  if (Object.keys(change).length === 0) throw new InvalidInput('No config vars given.');
+  const app = await appFor(ctx, actor, appName, 'write');
+  const release = await ctx.db.$transaction(async (tx) => {
+    await lockApp(tx, app.id);
+    const fresh = await tx.app.findUniqueOrThrow({ where: { id: app.id } });
+    const { vars, set, unset } = applyConfigChange(fresh.config as ConfigVars, change);
+    if (set.length === 0 && unset.length === 0) return null;
+    await tx.app.update({ where: { id: app.id }, data: { config: vars } });
+    const base = await baseRelease(tx, app.id, fresh.currentReleaseId);
+    return insertRelease(ctx, tx, {
+      appId: app.id,
+      description: describeConfigChange(set, unset),
+      buildId: base?.buildId ?? null,
+      imageRef: base?.imageRef ?? null,
+      config: vars,
+      processTypes: (base?.processTypes as ProcessTypes) ?? {},
+      healthChecks: (base?.healthChecks as unknown as HealthChecks) ?? {},
+      userId: actor.userId,
+    });
+  });
+  if (release?.imageRef) await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
+  return release;
+}
+
+/** releases:rollback vN: a new release with vN's image, process types and config vars. */
+export async function rollback(ctx: Ctx, actor: Actor, appName: string, version: number) {
+  const app = await appFor(ctx, actor, appName, 'write');
+  const target = await ctx.db.release.findUnique({ where: { appId_version: { appId: app.id, version } } });
+  if (!target) throw new NotFound('Release', `v${version}`);
+  if (!target.imageRef) throw new InvalidInput(`v${version} has no build to roll back to.`);
+  const release = await ctx.db.$transaction(async (tx) => {
+    await lockApp(tx, app.id);
+    await tx.app.update({ where: { id: app.id }, data: { config: target.config as ConfigVars } });
+    return insertRelease(ctx, tx, {
+      appId: app.id,
+      description: `Rollback to v${version}`,
+      buildId: target.buildId,
+      imageRef: target.imageRef,
+      config: target.config as ConfigVars,
+      processTypes: target.processTypes as ProcessTypes,
+      healthChecks: target.healthChecks as unknown as HealthChecks,
+      userId: actor.userId,
+    });
+  });
+  await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
+  return release;
+}
+
+export async function listReleases(ctx: Ctx, actor: Actor, appName: string, limit = 50) {
+  const app = await appFor(ctx, actor, appName, 'read');
+  const releases = await ctx.db.release.findMany({ where: { appId: app.id }, orderBy: { version: 'desc' }, take: limit });
+  return { app, releases };
+}
+
+export async function getRelease(ctx: Ctx, actor: Actor, appName: string, version: number) {
+  const app = await appFor(ctx, actor, appName, 'read');
+  const release = await ctx.db.release.findUnique({ where: { appId_version: { appId: app.id, version } } });
+  if (!release) throw new NotFound('Release', `v${version}`);
+  return { app, release };
+}
+
+export async function getConfig(ctx: Ctx, actor: Actor, appName: string): Promise<ConfigVars> {
+  const app = await appFor(ctx, actor, appName, 'read');
+  return app.config as ConfigVars;
+}

@@ -1,0 +1,65 @@
+import { InvalidInput } from './errors';
+
+/**
+ * How a process type is judged healthy when it starts. Default: a TCP connection to $PORT.
+ * Apps configure an HTTP check in app.json, in the format Dokku uses:
+ *   { "healthchecks": { "web": [ { "type": "startup", "path": "/health", "timeout": 5, "wait": 1 } ] } }
+ */
+export interface HealthCheck {
+  kind: 'tcp' | 'http';
+  /** HTTP path; a 2xx or 3xx answer is healthy. */
+  path?: string;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Pause between attempts. */
+  intervalMs: number;
+  /** Wait before the first attempt. */
+  initialDelayMs: number;
+}
+
+export const DEFAULT_HEALTH_CHECK: HealthCheck = { kind: 'tcp', timeoutMs: 2000, intervalMs: 250, initialDelayMs: 0 };
+
+export type HealthChecks = Record<string, HealthCheck>;
+
+function seconds(v: unknown, field: string, fallbackMs: number): number {
+  if (v === undefined) return fallbackMs;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 600) {
+    throw new InvalidInput(`app.json: healthchecks ${field} must be a number of seconds between 0 and 600.`);
+  }
+  return Math.round(v * 1000);
+}
+
+/** Reads the startup checks of app.json; throws InvalidInput with the offending field. */
+export function parseAppJsonHealthChecks(text: string): HealthChecks {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidInput(`app.json is not valid JSON: ${(err as Error).message}`);
+  }
+  const checks: HealthChecks = {};
+  const hc = (doc as { healthchecks?: unknown })?.healthchecks;
+  if (hc === undefined) return checks;
+  if (typeof hc !== 'object' || hc === null || Array.isArray(hc)) {
+    throw new InvalidInput('app.json: "healthchecks" must be an object of process type -> list of checks.');
+  }
+  for (const [type, list] of Object.entries(hc)) {
+    if (!Array.isArray(list)) throw new InvalidInput(`app.json: healthchecks.${type} must be a list.`);
+    const startup = list.find((c) => (c as { type?: string })?.type === undefined || (c as { type?: string }).type === 'startup') as
+      | Record<string, unknown>
+      | undefined;
+    if (!startup) continue;
+    const path = startup.path;
+    if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
+      throw new InvalidInput(`app.json: healthchecks.${type} path must start with "/".`);
+    }
+    checks[type] = {
+      kind: path ? 'http' : 'tcp',
+      ...(path ? { path: path as string } : {}),
+      timeoutMs: seconds(startup.timeout, `${type}.timeout`, DEFAULT_HEALTH_CHECK.timeoutMs),
+      intervalMs: seconds(startup.wait, `${type}.wait`, 1000),
+      initialDelayMs: seconds(startup.initialDelay, `${type}.initialDelay`, 0),
+    };
+  }
+  return checks;
+}

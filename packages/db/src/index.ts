@@ -1,0 +1,2 @@
+export { connectDb, type Db } from './client';
+export * from './generated/client';

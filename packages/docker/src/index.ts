@@ -1,0 +1,4 @@
+export * from './connect';
+export * from './lines';
+export * from './exec';
+export * from './build';

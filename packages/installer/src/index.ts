@@ -1,0 +1,4 @@
+export * from './stack';
+export * from './services';
+export * from './admin';
+export * from './dashboard';

@@ -1,0 +1,14 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Opens a Redis connection for one purpose (name shows in CLIENT LIST). Retries forever with a
+ * capped backoff, so a Redis restart is survived rather than fatal.
+ */
+export function connectRedis(url: string, name: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+    ...extra,
+  });
+}
