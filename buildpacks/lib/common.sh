@@ -9,7 +9,13 @@
 
 heading() { printf -- '-----> %s\n' "$*"; }
 info() { printf '       %s\n' "$*"; }
-warn() { printf ' !     %s\n' "$@"; }
+# Each argument is printed as one or more warning lines (arguments may contain newlines).
+warn() {
+  local arg line
+  for arg in "$@"; do
+    while IFS= read -r line; do printf ' !     %s\n' "$line"; done <<<"$arg"
+  done
+}
 
 # Indents a stream (stdout of a command) as detail lines, without buffering.
 indent() { sed -u -e 's/\r$//' -e '/^$/!s/^/       /'; }

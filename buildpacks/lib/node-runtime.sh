@@ -76,10 +76,10 @@ fetch_index() {
   fi
   rm -f -- "$file.part" "$file.etag.part"
   if [[ -s "$file" ]]; then
-    warn "Could not refresh the $label ($(head -n 1 "$file.err")); using the copy from a previous build."
+    warn "Could not refresh the $label ($(tail -n 1 "$file.err")); using the copy from a previous build."
     return 0
   fi
-  fail "Could not download the $label from $url" "$(head -n 3 "$file.err")"
+  fail "Could not download the $label from $url" "$(tail -n 1 "$file.err")"
 }
 
 # Sets NODE_INDEX to the (fresh) list of Node.js releases of the configured source.
@@ -132,7 +132,7 @@ download_package_tarball() {
   manifest=$(fetch "$(registry_package_url "$package")/$version" 2>&1) ||
     fail "Could not read the manifest of $package@$version from $RT_REGISTRY" "$manifest"
   fetch --output "$file" "$url" 2>"$file.err" ||
-    fail "Could not download $url" "$(head -n 3 "$file.err")"
+    fail "Could not download $url" "$(tail -n 1 "$file.err")"
   if expected=$(grep -oE -m 1 '"integrity": *"sha512-[A-Za-z0-9+/=]+' <<<"$manifest" | grep -oE 'sha512-.*'); then
     actual="sha512-$(sha512_base64 "$file")"
   elif expected=$(grep -oE -m 1 '"shasum": *"[0-9a-f]{40}"' <<<"$manifest" | grep -oE '[0-9a-f]{40}'); then
@@ -151,7 +151,7 @@ download_dist_node() {
   local version=$1 dir=$2 sums expected actual
   local name="node-v$version-linux-x64"
   fetch --output "$dir/$name.tar.gz" "$RT_DIST_URL/v$version/$name.tar.gz" 2>"$dir/err" ||
-    fail "Could not download $RT_DIST_URL/v$version/$name.tar.gz" "$(head -n 3 "$dir/err")"
+    fail "Could not download $RT_DIST_URL/v$version/$name.tar.gz" "$(tail -n 1 "$dir/err")"
   sums=$(fetch "$RT_DIST_URL/v$version/SHASUMS256.txt" 2>&1) || fail "Could not download the checksums of Node.js $version" "$sums"
   expected=$(awk -v f="$name.tar.gz" '$2 == f { print $1 }' <<<"$sums")
   actual=$(sha256sum -- "$dir/$name.tar.gz")

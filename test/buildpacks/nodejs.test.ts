@@ -155,6 +155,40 @@ describe('nodejs: build script with a devDependency, no lockfile', () => {
   });
 });
 
+describe('nodejs: Heroku lifecycle scripts and config vars', () => {
+  const app = new BuildpackApp('hooks');
+  let dir = '';
+  afterAll(async () => {
+    await app.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs heroku-prebuild, heroku-postbuild instead of build, heroku-cleanup; exports config vars but not PATH', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gantry-hooks-'));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'hooks',
+        scripts: {
+          'heroku-prebuild': 'echo PREBUILD ran',
+          build: 'echo BUILD must not run',
+          'heroku-postbuild': 'echo POSTBUILD sees $GREETING',
+          'heroku-cleanup': 'echo CLEANUP ran',
+          start: 'node -e 0',
+        },
+      }),
+    );
+    const build = await app.build(dir, { config: { GREETING: 'a config var', PATH: '/nonexistent', BASH_ENV: '/tmp/evil' } });
+    expect(build.code, build.output).toBe(0);
+    const out = build.output;
+    expect(out).not.toContain('BUILD must not run');
+    const steps = ['PREBUILD ran', '-----> Installing dependencies', 'Running heroku-postbuild (instead of build)', 'POSTBUILD sees a config var', 'CLEANUP ran', 'Build succeeded!'];
+    const positions = steps.map((step) => out.indexOf(step));
+    expect(positions.every((p) => p >= 0), out).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+});
+
 /**
  * GANTRY_NODE_SOURCE as a Node.js dist URL (the nodejs.org/dist layout: index.json,
  * vX/node-vX-linux-x64.tar.gz, vX/SHASUMS256.txt), served by a mirror container built here from

@@ -73,13 +73,11 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
 
     const chosen = await detect(input);
     out.heading(`${chosen.label} app detected`);
-    const started = Date.now();
     const code = await execIn(docker, container, [`${chosen.dir}/bin/compile`, '/app', `/cache/${chosen.name}`, '/tmp/env'], {
       onLine: (line) => out.line(line),
     });
     stopIfAborted(signal);
     if (code !== 0) throw new BuildFailure(`The ${chosen.name} buildpack failed to compile the app (exit code ${code}).`);
-    out.detail(`Compiled in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
     const release = await execCapture(docker, container, [`${chosen.dir}/bin/release`, '/app'], { onStderr: (l) => out.detail(l) });
     if (release.exitCode !== 0) throw new BuildFailure(`The ${chosen.name} buildpack's bin/release failed (exit code ${release.exitCode}).`);

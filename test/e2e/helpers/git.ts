@@ -1,5 +1,5 @@
 /** Real git: temp repositories made from fixtures, and pushes to the Gantry under test. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +64,33 @@ export function remoteUrl(app: string, token?: string): string {
 export async function push(dir: string, app: string, token: string | undefined, refspec = 'main') {
   const r = await git(dir, ['push', remoteUrl(app, token), refspec]);
   return { ...r, output: r.stderr + r.stdout };
+}
+
+export interface TimedLine {
+  at: number;
+  line: string;
+}
+
+/**
+ * git push that records when each output line arrived (ms since the push started), to show the
+ * build output is streamed live rather than dumped at the end.
+ */
+export function pushTimed(dir: string, app: string, token: string, refspec = 'main'): Promise<{ code: number; lines: TimedLine[]; output: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn('git', ['push', '--progress', remoteUrl(app, token), refspec], { cwd: dir, env: GIT_ENV });
+    const lines: TimedLine[] = [];
+    let rest = '';
+    const onData = (chunk: Buffer) => {
+      const parts = (rest + chunk.toString('utf8')).split(/\r?\n|\r/);
+      rest = parts.pop() ?? '';
+      for (const p of parts) if (p.trim()) lines.push({ at: Date.now() - t0, line: p.trimEnd() });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => {
+      if (rest.trim()) lines.push({ at: Date.now() - t0, line: rest.trimEnd() });
+      resolve({ code: code ?? 1, lines, output: lines.map((l) => l.line).join('\n'), ms: Date.now() - t0 });
+    });
+  });
 }

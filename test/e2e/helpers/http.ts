@@ -41,3 +41,31 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
   throw new Error(`Timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
+
+export interface PollReport {
+  total: number;
+  statuses: Record<number, number>;
+  errors: string[];
+  bodies: Set<string>;
+}
+
+/**
+ * Requests the app over and over (one at a time, new connection each) until `until` settles,
+ * recording every status and network error: the client of a zero-downtime check.
+ */
+export async function pollWhile(app: string, until: Promise<unknown>, path = '/'): Promise<PollReport> {
+  const report: PollReport = { total: 0, statuses: {}, errors: [], bodies: new Set() };
+  let done = false;
+  void until.finally(() => (done = true));
+  while (!done) {
+    try {
+      const r = await appGet(app, path);
+      report.statuses[r.status] = (report.statuses[r.status] ?? 0) + 1;
+      report.bodies.add(r.body);
+    } catch (err) {
+      report.errors.push((err as Error).message);
+    }
+    report.total++;
+  }
+  return report;
+}
