@@ -9,4 +9,6 @@ ensure_system
 ensure_node_deps
 cd "$GANTRY_ROOT"
 node --import tsx scripts/test-prepare.ts
+step "Type-checking"
+npx --no-install tsc --noEmit -p tsconfig.json
 exec npx vitest run "$@"

@@ -31,6 +31,8 @@ describe('Dockerfile app', () => {
     expect(release?.version).toBe(2);
     expect(release?.description).toBe('Set GREETING config var');
     await waitFor('the app to see GREETING', async () => (await appGet(app)).body.includes('greeting=bonjour'));
+    // Traffic switches first; the release is recorded as current a moment later.
+    await waitFor('v2 to be current', async () => (await user.client.release(app, 2)).current);
     const releases = await user.client.releases(app);
     expect(releases.map((r) => [r.version, r.status, r.current])).toEqual([
       [2, 'succeeded', true],

@@ -56,6 +56,7 @@ describe('Node.js app with the nodejs buildpack', () => {
   });
 
   it('lists releases and rolls back to old code', async () => {
+    await waitFor('v2 to be current', async () => (await user.client.release(app, 2)).current);
     const releases = await user.client.releases(app);
     expect(releases.map((r) => [r.version, r.current, r.description.startsWith('Deploy ')])).toEqual([
       [2, true, true],

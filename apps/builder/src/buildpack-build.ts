@@ -17,6 +17,7 @@ import { tarOf } from './source';
 
 export interface BuildpackBuildInput {
   docker: Docker;
+  buildId: string;
   tarPath: string;
   plan: BuildpackPlan;
   stackImage: string;
@@ -44,6 +45,7 @@ const CA_PATH = '/etc/ssl/certs/ca-certificates.crt';
 export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<BuildpackBuildResult> {
   const { docker, out, signal } = input;
   await ensureVolume(docker, input.cacheVolume, input.labels);
+  await removeBuilderContainers(docker, input.buildId); // left by an attempt whose builder died
   const binds = Object.entries(input.plan.mounts).map(([host, target]) => `${host}:${target}:ro`);
   if (existsSync(input.caBundle)) binds.push(`${input.caBundle}:${CA_PATH}:ro`);
   const container = await docker.createContainer({
@@ -52,7 +54,7 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
     User: 'root',
     WorkingDir: '/app',
     Env: Object.entries(input.env).map(([k, v]) => `${k}=${v}`),
-    Labels: { ...input.labels, 'gantry.role': 'builder' },
+    Labels: { ...input.labels, 'gantry.role': 'builder', 'gantry.build.id': input.buildId },
     HostConfig: {
       Init: true,
       Binds: binds,
@@ -120,6 +122,11 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
       'No buildpack recognised this app. Add a package.json (Node.js), an index.html (static site), a Procfile, or a Dockerfile.',
     );
   }
+}
+
+async function removeBuilderContainers(docker: Docker, buildId: string): Promise<void> {
+  const stale = await docker.listContainers({ all: true, filters: { label: [`gantry.build.id=${buildId}`] } });
+  for (const c of stale) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
 }
 
 function stopIfAborted(signal: AbortSignal): void {

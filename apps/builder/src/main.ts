@@ -40,10 +40,11 @@ async function main(): Promise<void> {
     },
   }, {
     concurrency: config.GANTRY_BUILD_CONCURRENCY,
-    // A build runs for minutes; a dead builder's job is noticed (stalled) and retried within ~30 s.
-    lockDuration: 30_000,
-    stalledInterval: 15_000,
-    maxStalledCount: 1,
+    // A dead builder's job is noticed (stalled: its lock not renewed) and retried within ~20 s;
+    // two stalls are tolerated so a slow lock renewal under load does not fail a running build.
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 2,
   });
   worker.on('error', (err) => log.error(`worker: ${err.message}`));
   const stopHeartbeat = startHeartbeat(redis, keys, 'builder');

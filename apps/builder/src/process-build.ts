@@ -89,6 +89,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       try {
         const result = await buildWithBuildpacks({
           docker: deps.docker,
+          buildId,
           tarPath,
           plan,
           stackImage: config.GANTRY_STACK_IMAGE,

@@ -10,7 +10,7 @@ import { apiUrl, currentLogin, resolveApp } from './context';
 
 const home = mkdtempSync(join(tmpdir(), 'gantry-cli-unit-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
-const env = (extra: Record<string, string> = {}) => ({ HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), ...extra });
+const env = (extra: Record<string, string> = {}) => ({ HOME: home, XDG_CONFIG_HOME: join(home, 'cfg'), ...extra }) as unknown as NodeJS.ProcessEnv;
 const TOKEN = 'gty_' + 'a'.repeat(43);
 
 describe('git credential helper input', () => {
@@ -29,7 +29,7 @@ describe('git credential helper input', () => {
 
   it('answers with the default API\'s login, or GANTRY_TOKEN', () => {
     const e = env();
-    saveLogin(join(e.XDG_CONFIG_HOME, 'gantry', 'credentials.json'), 'http://gantry.test:3000/', { email: 'me@example.com', token: TOKEN });
+    saveLogin(join(e.XDG_CONFIG_HOME!, 'gantry', 'credentials.json'), 'http://gantry.test:3000/', { email: 'me@example.com', token: TOKEN });
     expect(apiUrl(e)).toBe('http://gantry.test:3000');
     expect(currentLogin(e)).toMatchObject({ email: 'me@example.com', fromEnv: false });
     expect(credentialAnswer({ protocol: 'http', host: 'localhost:7070' }, e)).toBe(`username=me@example.com\npassword=${TOKEN}\n`);

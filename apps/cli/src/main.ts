@@ -22,7 +22,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3 } as const;
 /** Visible command names and aliases (the candidates for "Did you mean ...?"). */
 function commandNames(program: Command, withHidden = false): string[] {
   const commands = withHidden ? program.commands : program.createHelp().visibleCommands(program);
-  return commands.filter((c) => c.name() !== 'help').flatMap((c) => [c.name(), ...c.aliases()]);
+  return commands.flatMap((c) => [c.name(), ...c.aliases()]);
 }
 
 export function buildProgram(): Command {
@@ -59,6 +59,7 @@ Examples:
   logs.register(program);
   builds.register(program);
   gitCommands.register(program);
+  program.commandsGroup('Help:').helpCommand('help [command]', 'show help for a command');
 
   program.on('command:*', (operands: string[]) => {
     const guess = suggestCommand(operands[0] ?? '', commandNames(program));
@@ -104,5 +105,11 @@ export async function main(argv: string[]): Promise<number> {
     return report(err);
   }
 }
+
+// `gantry logs | head`: a closed pipe ends the output, it is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -53,20 +53,22 @@ describe('tables', () => {
   });
 });
 
+const env = (vars: Record<string, string>) => vars as unknown as NodeJS.ProcessEnv;
+
 describe('terminal', () => {
   const tty = { isTTY: true, columns: 77 } as NodeJS.WriteStream;
   const pipe = { isTTY: false } as NodeJS.WriteStream;
 
   it('uses colours only on a TTY without NO_COLOR', () => {
-    expect(colorsOn(tty, {})).toBe(true);
-    expect(colorsOn(tty, { NO_COLOR: '1' })).toBe(false);
-    expect(colorsOn(pipe, {})).toBe(false);
+    expect(colorsOn(tty, env({}))).toBe(true);
+    expect(colorsOn(tty, env({ NO_COLOR: '1' }))).toBe(false);
+    expect(colorsOn(pipe, env({}))).toBe(false);
   });
 
   it('takes the width from the TTY, else COLUMNS, else none', () => {
-    expect(terminalWidth(tty, { COLUMNS: '50' })).toBe(77);
-    expect(terminalWidth(pipe, { COLUMNS: '50' })).toBe(50);
-    expect(terminalWidth(pipe, {})).toBeUndefined();
+    expect(terminalWidth(tty, env({ COLUMNS: '50' }))).toBe(77);
+    expect(terminalWidth(pipe, env({ COLUMNS: '50' }))).toBe(50);
+    expect(terminalWidth(pipe, env({}))).toBeUndefined();
   });
 
   it('formats errors Heroku-style', () => {

@@ -181,7 +181,3 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-/** "A, B and C". */
-export function listWords(words: string[]): string {
-  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}

@@ -60,6 +60,7 @@ async function main() {
     }
   }
   if (!outcome) fail(' !     Lost the connection to Gantry before the deploy finished; check `gantry releases`.');
+  if (outcome.message) say(outcome.message);
   process.exit(outcome.ok ? 0 : 1);
 }
 

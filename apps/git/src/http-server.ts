@@ -132,6 +132,13 @@ export function createGitHttpServer(deps: GitHttpDeps): { server: Server; git: G
  */
 function guardPush(req: IncomingMessage, res: ServerResponse, maxBytes: number): () => void {
   let size = 0;
+  let parsed = false;
+  const malformed = () => {
+    if (!parsed && !res.headersSent) {
+      deny(res, 400, 'Malformed push: no ref update received.');
+      req.destroy();
+    }
+  };
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > maxBytes && !res.headersSent) {
@@ -139,12 +146,12 @@ function guardPush(req: IncomingMessage, res: ServerResponse, maxBytes: number):
       req.destroy();
     }
   });
-  const timer = setTimeout(() => {
-    if (!res.headersSent) {
-      deny(res, 400, 'Malformed push: no ref update received.');
-      req.destroy();
-    }
-  }, MALFORMED_PUSH_MS);
+  const timer = setTimeout(malformed, MALFORMED_PUSH_MS);
+  // The whole body arrived without a ref update (allow for a compressed body still decoding).
+  req.on('end', () => setTimeout(malformed, 1000).unref());
   res.on('close', () => clearTimeout(timer));
-  return () => clearTimeout(timer);
+  return () => {
+    parsed = true;
+    clearTimeout(timer);
+  };
 }

@@ -79,7 +79,8 @@ export class DockerHost {
       return {
         running: info.State.Running,
         restarting: info.State.Restarting,
-        exitCode: info.State.Running ? null : info.State.ExitCode,
+        // Under a restart policy a crashed container is "running" and "restarting" at once.
+        exitCode: info.State.Running && !info.State.Restarting ? null : info.State.ExitCode,
         ip: containerIp(info.NetworkSettings),
         hostPort,
         startedAt: Date.parse(info.State.StartedAt) || Date.now(),

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     },
   }, { concurrency: 8, lockDuration: 60_000 });
   const cleaner = startWorker('cleanup', workerConn, config.GANTRY_INSTANCE, {
-    process: (job) => cleanupApp({ config, docker, runtime, logs, log }, job),
+    process: (job) => cleanupApp({ config, docker, runtime, logs, log, redis, keys }, job),
   });
   for (const w of [deployer, cleaner]) w.on('error', (err) => log.error(`worker: ${err.message}`));
 

@@ -82,6 +82,10 @@ export class Reconciler {
     const lock = new Lock(this.deps.redis, this.deps.keys.deployLock(app.id), 60_000);
     if (!(await lock.tryAcquire('reconcile'))) return; // a deploy is running
     try {
+      // The app may have been destroyed since the pass began; the cleanup job owns it then.
+      const fresh = await ctx.db.app.findUnique({ where: { id: app.id }, select: { currentReleaseId: true } });
+      if (!fresh) return;
+      app = { ...app, currentReleaseId: fresh.currentReleaseId };
       const records = await syncRecords(runtime, app.id);
       const release = app.currentReleaseId ? await ctx.db.release.findUnique({ where: { id: app.currentReleaseId } }) : null;
       const formation = await ctx.db.formationEntry.findMany({ where: { appId: app.id } });
@@ -148,8 +152,16 @@ export class Reconciler {
     }
   }
 
+  /** Containers and routes of apps that no longer exist (e.g. a cleanup job that failed). */
   private async removeOrphans(appIds: Set<string>): Promise<void> {
-    const { host } = this.deps.runtime.deps;
+    const { host, routes } = this.deps.runtime.deps;
+    const { routes: table } = await routes.load();
+    const gone = [...table].filter(([, r]) => !appIds.has(r.appId)).map(([hostname]) => hostname);
+    if (gone.length) {
+      const still = await this.deps.ctx.db.app.findMany({ where: { id: { in: [...new Set(gone.map((h) => table.get(h)!.appId))] } }, select: { id: true } });
+      const stale = gone.filter((h) => !still.some((a) => a.id === table.get(h)!.appId));
+      if (stale.length) await routes.set(Object.fromEntries(stale.map((h) => [h, null])));
+    }
     for (const c of await host.list()) {
       const appId = c.labels['gantry.app.id'];
       if (appId && !appIds.has(appId)) {

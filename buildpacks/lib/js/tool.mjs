@@ -10,8 +10,8 @@
 // Exit codes: 0 ok, 2 invalid range, 3 unreadable or invalid input, 4 no matching version,
 // 64 usage. Runs on any Node.js >= 18.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { compareVersions, isValidRange, maxSatisfying, parseVersion, satisfies } from './semver.mjs';
 
 export class ToolError extends Error {
@@ -206,7 +206,16 @@ function oneLine(s) {
   return s.replace(/[\r\n]+/g, ' ');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** True when this file is the script node was started with (symlinks resolved). */
+function isMain(argv1) {
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv[1] && isMain(process.argv[1])) {
   try {
     main(process.argv.slice(2));
   } catch (err) {

@@ -8,11 +8,11 @@
 // 404 with ROOT/404.html when present; dotfiles (other than /.well-known) and anything outside
 // ROOT, symlinks included, are never served. SIGTERM/SIGINT stop accepting connections and
 // exit once in-flight requests are done (or after 10 s).
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 export const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -230,4 +230,13 @@ export function main(argv = process.argv.slice(2), env = process.env) {
   return server;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+/** True when this file is the script node was started with (symlinks resolved). */
+function isMain(argv1) {
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv[1] && isMain(process.argv[1])) main();

@@ -35,7 +35,7 @@ export async function followRelease(api: GantryClient, app: string, release: Rel
   }
   spin?.stop(r.status === 'succeeded' ? 'done' : 'failed');
   if (r.status === 'failed') {
-    throw new CliError(`v${r.version} failed${r.statusReason ? `: ${r.statusReason}` : ''}.\nThe previous release keeps serving. See \`gantry logs -a ${app}\`.`);
+    throw new CliError(`v${r.version} failed${r.statusReason ? `: ${r.statusReason}` : ''}.\nThe previous release, if any, keeps serving. See \`gantry logs -a ${app}\`.`);
   }
 }
 

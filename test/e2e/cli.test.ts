@@ -1,5 +1,5 @@
 /**
- * The `gantry` CLI binary against the running Gantry (`npm run up`: API on :3000, git on :7070),
+ * The `gantry` CLI binary against the Gantry under test (started by the e2e global setup),
  * as a user would run it: real processes, a temp HOME per user (the real ~/.config is never
  * touched), a real git client going through the CLI's credential helper. Users are created with
  * the createUser use case; everything created is destroyed at the end.
@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GantryClient, type AppView, type ReleaseView } from '@gantry/api-client';
 import { createUser, issueToken } from '@gantry/control';
 import { connectDb, type Db } from '@gantry/db';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'apps/cli/bin/gantry.js');
-const API = process.env.GANTRY_TEST_API_URL ?? 'http://localhost:3000';
+const API = inject('gantry').apiUrl;
 const suffix = randomBytes(3).toString('hex');
 const APP = `cli-test-${suffix}`;
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -43,7 +43,7 @@ function envFor(home: string, extra: Record<string, string> = {}): NodeJS.Proces
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_TERMINAL_PROMPT: '0',
     ...extra,
-  };
+  } as Record<string, string | undefined> as NodeJS.ProcessEnv;
 }
 
 function exec(file: string, args: string[], opts: { home: string; cwd?: string; env?: Record<string, string>; input?: string }): Promise<Run> {
@@ -52,6 +52,7 @@ function exec(file: string, args: string[], opts: { home: string; cwd?: string; 
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
       done({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    child.stdin?.on('error', () => {}); // the program may exit without reading stdin
     child.stdin?.end(opts.input ?? '');
   });
 }
@@ -61,20 +62,14 @@ const gantry = (who: { home: string }, args: string[], opts: { cwd?: string; env
 const git = (args: string[], opts: { home: string; cwd?: string }) => exec('git', args, opts);
 const credentialsOf = (who: { home: string }) => join(who.home, '.config', 'gantry', 'credentials.json');
 
-function databaseUrl(): string {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const file = readFileSync(join(ROOT, '.gantry/gantry.env'), 'utf8');
-  const line = file.split('\n').find((l) => l.startsWith('DATABASE_URL='));
-  if (!line) throw new Error('DATABASE_URL not found in .gantry/gantry.env');
-  return line.slice('DATABASE_URL='.length).trim();
-}
+const databaseUrl = () => inject('gantry').databaseUrl;
 
 let db: Db;
-const ctx = () => ({ db, queues: { add: async () => '' }, imageRepoPrefix: 'gantry-main' });
+const ctx = () => ({ db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${inject('gantry').instance}` });
 
 beforeAll(async () => {
   const health = await fetch(`${API}/api/v1/health`).catch(() => undefined);
-  if (!health) throw new Error(`No Gantry API at ${API}: start one with \`npm run up\`.`);
+  if (!health) throw new Error(`No Gantry API at ${API}.`);
   db = connectDb(databaseUrl(), { max: 2 });
   for (const u of [alice, bob]) {
     u.home = mkdtempSync(join(tmp, 'home-'));
@@ -156,7 +151,7 @@ describe('gantry CLI against a running Gantry', () => {
     expect((await git(['remote', 'get-url', 'gantry'], { home: alice.home, cwd: repo })).stdout.trim()).toBe(gitUrl);
     const base = new URL(gitUrl!).origin;
     const helpers = await git(['config', '--local', '--get-all', `credential.${base}.helper`], { home: alice.home, cwd: repo });
-    expect(helpers.stdout.split('\n').slice(0, 2)).toEqual(['', `!'${process.execPath}' '${BIN}' git:credential`]);
+    expect(helpers.stdout).toBe(`\n!'${process.execPath}' '${BIN}' git:credential\n`);
     const gitConfig = readFileSync(join(repo, '.git/config'), 'utf8');
     expect(gitConfig).not.toContain(aliceToken);
     expect(gitConfig).not.toContain('gty_');
@@ -172,7 +167,8 @@ describe('gantry CLI against a running Gantry', () => {
     const again = await gantry(alice, ['git:remote', '-a', APP], { cwd: repo });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('Kept git remote gantry');
-    expect((await git(['config', '--local', '--get-all', `credential.${base}.helper`], { home: alice.home, cwd: repo })).stdout.trim().split('\n')).toHaveLength(2);
+    const after = await git(['config', '--local', '--get-all', `credential.${base}.helper`], { home: alice.home, cwd: repo });
+    expect(after.stdout).toBe(helpers.stdout);
   });
 
   it('lists and shows apps', async () => {
