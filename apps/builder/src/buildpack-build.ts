@@ -109,7 +109,8 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
     throw err;
   } finally {
     signal.removeEventListener('abort', kill);
-    await container.remove({ force: true, v: true }).catch(() => {});
+    // Removing a container with a large /app takes a while; nobody needs to wait for it.
+    void container.remove({ force: true, v: true }).catch(() => {});
   }
 
   async function detect(i: BuildpackBuildInput): Promise<{ name: string; dir: string; label: string }> {

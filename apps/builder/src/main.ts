@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const docker = connectDocker(config.DOCKER_HOST);
   await docker.ping();
   const output = new BuildOutput(redis, keys);
+  await sweepOrphanBuilders(docker, config.GANTRY_INSTANCE, config.GANTRY_BUILD_TIMEOUT, log);
   const deps = { config, ctx: { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` }, docker, output, log };
 
   const worker = startWorker('build', connectRedis(config.REDIS_URL, 'gantry-builder-worker'), config.GANTRY_INSTANCE, {
@@ -61,6 +62,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
+}
+
+/** Builder containers older than any build may run were left by a builder that died: remove them. */
+async function sweepOrphanBuilders(docker: ReturnType<typeof connectDocker>, instance: string, maxAgeMs: number, log: ReturnType<typeof createLogger>): Promise<void> {
+  const all = await docker.listContainers({ all: true, filters: { label: [`gantry.instance=${instance}`, 'gantry.role=builder'] } });
+  for (const c of all.filter((c) => Date.now() - c.Created * 1000 > maxAgeMs)) {
+    log.warn(`removing orphaned builder container ${c.Id.slice(0, 12)}`);
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  }
 }
 
 main().catch((err) => {

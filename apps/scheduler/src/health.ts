@@ -61,6 +61,7 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<BootOutcome>
   const deadline = started + input.deadlineMs;
   if (input.check.initialDelayMs) await sleep(input.check.initialDelayMs);
   let lastDetail = 'no answer yet';
+  let failed = 0;
   for (;;) {
     const st = await input.status();
     if (!st) return { ok: false, reason: 'its container disappeared', exitCode: null };
@@ -71,6 +72,10 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<BootOutcome>
       const r = await probe(input.check, st.ip, input.port, input.hostHeader);
       if (r.ok) return { ok: true, status: st };
       lastDetail = r.detail;
+      failed++;
+      if (input.check.attempts && failed >= input.check.attempts) {
+        return { ok: false, reason: `its health check failed ${failed} times (last: ${lastDetail})`, exitCode: null };
+      }
     }
     if (Date.now() >= deadline) {
       const what = input.check.kind === 'http' ? `GET ${input.check.path} did not succeed` : 'nothing answered on $PORT';

@@ -15,6 +15,8 @@ export interface HealthCheck {
   intervalMs: number;
   /** Wait before the first attempt. */
   initialDelayMs: number;
+  /** Give up after this many failed attempts (otherwise only the boot timeout ends the wait). */
+  attempts?: number;
 }
 
 export const DEFAULT_HEALTH_CHECK: HealthCheck = { kind: 'tcp', timeoutMs: 2000, intervalMs: 250, initialDelayMs: 0 };
@@ -27,6 +29,13 @@ function seconds(v: unknown, field: string, fallbackMs: number): number {
     throw new InvalidInput(`app.json: healthchecks ${field} must be a number of seconds between 0 and 600.`);
   }
   return Math.round(v * 1000);
+}
+
+function attemptsOf(v: unknown, type: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1000) {
+    throw new InvalidInput(`app.json: healthchecks ${type}.attempts must be a whole number from 1 to 1000.`);
+  }
+  return v;
 }
 
 /** Reads the startup checks of app.json; throws InvalidInput with the offending field. */
@@ -59,6 +68,7 @@ export function parseAppJsonHealthChecks(text: string): HealthChecks {
       timeoutMs: seconds(startup.timeout, `${type}.timeout`, DEFAULT_HEALTH_CHECK.timeoutMs),
       intervalMs: seconds(startup.wait, `${type}.wait`, 1000),
       initialDelayMs: seconds(startup.initialDelay, `${type}.initialDelay`, 0),
+      ...(startup.attempts !== undefined ? { attempts: attemptsOf(startup.attempts, type) } : {}),
     };
   }
   return checks;

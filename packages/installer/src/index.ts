@@ -2,3 +2,4 @@ export * from './stack';
 export * from './services';
 export * from './admin';
 export * from './dashboard';
+export * from './isolate';

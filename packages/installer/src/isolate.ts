@@ -1,0 +1,107 @@
+/**
+ * Helpers that give the e2e suite and benchmarks their own Gantry installation on the shared machine services:
+ * a fresh database, its own Redis keys, and none of its containers, images or volumes left over.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { REPO_ROOT, loadConfig, type Config } from '@gantry/config';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
+import { connectDocker, type Docker } from '@gantry/docker';
+import { startSupervisor, stopSupervisor, waitHealthy } from './services';
+
+/** Same server and credentials, another database name. */
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const admin = new pg.Client({ host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Removes every container, image and volume labelled with this installation. */
+export async function removeDockerObjects(docker: Docker, instance: string): Promise<void> {
+  const label = [`gantry.instance=${instance}`];
+  for (const c of await docker.listContainers({ all: true, filters: { label } })) {
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  }
+  for (const img of await docker.listImages({ filters: { label } })) {
+    await docker.getImage(img.Id).remove({ force: true }).catch(() => {});
+  }
+  const { Volumes } = await docker.listVolumes({ filters: { label } });
+  for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+}
+
+export interface IsolatedGantry {
+  env: Record<string, string>;
+  config: Config;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts a complete Gantry installation beside any other on this machine: its own instance name
+ * (Redis keys, containers, images), database, home directory and ports (base+3000, base+7070,
+ * base+8080). Everything of a previous run of the same instance is wiped first.
+ */
+export async function startIsolatedGantry(instance: string, portBase: number, extraEnv: Record<string, string> = {}): Promise<IsolatedGantry> {
+  const base = loadConfig(process.env);
+  const env: Record<string, string> = {
+    GANTRY_INSTANCE: instance,
+    GANTRY_HOME: join(REPO_ROOT, '.gantry', instance),
+    DATABASE_URL: withDatabase(base.DATABASE_URL, `gantry_${instance.replace(/-/g, '_')}`),
+    REDIS_URL: base.REDIS_URL,
+    GANTRY_SECRET: base.GANTRY_SECRET,
+    GANTRY_API_PORT: String(portBase + 3000),
+    GANTRY_GIT_PORT: String(portBase + 7070),
+    GANTRY_ROUTER_PORT: String(portBase + 8080),
+    GANTRY_BIND: '127.0.0.1',
+    ...extraEnv,
+  };
+  const fullEnv = { ...process.env, ...env };
+  const config = loadConfig(fullEnv);
+  const docker = connectDocker(config.DOCKER_HOST);
+
+  await stopSupervisor(config);
+  await removeDockerObjects(docker, instance);
+  await deleteRedisKeys(config.REDIS_URL, `gantry:${instance}:*`);
+  await recreateDatabase(config.DATABASE_URL);
+  await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
+  for (const dir of ['repos', 'sources', 'logs']) await rm(join(config.paths.home, dir), { recursive: true, force: true });
+  startSupervisor(config, fullEnv);
+  await waitHealthy(config, 120_000, () => {});
+  return {
+    env,
+    config,
+    stop: async () => {
+      await stopSupervisor(config);
+      await removeDockerObjects(docker, instance);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Deploy benchmark, one run, side by side on this machine:
+ *   - Gantry: git push of the Node/Express fixture to the first 200 through the router, cold
+ *     (new app, empty build cache) and warm (a code change, median of 3);
+ *   - plain Docker: `docker build` + `docker run` of an equivalent Dockerfile (same Node and npm
+ *     versions, npm ci), cold (--no-cache) and warm (layer cache, same code change).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GantryClient } from '@gantry/api-client';
+import { REPO_ROOT } from '@gantry/config';
+import { createUser, issueToken } from '@gantry/control';
+import { connectDb } from '@gantry/db';
+import { startIsolatedGantry } from '@gantry/installer';
+import { firstOk } from './http';
+import { buildAndRun, equivalentDockerfile, removePlain, writeDockerfile } from './plain-docker';
+
+const run = promisify(execFile);
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', GIT_CONFIG_GLOBAL: '/dev/null' };
+const git = (cwd: string, args: string[]) => run('git', args, { cwd, env: GIT_ENV });
+const WARM_RUNS = 3;
+
+async function commitVersion(dir: string, version: string): Promise<void> {
+  await writeFile(join(dir, 'version.txt'), `${version}\n`);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '-q', '-m', `version ${version}`]);
+}
+
+/** git push, timed from its start to the first 200 serving `version`; also returns the push output. */
+async function timedPush(dir: string, remote: string, routerPort: number, host: string, version: string): Promise<{ ms: number; output: string }> {
+  const t0 = Date.now();
+  const child = spawn('git', ['push', remote, 'main'], { cwd: dir, env: GIT_ENV });
+  let output = '';
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? 1)));
+  await Promise.race([firstOk(routerPort, host, `"version":"${version}"`, 300_000), exited.then((code) => code !== 0 && Promise.reject(new Error(`push failed:\n${output}`)))]);
+  const ms = Date.now() - t0;
+  if ((await exited) !== 0) throw new Error(`push failed:\n${output}`);
+  return { ms, output };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  console.log('Starting an isolated Gantry (instance "bench")...');
+  const gantry = await startIsolatedGantry('bench', 20_000);
+  const { config } = gantry;
+  const work = await mkdtemp(join(tmpdir(), 'gantry-bench-'));
+  const plainTags = ['gantry-bench-plain:cold', 'gantry-bench-plain:warm'];
+  try {
+    const db = connectDb(config.DATABASE_URL, { max: 2 });
+    const ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` };
+    const user = await createUser(ctx, { email: `bench-${Date.now()}@example.test`, password: 'bench-password-1' });
+    const { token } = await issueToken(ctx, user.id, 'bench');
+    await db.$disconnect();
+    const client = new GantryClient({ baseUrl: `http://127.0.0.1:${config.GANTRY_API_PORT}`, token });
+    await client.createApp('bench-node');
+    const host = `bench-node.${config.GANTRY_APPS_DOMAIN}`;
+    const remote = `http://git:${token}@127.0.0.1:${config.GANTRY_GIT_PORT}/bench-node.git`;
+
+    const repo = join(work, 'gantry-app');
+    await cp(join(REPO_ROOT, 'test/fixtures/node-app'), repo, { recursive: true });
+    await git(repo, ['init', '-q', '-b', 'main']);
+    await commitVersion(repo, 'cold');
+
+    console.log('Gantry: cold push...');
+    const cold = await timedPush(repo, remote, config.GANTRY_ROUTER_PORT, host, 'cold');
+    const resolved = /Resolved Node\.js (\S+) and npm (\S+)/.exec(cold.output);
+    if (!resolved) throw new Error(`could not find the resolved versions in the push output:\n${cold.output}`);
+    const warm: number[] = [];
+    for (let i = 1; i <= WARM_RUNS; i++) {
+      console.log(`Gantry: warm push ${i}/${WARM_RUNS}...`);
+      await commitVersion(repo, `warm${i}`);
+      warm.push((await timedPush(repo, remote, config.GANTRY_ROUTER_PORT, host, `warm${i}`)).ms);
+    }
+
+    const plain = join(work, 'plain-app');
+    await cp(join(REPO_ROOT, 'test/fixtures/node-app'), plain, { recursive: true });
+    await writeDockerfile(plain, equivalentDockerfile(config.GANTRY_STACK_IMAGE, config.GANTRY_NPM_REGISTRY, resolved[1]!, resolved[2]!));
+    await writeFile(join(plain, 'version.txt'), 'cold\n');
+    console.log('Plain Docker: cold build + run...');
+    const plainCold = await buildAndRun(plain, plainTags[0]!, { noCache: true, expect: '"version":"cold"' });
+    const plainWarm: number[] = [];
+    let previous = plainCold.container;
+    for (let i = 1; i <= WARM_RUNS; i++) {
+      console.log(`Plain Docker: warm build + run ${i}/${WARM_RUNS}...`);
+      await writeFile(join(plain, 'version.txt'), `warm${i}\n`);
+      const r = await buildAndRun(plain, plainTags[1]!, { noCache: false, expect: `"version":"warm${i}"`, replace: previous });
+      plainWarm.push(r.ms);
+      previous = r.container;
+    }
+
+    const rows: [string, string][] = [
+      ['Gantry: git push -> first 200, cold (new app, empty cache)', secs(cold.ms)],
+      [`Gantry: git push -> first 200, warm (median of ${WARM_RUNS}: ${warm.map(secs).join(', ')})`, secs(median(warm))],
+      ['docker build --no-cache + docker run -> first 200, cold', secs(plainCold.ms)],
+      [`docker build + docker run -> first 200, warm (median of ${WARM_RUNS}: ${plainWarm.map(secs).join(', ')})`, secs(median(plainWarm))],
+      ['ratio Gantry / plain Docker, cold', (cold.ms / plainCold.ms).toFixed(2)],
+      ['ratio Gantry / plain Docker, warm', (median(warm) / median(plainWarm)).toFixed(2)],
+      ['Gantry warm / cold', (median(warm) / cold.ms).toFixed(2)],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log(`\nDeploy benchmark: Node ${resolved[1]} / npm ${resolved[2]} Express app, this machine, one run\n`);
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+  } finally {
+    await removePlain(plainTags).catch(() => {});
+    await gantry.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
