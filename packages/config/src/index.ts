@@ -135,7 +135,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses the configuration once; throws ConfigError naming every bad setting. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const home = env.GANTRY_HOME || join(REPO_ROOT, '.gantry');
   const fromFile = readEnvFile(join(home, 'gantry.env'));
   const merged: Record<string, string | undefined> = { ...fromFile };
