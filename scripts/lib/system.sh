@@ -92,12 +92,24 @@ psql_admin() { as_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 "$@"
 
 # The role "gantry" (may create databases: tests and the migration shadow database need it) with
 # a generated password, kept with the other generated secrets in $GANTRY_HOME/gantry.env (0600).
+# The password itself is per user, not per checkout (every checkout on this machine shares the
+# role), in $GANTRY_DB_PASSWORD_FILE.
+GANTRY_DB_PASSWORD_FILE="${GANTRY_DB_PASSWORD_FILE:-${XDG_CONFIG_HOME:-$HOME/.config}/gantry/db-password}"
+
+machine_db_password() {
+  if [ ! -s "$GANTRY_DB_PASSWORD_FILE" ]; then
+    mkdir -p "$(dirname "$GANTRY_DB_PASSWORD_FILE")"
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$GANTRY_DB_PASSWORD_FILE")
+  fi
+  cat "$GANTRY_DB_PASSWORD_FILE"
+}
+
 ensure_secrets_and_role() {
   mkdir -p "$GANTRY_HOME"
   if [ ! -f "$GANTRY_ENV_FILE" ]; then
     step "Generating secrets in $GANTRY_ENV_FILE"
     local pw secret
-    pw="$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
+    pw="$(machine_db_password)"
     secret="$(head -c 32 /dev/urandom | base64 | tr -d '/+=' )"
     umask 077
     cat >"$GANTRY_ENV_FILE" <<EOF
