@@ -4,8 +4,5 @@
 # Dockerfile, measured in one run on an isolated Gantry (instance "bench").
 set -euo pipefail
 source "$(dirname "$0")/lib/system.sh"
-ensure_system
-ensure_node_deps
-cd "$GANTRY_ROOT"
-node --import tsx scripts/test-prepare.ts
+ensure_test_prerequisites
 exec node --import tsx scripts/bench/deploy.ts "$@"

@@ -5,10 +5,7 @@
 # database and containers), so a Gantry started by `npm run up` is left alone.
 set -euo pipefail
 source "$(dirname "$0")/lib/system.sh"
-ensure_system
-ensure_node_deps
-cd "$GANTRY_ROOT"
-node --import tsx scripts/test-prepare.ts
+ensure_test_prerequisites
 step "Type-checking"
 npx --no-install tsc --noEmit -p tsconfig.json
 exec npx vitest run "$@"

@@ -164,3 +164,12 @@ ensure_node_deps() {
     echo "$gwant" >"$gstamp"
   fi
 }
+
+# Everything a test or benchmark run needs before it starts: the machine, npm deps, the stack
+# image and the dashboard build. Leaves the current directory at the repository root.
+ensure_test_prerequisites() {
+  ensure_system
+  ensure_node_deps
+  cd "$GANTRY_ROOT"
+  node --import tsx scripts/test-prepare.ts
+}

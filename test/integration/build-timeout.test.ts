@@ -55,7 +55,7 @@ describe('build time limit', () => {
     const user = await createUser(ctx, { email: `t-${fixture}-${Date.now()}@example.test`, password: 'password-123' });
     const app = await createApp(ctx, { userId: user.id, email: user.email, isAdmin: false }, {});
     const repo = await mkdtemp(join(tmpdir(), 'gantry-timeout-repo-'));
-    await cp(join(FIXTURES, fixture), repo, { recursive: true });
+    await cp(join(FIXTURES, fixture), repo, { recursive: true, dereference: true });
     const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
     await run('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
     await run('git', ['add', '-A'], { cwd: repo, env });

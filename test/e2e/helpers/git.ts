@@ -34,7 +34,7 @@ export async function git(cwd: string, args: string[]): Promise<{ code: number; 
 /** A git repository with one commit holding a copy of a fixture directory. */
 export async function repoFromFixture(fixture: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `gantry-e2e-${fixture}-`));
-  await cp(join(FIXTURES, fixture), dir, { recursive: true });
+  await cp(join(FIXTURES, fixture), dir, { recursive: true, dereference: true });
   await git(dir, ['init', '-q', '-b', 'main']);
   await commitAll(dir, 'initial');
   return dir;

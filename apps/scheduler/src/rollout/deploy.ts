@@ -83,6 +83,7 @@ export async function deployRelease(deps: DeployDeps, job: { releaseId: string; 
     if (!booted.ok) {
       const { process, reason, lastLines } = booted.failed;
       await Promise.all(booted.started.map((r) => runtime.stop(r, 'its release failed to start').catch(() => {})));
+      await runtime.publishRoute(app); // the app exists: with nothing healthy it answers 503, not 404
       const serving = release.app.currentReleaseId
         ? await ctx.db.release.findUnique({ where: { id: release.app.currentReleaseId }, select: { version: true } })
         : null;
