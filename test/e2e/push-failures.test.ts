@@ -4,10 +4,11 @@
  * a malformed receive-pack request. In every case the previous release keeps serving.
  */
 import { request } from 'node:http';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { git, push, remoteUrl, repoFromFixture } from './helpers/git';
-import { appGet } from './helpers/http';
+import { appGet, waitFor } from './helpers/http';
 
 describe('failed and refused pushes', () => {
   let user: TestUser;
@@ -79,10 +80,13 @@ describe('failed and refused pushes', () => {
   });
 
   it('refuses a second push while one is building, and the first completes', async () => {
-    const slow = push(await repoFromFixture('slow-build'), app, user.token, '+main:main');
     const other = await repoFromFixture('dockerfile-app');
+    const { id } = await user.client.appInfo(app);
+    const redis = new Redis(gantry().redisUrl);
+    const slow = push(await repoFromFixture('slow-build'), app, user.token, '+main:main');
     // Wait until the slow build holds the app's push lock.
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitFor('the first push to hold the lock', async () => (await redis.exists(`gantry:${gantry().instance}:lock:push:${id}`)) === 1);
+    redis.disconnect();
     const second = await push(other, app, user.token, '+main:main');
     expect(second.code).not.toBe(0);
     expect(second.output).toMatch(/Another deploy of .* is in progress \(push of [0-9a-f]{7} by .*\)/);

@@ -17,7 +17,11 @@ import { REPO_ROOT } from '@gantry/config';
 import { buildImage, type Docker } from '@gantry/docker';
 
 const run = promisify(execFile);
-export const STACK_BASE = 'gantry/stack-base:bookworm';
+/** The base image under a stack image: gantry/stack:bookworm -> gantry/stack-base:bookworm. */
+export function stackBaseOf(stackImage: string): string {
+  const [repo, tag] = stackImage.split(':') as [string, string | undefined];
+  return `${repo}-base:${tag ?? 'latest'}`;
+}
 const STACK_DIR = join(REPO_ROOT, 'stack');
 
 export function stackDigest(config: Config): string {
@@ -47,7 +51,7 @@ export function aptMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-async function pullBase(docker: Docker, say: (m: string) => void): Promise<boolean> {
+async function pullBase(docker: Docker, base: string, say: (m: string) => void): Promise<boolean> {
   try {
     const stream = await docker.pull('debian:bookworm-slim');
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
@@ -56,18 +60,18 @@ async function pullBase(docker: Docker, say: (m: string) => void): Promise<boole
   }
   say('Pulled debian:bookworm-slim; adding ca-certificates and curl');
   const dockerfile = 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*\n';
-  await buildImage(docker, { context: tarStream({ Dockerfile: dockerfile }), tag: STACK_BASE }, () => {});
+  await buildImage(docker, { context: tarStream({ Dockerfile: dockerfile }), tag: base }, () => {});
   return true;
 }
 
-async function debootstrapBase(docker: Docker, say: (m: string) => void): Promise<void> {
+async function debootstrapBase(docker: Docker, base: string, say: (m: string) => void): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'gantry-stack-'));
   try {
     const mirror = aptMirror();
     say(`No registry reachable: building the base with debootstrap from ${mirror} (about 30 s)`);
     await run('debootstrap', ['--variant=minbase', '--include=ca-certificates,curl', 'bookworm', dir, mirror], { maxBuffer: 64 * 1024 * 1024 });
     const tarProc = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [repo, tag] = STACK_BASE.split(':') as [string, string];
+    const [repo, tag] = base.split(':') as [string, string];
     const res = await docker.importImage(tarProc.stdout, { repo, tag });
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(res, (err) => (err ? reject(err) : resolve())));
   } finally {
@@ -79,7 +83,8 @@ async function debootstrapBase(docker: Docker, say: (m: string) => void): Promis
 export async function ensureStack(docker: Docker, config: Config, say: (m: string) => void): Promise<'current' | 'built'> {
   const digest = stackDigest(config);
   if ((await imageLabel(docker, config.GANTRY_STACK_IMAGE, 'gantry.stack.digest')) === digest) return 'current';
-  if ((await imageLabel(docker, STACK_BASE, 'x')) === undefined && !(await pullBase(docker, say))) await debootstrapBase(docker, say);
+  const base = stackBaseOf(config.GANTRY_STACK_IMAGE);
+  if ((await imageLabel(docker, base, 'x')) === undefined && !(await pullBase(docker, base, say))) await debootstrapBase(docker, base, say);
   say(`Building ${config.GANTRY_STACK_IMAGE}`);
   const files: Record<string, string | Buffer> = {
     Dockerfile: readFileSync(join(STACK_DIR, 'Dockerfile')),
@@ -88,7 +93,7 @@ export async function ensureStack(docker: Docker, config: Config, say: (m: strin
   };
   await buildImage(
     docker,
-    { context: tarStream(files), tag: config.GANTRY_STACK_IMAGE, buildArgs: { BASE: STACK_BASE }, labels: { 'gantry.stack.digest': digest } },
+    { context: tarStream(files), tag: config.GANTRY_STACK_IMAGE, buildArgs: { BASE: base }, labels: { 'gantry.stack.digest': digest } },
     () => {},
   );
   return 'built';
