@@ -9,7 +9,8 @@ import { loadConfig } from '@gantry/config';
 import { connectDb } from '@gantry/db';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
-import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
+import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
+import { connectRedis } from '@gantry/live';
 import { codeStamp } from './lib/code-stamp';
 import { note, spinner, step } from './lib/progress';
 
@@ -26,6 +27,15 @@ async function main(): Promise<void> {
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);
   if (dash === 'built') step('Built the dashboard');
+
+  {
+    const db = connectDb(config.DATABASE_URL, { max: 2 });
+    const redis = connectRedis(config.REDIS_URL, 'gantry-up');
+    const host = await ensureLocalHost(config, db, redis);
+    await db.$disconnect();
+    redis.disconnect();
+    if (Date.now() - host.createdAt.getTime() < 10_000) step(`Registered this machine as host "${host.name}" (${host.cpus} CPUs)`);
+  }
 
   const stampFile = join(config.paths.run, 'code.stamp');
   const stamp = codeStamp();

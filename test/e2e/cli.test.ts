@@ -239,7 +239,7 @@ describe('gantry CLI against a running Gantry', () => {
   it('shows no instances, no builds, no logs', async () => {
     const ps = await gantry(alice, ['ps', '-a', APP]);
     expect(ps.code, ps.stderr).toBe(0);
-    expect(ps.stdout).toContain('no instances');
+    expect(ps.stdout).toContain(`No instances of ${APP} (push the app or scale it: gantry ps:scale web=1)`);
     expect(JSON.parse((await gantry(alice, ['ps', '--json', '-a', APP])).stdout)).toEqual([]);
     expect(JSON.parse((await gantry(alice, ['builds', '--json', '-a', APP])).stdout)).toEqual([]);
     expect(Array.isArray(JSON.parse((await gantry(alice, ['logs', '--json', '-n', '10', '-a', APP])).stdout))).toBe(true);

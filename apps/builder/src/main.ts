@@ -3,14 +3,18 @@
  * releases. Several can run; each takes GANTRY_BUILD_CONCURRENCY builds at a time.
  *
  *   queue "builds" ──> processBuild ──> image ──> release ──> queue "deploys"
+ *   :7071 GET /images/<ref> ──> docker save, for agents of hosts that lack an image
+ *   queue "maintenance" ──> cleanupApp (images, build cache, repository of destroyed apps)
  */
 import { loadConfig } from '@gantry/config';
 import { finishBuild } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { connectDocker } from '@gantry/docker';
 import { JobQueues, startWorker } from '@gantry/jobs';
-import { BuildOutput, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
+import { AppLogs, BuildOutput, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
 import { createLogger } from '@gantry/log';
+import { cleanupApp } from './cleanup';
+import { createImageServer } from './image-server';
 import { processBuild } from './process-build';
 
 async function main(): Promise<void> {
@@ -48,12 +52,19 @@ async function main(): Promise<void> {
     maxStalledCount: 2,
   });
   worker.on('error', (err) => log.error(`worker: ${err.message}`));
+  const cleaner = startWorker('cleanup', connectRedis(config.REDIS_URL, 'gantry-builder-cleanup'), config.GANTRY_INSTANCE, {
+    process: (job) => cleanupApp({ config, docker, logs: new AppLogs(redis, keys.prefix), log }, job),
+  });
+  cleaner.on('error', (err) => log.error(`cleanup worker: ${err.message}`));
+  const images = createImageServer({ docker, instance: config.GANTRY_INSTANCE, secret: config.GANTRY_SECRET, log });
+  await new Promise<void>((r) => images.listen(config.GANTRY_IMAGES_PORT, config.GANTRY_BIND, r));
   const stopHeartbeat = startHeartbeat(redis, keys, 'builder');
   log.info(`builder ready (concurrency ${config.GANTRY_BUILD_CONCURRENCY}, limits ${config.GANTRY_BUILD_CPUS} CPUs / ${config.GANTRY_BUILD_MEMORY} bytes)`);
 
   const shutdown = async () => {
     log.info('shutting down: finishing builds in progress');
-    await worker.close();
+    images.close();
+    await Promise.all([worker.close(), cleaner.close()]);
     await stopHeartbeat();
     await queues.close();
     await db.$disconnect();

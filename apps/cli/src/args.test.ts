@@ -1,5 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, appFromGitUrl, checkAppName, checkConfigKey, joinTopic, parseBuildNumber, parseCount, parseVersion, suggestCommand } from './args';
+import {
+  CliError,
+  appFromGitUrl,
+  checkAddress,
+  checkAppName,
+  checkConfigKey,
+  checkDockerUrl,
+  checkHostName,
+  checkProcessName,
+  checkProcessType,
+  formatConstraint,
+  joinTopic,
+  parseBatch,
+  parseBuildNumber,
+  parseConstraint,
+  parseCount,
+  parseCpus,
+  parseLabels,
+  parseScaleArgs,
+  parseSizeName,
+  parseTypeArgs,
+  parseVersion,
+  suggestCommand,
+} from './args';
 
 describe('appFromGitUrl', () => {
   it.each([
@@ -71,6 +94,15 @@ describe('suggestCommand', () => {
     expect(suggestCommand('rollback', names)).toBe('releases:rollback');
   });
 
+  it('knows the cluster commands', () => {
+    const all = [...names, 'ps:type', 'ps:constraints', 'ps:explain', 'deploy:batch', 'hosts', 'hosts:info', 'hosts:add', 'hosts:drain', 'hosts:undrain', 'hosts:remove'];
+    expect(suggestCommand('hosts:drian', all)).toBe('hosts:drain');
+    expect(suggestCommand('host:add', all)).toBe('hosts:add');
+    expect(suggestCommand('ps:constraint', all)).toBe('ps:constraints');
+    expect(suggestCommand('explain', all)).toBe('ps:explain');
+    expect(suggestCommand('undrain', all)).toBe('hosts:undrain');
+  });
+
   it('suggests nothing for unrelated words', () => {
     expect(suggestCommand('frobnicate', names)).toBeUndefined();
   });
@@ -86,5 +118,108 @@ describe('joinTopic', () => {
     expect(joinTopic(['config', '--json'], names)).toEqual(['config', '--json']);
     expect(joinTopic(['config:set', 'set'], names)).toEqual(['config:set', 'set']);
     expect(joinTopic(['config', 'get'], names)).toEqual(['config', 'get']);
+  });
+});
+
+describe('ps:scale arguments', () => {
+  it('takes TYPE=N, Heroku-style', () => {
+    expect(parseScaleArgs(['web=3', 'worker=0'])).toEqual({ web: { quantity: 3 }, worker: { quantity: 0 } });
+    expect(parseScaleArgs(['web=100'])).toEqual({ web: { quantity: 100 } });
+    expect(parseScaleArgs([])).toEqual({});
+  });
+
+  it('takes a size after the quantity, case-insensitively', () => {
+    expect(parseScaleArgs(['web=2:standard-2x'])).toEqual({ web: { quantity: 2, size: 'standard-2x' } });
+    expect(parseScaleArgs(['web=2:Standard-2X', 'clock_1=1:BASIC'])).toEqual({ web: { quantity: 2, size: 'standard-2x' }, clock_1: { quantity: 1, size: 'basic' } });
+  });
+
+  it('refuses quantities that are not whole numbers from 0 to 100', () => {
+    for (const bad of ['web=101', 'web=-1', 'web=1.5', 'web=', 'web=two', 'web=1e2', 'web=+1', 'web=0x1', 'web=1000']) {
+      expect(() => parseScaleArgs([bad]), bad).toThrow(/Invalid quantity in .*: use a whole number from 0 to 100, e.g. web=2/);
+    }
+  });
+
+  it('refuses other shapes, unknown sizes, bad types and repeated types', () => {
+    expect(() => parseScaleArgs(['web'])).toThrow('Expected TYPE=N (e.g. web=2 or web=2:standard-2x), got "web".');
+    expect(() => parseScaleArgs(['web=2:huge'])).toThrow(/Unknown size "huge". Sizes: basic \(256 MB\), standard-1x \(512 MB\), standard-2x \(1 GB\), performance-m \(2.5 GB\)/);
+    expect(() => parseScaleArgs(['=2'])).toThrow(/Invalid process type ""/);
+    expect(() => parseScaleArgs(['we b=2'])).toThrow(/Invalid process type/);
+    expect(() => parseScaleArgs(['web=1', 'web=2'])).toThrow('web is given twice.');
+    expect(() => parseScaleArgs(['web=1:'])).toThrow(/Unknown size ""/);
+  });
+});
+
+describe('ps:type arguments and sizes', () => {
+  it('takes TYPE=SIZE, case-insensitively', () => {
+    expect(parseTypeArgs(['web=Standard-2X', 'worker=basic'])).toEqual({ web: { size: 'standard-2x' }, worker: { size: 'basic' } });
+    expect(parseSizeName(' PERFORMANCE-M ')).toBe('performance-m');
+  });
+
+  it('lists the valid sizes for an unknown one', () => {
+    expect(() => parseTypeArgs(['web=standard-3x'])).toThrow(/Unknown size "standard-3x". Sizes: basic .*performance-m/);
+    expect(() => parseTypeArgs(['web'])).toThrow('Expected TYPE=SIZE (e.g. web=standard-2x), got "web".');
+  });
+
+  it('checks process types and instance names', () => {
+    expect(checkProcessType('web')).toBe('web');
+    expect(() => checkProcessType('web.1')).toThrow(CliError);
+    expect(checkProcessName('web.2')).toBe('web.2');
+    expect(checkProcessName('my_worker-1.10')).toBe('my_worker-1.10');
+    for (const bad of ['web', 'web.', 'web.0', '.1', 'web.x', 'web.1.2', 'w b.1']) expect(() => checkProcessName(bad), bad).toThrow(/Invalid instance/);
+  });
+});
+
+describe('constraints', () => {
+  it('parses label=value and label!=value', () => {
+    expect(parseConstraint('region=eu')).toEqual({ label: 'region', op: '=', value: 'eu' });
+    expect(parseConstraint('disk!=hdd')).toEqual({ label: 'disk', op: '!=', value: 'hdd' });
+    expect(parseConstraint('topology.kubernetes.io/zone=eu-1a')).toEqual({ label: 'topology.kubernetes.io/zone', op: '=', value: 'eu-1a' });
+    expect(parseConstraint('gpu!=')).toEqual({ label: 'gpu', op: '!=', value: '' });
+  });
+
+  it('prints them back as typed', () => {
+    for (const c of ['region=eu', 'disk!=hdd', 'gpu!=']) expect(formatConstraint(parseConstraint(c))).toBe(c);
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of ['region', '=eu', '!=eu', 'region==eu', 'a b=c', 'region=e u', 'region=eu!', 'reg!on=eu', 'x'.repeat(64) + '=1']) {
+      expect(() => parseConstraint(bad), bad).toThrow(/Invalid constraint .*: use label=value or label!=value/);
+    }
+  });
+});
+
+describe('deploy:batch and hosts input', () => {
+  it('takes a batch size or "all"', () => {
+    expect(parseBatch('2')).toBe(2);
+    expect(parseBatch('100')).toBe(100);
+    expect(parseBatch('all')).toBeNull();
+    expect(parseBatch('ALL')).toBeNull();
+    for (const bad of ['0', '101', '-1', '1.5', 'some', '']) expect(() => parseBatch(bad), bad).toThrow(/Invalid batch .*from 1 to 100, or "all"/);
+  });
+
+  it('checks host names like the server', () => {
+    expect(checkHostName('node-1')).toBe('node-1');
+    for (const bad of ['Node', '-node', 'node_1', '', 'n'.repeat(41)]) expect(() => checkHostName(bad), bad).toThrow(/Invalid host name/);
+  });
+
+  it('parses repeated --label k=v', () => {
+    expect(parseLabels(['region=eu', 'disk=ssd'])).toEqual({ region: 'eu', disk: 'ssd' });
+    expect(parseLabels([])).toEqual({});
+    expect(() => parseLabels(['region'])).toThrow(/Invalid label "region": use key=value/);
+    expect(() => parseLabels(['region='])).toThrow(/Invalid label/);
+    expect(() => parseLabels(['gantry.host=x'])).toThrow(/reserved/);
+    expect(() => parseLabels(['a=1', 'a=2'])).toThrow('Label a is given twice.');
+  });
+
+  it('checks Docker URLs, addresses and CPUs', () => {
+    expect(checkDockerUrl('tcp://10.0.0.2:2375')).toBe('tcp://10.0.0.2:2375');
+    expect(checkDockerUrl('unix:///var/run/docker.sock')).toBe('unix:///var/run/docker.sock');
+    for (const bad of ['http://10.0.0.2:2375', '10.0.0.2:2375', 'tcp://', 'unix://']) expect(() => checkDockerUrl(bad), bad).toThrow(/Invalid Docker URL/);
+    expect(checkAddress('10.0.0.2')).toBe('10.0.0.2');
+    expect(checkAddress('node-1.internal')).toBe('node-1.internal');
+    expect(() => checkAddress('10.0.0.2/24')).toThrow(/Invalid address/);
+    expect(parseCpus('4')).toBe(4);
+    expect(parseCpus('0.5')).toBe(0.5);
+    for (const bad of ['0', '-1', 'four', '2000', '']) expect(() => parseCpus(bad), bad).toThrow(/Invalid --cpu/);
   });
 });

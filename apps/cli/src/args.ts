@@ -2,7 +2,8 @@
  * Pure validation of command-line input, done before any network call. Every problem is a
  * CliError (exit code 1) with a message that says what to type instead.
  */
-import { appNameProblem } from '@gantry/core';
+import { SIZES, appNameProblem } from '@gantry/core';
+import { humanBytes } from './output';
 
 /** An error meant for the user: printed as ` ▸    message`, exits with `exitCode`. */
 export class CliError extends Error {
@@ -130,4 +131,144 @@ export function joinTopic(argv: readonly string[], names: ReadonlySet<string>): 
   const [first, second, ...rest] = argv;
   if (first && second && !first.includes(':') && names.has(`${first}:${second}`)) return [`${first}:${second}`, ...rest];
   return [...argv];
+}
+
+// ------------------------------------------------------------------------------------------
+// Processes and hosts (ps:scale, ps:type, ps:constraints, deploy:batch, hosts:*)
+
+/** The most instances of one process type (the API's limit too). */
+export const MAX_QUANTITY = 100;
+const PROCESS_TYPE = /^[a-zA-Z0-9_-]{1,30}$/;
+const LABEL = /^[a-zA-Z0-9._/-]{1,63}$/;
+const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** A process type as a Procfile names it (web, worker, clock...). */
+export function checkProcessType(type: string): string {
+  if (!PROCESS_TYPE.test(type)) throw new CliError(`Invalid process type ${JSON.stringify(type)}: use the name from the Procfile, e.g. web or worker.`);
+  return type;
+}
+
+/** An instance name: TYPE.N, e.g. web.2. */
+export function checkProcessName(name: string): string {
+  const m = /^([^.]+)\.(\d{1,4})$/.exec(name);
+  if (!m || !PROCESS_TYPE.test(m[1]!) || Number(m[2]) < 1) throw new CliError(`Invalid instance ${JSON.stringify(name)}: name one like web.2 (see \`gantry ps\`).`);
+  return name;
+}
+
+type SizeInfo = { name: string; memoryBytes: number };
+
+/** A known size name, case-insensitively ("Standard-2X" -> "standard-2x"); an unknown one lists the valid ones. */
+export function parseSizeName(input: string, sizes: readonly SizeInfo[] = SIZES): string {
+  const found = sizes.find((s) => s.name === input.trim().toLowerCase());
+  if (found) return found.name;
+  const list = sizes.map((s) => `${s.name} (${humanBytes(s.memoryBytes)})`).join(', ');
+  throw new CliError(`Unknown size ${JSON.stringify(input)}. Sizes: ${list}.`);
+}
+
+export type FormationChanges = Record<string, { quantity?: number; size?: string }>;
+
+function addChange(changes: FormationChanges, type: string, change: { quantity?: number; size?: string }): void {
+  if (type in changes) throw new CliError(`${type} is given twice.`);
+  changes[type] = change;
+}
+
+/**
+ * ps:scale arguments, Heroku syntax: "web=3", "worker=0", and "web=2:standard-2x" (quantity and
+ * size at once, size case-insensitive). Quantities are whole numbers from 0 to 100.
+ */
+export function parseScaleArgs(args: readonly string[], sizes: readonly SizeInfo[] = SIZES): FormationChanges {
+  const changes: FormationChanges = {};
+  for (const arg of args) {
+    const m = /^([^=]*)=([^:]*)(?::(.*))?$/.exec(arg.trim());
+    if (!m) throw new CliError(`Expected TYPE=N (e.g. web=2 or web=2:standard-2x), got ${JSON.stringify(arg)}.`);
+    const type = checkProcessType(m[1]!);
+    const quantity = /^\d{1,3}$/.test(m[2]!) ? Number(m[2]) : NaN;
+    if (!(quantity >= 0 && quantity <= MAX_QUANTITY)) {
+      throw new CliError(`Invalid quantity in ${JSON.stringify(arg)}: use a whole number from 0 to ${MAX_QUANTITY}, e.g. ${type}=2.`);
+    }
+    addChange(changes, type, m[3] === undefined ? { quantity } : { quantity, size: parseSizeName(m[3], sizes) });
+  }
+  return changes;
+}
+
+/** ps:type arguments: "web=standard-2x" (size case-insensitive). */
+export function parseTypeArgs(args: readonly string[], sizes: readonly SizeInfo[] = SIZES): FormationChanges {
+  const changes: FormationChanges = {};
+  for (const arg of args) {
+    const m = /^([^=]*)=(.*)$/.exec(arg.trim());
+    if (!m) throw new CliError(`Expected TYPE=SIZE (e.g. web=standard-2x), got ${JSON.stringify(arg)}.`);
+    addChange(changes, checkProcessType(m[1]!), { size: parseSizeName(m[2]!, sizes) });
+  }
+  return changes;
+}
+
+export interface Constraint {
+  label: string;
+  op: '=' | '!=';
+  value: string;
+}
+
+/** "region=eu" or "disk!=hdd" (an empty value is allowed: "gpu!=" means the label is set). */
+export function parseConstraint(arg: string): Constraint {
+  const m = /^([^!=\s]+)(!=|=)([^\s]*)$/.exec(arg.trim());
+  if (!m || !LABEL.test(m[1]!) || (m[3] && !LABEL.test(m[3]))) {
+    throw new CliError(`Invalid constraint ${JSON.stringify(arg)}: use label=value or label!=value (letters, digits, ".", "_", "/", "-").`);
+  }
+  return { label: m[1]!, op: m[2] as Constraint['op'], value: m[3]! };
+}
+
+export function formatConstraint(c: Constraint): string {
+  return `${c.label}${c.op}${c.value}`;
+}
+
+/** deploy:batch: "all" -> null (every instance at once), else a whole number from 1 to 100. */
+export function parseBatch(input: string): number | null {
+  if (input.trim().toLowerCase() === 'all') return null;
+  const n = /^\d{1,3}$/.test(input.trim()) ? Number(input.trim()) : NaN;
+  if (!(n >= 1 && n <= MAX_QUANTITY)) throw new CliError(`Invalid batch ${JSON.stringify(input)}: use a whole number from 1 to ${MAX_QUANTITY}, or "all".`);
+  return n;
+}
+
+export function checkHostName(name: string): string {
+  if (!HOST_NAME.test(name)) throw new CliError(`Invalid host name ${JSON.stringify(name)}: lowercase letters, digits and dashes, at most 40.`);
+  return name;
+}
+
+/** --label k=v ... -> { k: v }; "gantry." labels are the platform's. */
+export function parseLabels(args: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const arg of args) {
+    const m = /^([^=]*)=(.*)$/.exec(arg.trim());
+    if (!m || !LABEL.test(m[1]!) || !LABEL.test(m[2]!)) throw new CliError(`Invalid label ${JSON.stringify(arg)}: use key=value (letters, digits, ".", "_", "/", "-").`);
+    if (m[1]!.startsWith('gantry.')) throw new CliError(`Labels starting with "gantry." are reserved (${m[1]}).`);
+    if (m[1]! in labels) throw new CliError(`Label ${m[1]} is given twice.`);
+    labels[m[1]!] = m[2]!;
+  }
+  return labels;
+}
+
+/** --docker: tcp://IP:PORT or unix:///path.sock. */
+export function checkDockerUrl(input: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(input);
+  } catch {
+    /* below */
+  }
+  const ok = url && ((url.protocol === 'tcp:' && url.hostname) || (url.protocol === 'unix:' && url.pathname && url.pathname !== '/'));
+  if (!ok) throw new CliError(`Invalid Docker URL ${JSON.stringify(input)}: use tcp://IP:2375 or unix:///var/run/docker.sock.`);
+  return input;
+}
+
+/** --address: the IP or hostname routers reach the host's instances at. */
+export function checkAddress(input: string): string {
+  if (!/^[a-zA-Z0-9.:-]{1,253}$/.test(input)) throw new CliError(`Invalid address ${JSON.stringify(input)}: an IP or hostname routers can reach.`);
+  return input;
+}
+
+/** --cpu: a number of CPUs above 0 (fractions allowed), at most 1024. */
+export function parseCpus(input: string): number {
+  const n = /^\d+(\.\d+)?$/.test(input.trim()) ? Number(input) : NaN;
+  if (!(n > 0 && n <= 1024)) throw new CliError(`Invalid --cpu ${JSON.stringify(input)}: a number of CPUs above 0, e.g. 4 or 0.5.`);
+  return n;
 }

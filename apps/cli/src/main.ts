@@ -12,6 +12,7 @@ import * as auth from './commands/auth';
 import * as builds from './commands/builds';
 import * as config from './commands/config';
 import * as gitCommands from './commands/git';
+import * as hosts from './commands/hosts';
 import * as logs from './commands/logs';
 import * as ps from './commands/ps';
 import * as releases from './commands/releases';
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(formatError(str.replace(/^error: /, '')) + '\n') })
     .showSuggestionAfterError(true)
     .exitOverride()
+    // Program options only before the command, so `gantry ps -v` is ps's --verbose, not --version.
+    .enablePositionalOptions()
     .addHelpText(
       'after',
       `
@@ -56,6 +59,7 @@ Examples:
   config.register(program);
   releases.register(program);
   ps.register(program);
+  hosts.register(program);
   logs.register(program);
   builds.register(program);
   gitCommands.register(program);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, colorsOn, formatError, layoutTable, renderTable, terminalWidth, truncate, type Paint } from './output';
+import { ago, colorsOn, firstLine, formatError, humanBytes, layoutTable, renderTable, terminalWidth, truncate, waitFor, type Paint } from './output';
 
 const cols = [{ header: 'Name' }, { header: 'Description', shrink: true }, { header: 'When' }];
 const rows = [
@@ -81,5 +81,64 @@ describe('terminal', () => {
     expect(ago('2026-01-10T11:00:00Z', now)).toBe('1h ago');
     expect(ago('2025-12-01T00:00:00Z', now)).toBe('2025-12-01');
     expect(ago(null, now)).toBe('');
+    expect(ago('2026-01-10T11:58:00Z', now)).toBe('2m ago');
+    expect(ago('2026-01-10T11:57:59Z', now)).toBe('2m ago');
+    expect(ago('2026-01-08T12:00:00Z', now)).toBe('2d ago');
+    expect(ago('not a date', now)).toBe('not a date');
+  });
+
+  it('treats a server clock slightly ahead as now, and a future date as a date', () => {
+    const now = Date.parse('2026-01-10T12:00:00Z');
+    expect(ago('2026-01-10T12:00:02Z', now)).toBe('0s ago');
+    expect(ago('2026-01-11T12:00:00Z', now)).toBe('2026-01-11 12:00:00Z');
+  });
+});
+
+describe('sizes and messages', () => {
+  it('prints bytes in binary units', () => {
+    const MB = 1024 * 1024;
+    expect(humanBytes(0)).toBe('0 B');
+    expect(humanBytes(512)).toBe('512 B');
+    expect(humanBytes(256 * MB)).toBe('256 MB');
+    expect(humanBytes(1024 * MB)).toBe('1 GB');
+    expect(humanBytes(1536 * MB)).toBe('1.5 GB');
+    expect(humanBytes(2560 * MB)).toBe('2.5 GB');
+    expect(humanBytes(16 * 1024 * MB)).toBe('16 GB');
+    expect(humanBytes(8.4 * 1024 * MB)).toBe('8.4 GB');
+  });
+
+  it('takes the first non-empty line of a message', () => {
+    expect(firstLine('\n  Error: boom  \n    at x')).toBe('Error: boom');
+    expect(firstLine(null)).toBe('');
+    expect(firstLine('')).toBe('');
+  });
+});
+
+describe('waitFor', () => {
+  const sink = () => {
+    let text = '';
+    return { stream: { isTTY: false, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream, text: () => text };
+  };
+
+  it('polls until done', async () => {
+    const s = sink();
+    let n = 0;
+    const value = await waitFor('Waiting', async () => ({ done: ++n === 3, value: n }), { intervalMs: 1, timeoutMs: 5000, onTimeout: () => new Error('late'), stream: s.stream });
+    expect(value).toBe(3);
+    expect(s.text()).toBe('Waiting... done\n');
+  });
+
+  it('gives up after the timeout with the last value', async () => {
+    const s = sink();
+    await expect(
+      waitFor('Waiting', async () => ({ done: false, value: 'web 1/3 up' }), { intervalMs: 5, timeoutMs: 20, onTimeout: (last) => new Error(`still ${last}`), stream: s.stream }),
+    ).rejects.toThrow('still web 1/3 up');
+    expect(s.text()).toBe('Waiting... timed out\n');
+  });
+
+  it('stops the spinner when a request fails', async () => {
+    const s = sink();
+    await expect(waitFor('Waiting', () => Promise.reject(new Error('API down')), { intervalMs: 1, timeoutMs: 20, onTimeout: () => new Error('late'), stream: s.stream })).rejects.toThrow('API down');
+    expect(s.text()).toBe('Waiting... failed\n');
   });
 });

@@ -167,12 +167,26 @@ export function spinner(text: string, stream: Stream = process.stderr): Spinner 
   };
 }
 
+/** Runs a request behind a spinner: "label... done" (or "failed", before the error is reported). */
+export async function withSpinner<T>(label: string, run: () => Promise<T>, result: (value: T) => string = () => 'done'): Promise<T> {
+  const spin = spinner(label);
+  try {
+    const value = await run();
+    spin.stop(result(value));
+    return value;
+  } catch (e) {
+    spin.stop('failed');
+    throw e;
+  }
+}
+
 /** "3 minutes ago" for recent times, else the date. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '';
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  const s = Math.round((now - t) / 1000);
+  let s = Math.round((now - t) / 1000);
+  if (s < 0 && s >= -60) s = 0; // a server clock a little ahead
   if (s < 0) return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
@@ -181,3 +195,54 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
+
+/** 536870912 -> "512 MB", 1610612736 -> "1.5 GB" (binary units, Docker-style names). */
+export function humanBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const text = v < 10 ? v.toFixed(1).replace(/\.0$/, '') : String(Math.round(v));
+  return `${text} ${units[i]}`;
+}
+
+/** The first non-empty line of a message ("" for none). */
+export function firstLine(message: string | null | undefined): string {
+  return (message ?? '').split('\n').find((l) => l.trim())?.trim() ?? '';
+}
+
+/**
+ * Polls `check` every `intervalMs` until it returns done, with a spinner showing its text; after
+ * `timeoutMs` the spinner stops with "timed out" and `onTimeout`'s error is thrown.
+ */
+export async function waitFor<T>(
+  label: string,
+  check: () => Promise<{ done: boolean; text?: string; value: T }>,
+  opts: { intervalMs: number; timeoutMs: number; onTimeout: (last: T) => Error; stream?: Stream },
+): Promise<T> {
+  const spin = spinner(label, opts.stream);
+  const deadline = Date.now() + opts.timeoutMs;
+  let last: T;
+  try {
+    for (;;) {
+      const r = await check();
+      if (r.done) {
+        spin.stop('done');
+        return r.value;
+      }
+      last = r.value;
+      spin.update(r.text ? `${label} (${r.text})` : label);
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, opts.intervalMs));
+    }
+  } catch (e) {
+    spin.stop('failed');
+    throw e;
+  }
+  spin.stop('timed out');
+  throw opts.onTimeout(last);
+}

@@ -1,24 +1,32 @@
 /**
- * The scheduler: deploys releases, keeps every app at its desired formation and the routing
- * table in step with healthy instances. For now it manages the local Docker host itself.
+ * The scheduler: decides where every instance runs and keeps every app at its desired state.
+ * Several may run; one leads (a lease in Redis, with a fencing epoch agents check), the others
+ * wait to take over. Any of them accepts deploy jobs (they only set the app's target release).
  *
- *   queue "deploys"     ──> deployRelease (boot -> healthy -> switch traffic -> drain -> stop old)
- *   queue "maintenance" ──> cleanupApp (destroyed apps)
- *   every few seconds   ──> Reconciler.tick (reconcile(desired, actual) per app)
- *   Docker events       ──> crashed instances leave the route at once
+ *   queue "deploys" ──> Deploys.request (target release) ──┐
+ *   events (agents, API) ─────────────────────────────────┼─> ControlLoop (leader): reconcile -> apply
+ *   every second: host up/down; every few seconds: sweep ─┘        │
+ *                                                        agents <──┘ commands (queue agent-<host>)
  */
 import { loadConfig } from '@gantry/config';
 import { connectDb } from '@gantry/db';
-import { connectDocker } from '@gantry/docker';
-import { JobQueues, startWorker } from '@gantry/jobs';
-import { AppLogs, BuildOutput, InstanceStore, RoutingTable, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
+import { AgentCommands, startWorker } from '@gantry/jobs';
+import {
+  AllocationStore,
+  AppLogs,
+  BuildOutput,
+  HostRegistry,
+  LeaderLease,
+  RoutingTable,
+  connectRedis,
+  keysFor,
+  onEvents,
+  publishEvent,
+  startHeartbeat,
+} from '@gantry/live';
 import { createLogger } from '@gantry/log';
-import { cleanupApp } from './cleanup';
-import { DockerHost } from './docker-host';
-import { followEvents } from './events';
-import { Reconciler } from './reconciler';
-import { deployRelease } from './rollout/deploy';
-import { Runtime } from './runtime';
+import { Deploys } from './deploys';
+import { ControlLoop } from './loop';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -26,63 +34,87 @@ async function main(): Promise<void> {
   const db = connectDb(config.DATABASE_URL);
   const redis = connectRedis(config.REDIS_URL, 'gantry-scheduler');
   const keys = keysFor(config.GANTRY_INSTANCE);
-  const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
-  const docker = connectDocker(config.DOCKER_HOST);
-  await docker.ping();
-  const ctx = { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` };
-  const routes = new RoutingTable(redis, keys);
-  const logs = new AppLogs(redis, keys.prefix);
-  const host = new DockerHost(docker, { name: 'local', address: config.GANTRY_HOST_ADDRESS, installation: config.GANTRY_INSTANCE });
-  const runtime = new Runtime({
-    host,
-    instances: new InstanceStore(redis, keys),
-    routes,
-    logs,
+  const lease = new LeaderLease(redis, keys);
+  let leader = false;
+
+  const wake = (appId: string, why: string) => publishEvent(redis, keys, { kind: 'desired', appId, why });
+  const deploys = new Deploys({
+    db,
+    redis,
+    keys,
+    output: new BuildOutput(redis, keys),
+    logs: new AppLogs(redis, keys.prefix),
+    log,
+    appUrl: config.urls.app,
+    wake,
+  });
+  const loop = new ControlLoop({
+    db,
+    allocs: new AllocationStore(redis, keys),
+    registry: new HostRegistry(redis, keys),
+    routes: new RoutingTable(redis, keys),
+    commands: new AgentCommands(redis, config.GANTRY_INSTANCE),
+    deploys,
     log,
     installation: config.GANTRY_INSTANCE,
     appsDomain: config.GANTRY_APPS_DOMAIN,
     bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT,
     stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
+    graceMs: config.GANTRY_HOST_GRACE,
+    cpuOvercommit: config.GANTRY_CPU_OVERCOMMIT,
+    drainMs: config.GANTRY_DRAIN_TIME,
+    epoch: () => lease.epoch,
+    isLeader: () => leader,
   });
-  const output = new BuildOutput(redis, keys);
-  const reconciler = new Reconciler({ ctx, runtime, docker, redis, keys, log });
 
-  const workerConn = connectRedis(config.REDIS_URL, 'gantry-scheduler-worker');
-  const deployer = startWorker('deploy', workerConn, config.GANTRY_INSTANCE, {
-    process: async (job) => {
-      log.info(`deploy of release ${job.releaseId} started`);
-      await deployRelease({ config, ctx, docker, runtime, routes, output, redis, keys, log }, job);
-      log.info(`deploy of release ${job.releaseId} done`);
-    },
-    onFailed: async (job, err) => {
-      log.error(`deploy of release ${job.releaseId} failed for good: ${err.message}`);
-      await db.release.updateMany({ where: { id: job.releaseId, status: { in: ['pending', 'deploying'] } }, data: { status: 'failed', statusReason: `Deploy failed: ${err.message}` } });
-      if (job.notifyBuildId) await output.end(job.notifyBuildId, false, `Deploy failed: ${err.message}`);
-    },
-  }, { concurrency: 8, lockDuration: 60_000 });
-  const cleaner = startWorker('cleanup', workerConn, config.GANTRY_INSTANCE, {
-    process: (job) => cleanupApp({ config, docker, runtime, logs, log, redis, keys }, job),
+  const deployer = startWorker('deploy', connectRedis(config.REDIS_URL, 'gantry-scheduler-worker'), config.GANTRY_INSTANCE, {
+    process: (job) => deploys.request(job),
   });
-  for (const w of [deployer, cleaner]) w.on('error', (err) => log.error(`worker: ${err.message}`));
+  deployer.on('error', (err) => log.error(`deploy worker: ${err.message}`));
 
-  const stopEvents = await followEvents(host, runtime, log, (appId) => {
-    void db.app
-      .findUnique({ where: { id: appId }, select: { id: true, name: true, currentReleaseId: true } })
-      .then((app) => app && reconciler.reconcileApp(app))
-      .catch((err: Error) => log.error(`reconcile after restart: ${err.message}`));
+  const stopEvents = await onEvents(connectRedis(config.REDIS_URL, 'gantry-scheduler-events'), keys, (e) => {
+    if (!leader) return;
+    if (e.kind === 'hosts') loop.sweep();
+    else loop.wake(e.appId);
   });
-  const loop = setInterval(() => void reconciler.tick().catch((err: Error) => log.error(`reconcile: ${err.message}`)), config.GANTRY_RECONCILE_INTERVAL);
-  void reconciler.tick().catch((err: Error) => log.error(`reconcile: ${err.message}`));
-  const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler');
-  log.info(`scheduler ready on host ${host.opts.name} (${config.GANTRY_HOST_ADDRESS})`);
+
+  // Leadership: take the lease when free, renew it while leading, stop acting the moment it is lost.
+  const lead = async () => {
+    if (leader) {
+      if (await lease.renew()) return;
+      leader = false;
+      loop.stop();
+      log.warn('lost leadership');
+      return;
+    }
+    if ((await lease.tryAcquire()) > 0) {
+      leader = true;
+      log.info(`leading (epoch ${lease.epoch})`);
+      await loop.syncRegistry();
+      loop.sweep();
+    }
+  };
+  await lead();
+  const leadTimer = setInterval(() => void lead().catch((err: Error) => log.error(`lease: ${err.message}`)), 2000);
+  const hostTimer = setInterval(() => leader && void loop.checkHosts().catch((err: Error) => log.error(`hosts: ${err.message}`)), 1000);
+  const sweepTimer = setInterval(() => {
+    if (!leader) return;
+    void loop.syncRegistry().catch((err: Error) => log.error(`registry: ${err.message}`));
+    loop.sweep();
+  }, config.GANTRY_RECONCILE_INTERVAL);
+  const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
+  log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
   const shutdown = async () => {
-    log.info('shutting down: finishing deploys in progress');
-    clearInterval(loop);
-    stopEvents();
-    await Promise.all([deployer.close(), cleaner.close()]);
+    log.info('shutting down');
+    clearInterval(leadTimer);
+    clearInterval(hostTimer);
+    clearInterval(sweepTimer);
+    loop.stop();
+    if (leader) await lease.resign();
+    await stopEvents();
+    await deployer.close();
     await stopHeartbeat();
-    await queues.close();
     await db.$disconnect();
     redis.disconnect();
     process.exit(0);

@@ -5,12 +5,15 @@
  *            ├─ git                      │
  *            ├─ builder                  │
  *            ├─ scheduler                │
- *            └─ router                  ─┘
+ *            ├─ router                   │
+ *            └─ agent-<host> per managed host (follows the hosts registry)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, loadConfig } from '@gantry/config';
 import { createLogger } from '@gantry/log';
+import { connectRedis, keysFor } from '@gantry/live';
+import { manageAgents } from './agents';
 import { SERVICES } from './services';
 import { Supervisor } from './supervisor';
 
@@ -26,9 +29,12 @@ const services = only ? SERVICES.filter((s) => only.includes(s.name)) : SERVICES
 const supervisor = new Supervisor({ root: REPO_ROOT, logsDir: config.paths.logs, env: process.env, log }, services);
 supervisor.start();
 log.info(`supervising ${services.map((s) => s.name).join(', ')}`);
+const redis = connectRedis(config.REDIS_URL, 'gantryd');
+const stopAgents = await manageAgents({ redis, sub: connectRedis(config.REDIS_URL, 'gantryd-sub'), keys: keysFor(config.GANTRY_INSTANCE), supervisor, log });
 
 const shutdown = async () => {
   log.info('stopping services');
+  stopAgents();
   await supervisor.stop();
   rmSync(pidfile, { force: true });
   log.info('stopped');

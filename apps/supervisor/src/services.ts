@@ -5,6 +5,13 @@ export interface ServiceDef {
   name: string;
   /** Entry file, relative to the repository root. */
   entry: string;
+  /** Extra environment for this service. */
+  env?: Record<string, string>;
+}
+
+/** The agent of one host the control plane runs itself. */
+export function agentService(hostName: string): ServiceDef {
+  return { name: `agent-${hostName}`, entry: 'apps/agent/src/main.ts', env: { GANTRY_AGENT_HOST: hostName } };
 }
 
 export const SERVICES: readonly ServiceDef[] = [

@@ -19,6 +19,7 @@ interface Running {
   startedAt: number;
   crashes: number;
   log: WriteStream;
+  removed: boolean;
 }
 
 export class Supervisor {
@@ -31,18 +32,36 @@ export class Supervisor {
   ) {}
 
   start(): void {
-    for (const def of this.services) {
-      const path = join(this.opts.logsDir, `${def.name}.log`);
-      rotateIfLarge(path);
-      const r: Running = { def, child: null, startedAt: 0, crashes: 0, log: createWriteStream(path, { flags: 'a' }) };
-      this.running.set(def.name, r);
-      this.spawn(r);
-    }
+    for (const def of this.services) this.add(def);
+  }
+
+  /** Starts supervising one more service (no-op if it runs already). */
+  add(def: ServiceDef): void {
+    if (this.running.has(def.name) || this.stopping) return;
+    const path = join(this.opts.logsDir, `${def.name}.log`);
+    rotateIfLarge(path);
+    const r: Running = { def, child: null, startedAt: 0, crashes: 0, log: createWriteStream(path, { flags: 'a' }), removed: false };
+    this.running.set(def.name, r);
+    this.spawn(r);
+  }
+
+  /** Stops a service for good (SIGTERM) and forgets it. */
+  remove(name: string): void {
+    const r = this.running.get(name);
+    if (!r) return;
+    r.removed = true;
+    this.running.delete(name);
+    r.child?.kill('SIGTERM');
+    this.opts.log.info(`stopping ${name} (no longer wanted)`);
+  }
+
+  names(): string[] {
+    return [...this.running.keys()];
   }
 
   private spawn(r: Running): void {
     const [cmd, ...args] = serviceArgv(this.opts.root, r.def);
-    const child = spawn(cmd!, args, { cwd: this.opts.root, env: this.opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, args, { cwd: this.opts.root, env: { ...this.opts.env, ...r.def.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     r.child = child;
     r.startedAt = Date.now();
     child.stdout!.pipe(r.log, { end: false });
@@ -50,12 +69,15 @@ export class Supervisor {
     this.opts.log.info(`started ${r.def.name} (pid ${child.pid})`);
     child.on('exit', (code, signal) => {
       r.child = null;
-      if (this.stopping) return;
+      if (this.stopping || r.removed) {
+        if (r.removed) r.log.end();
+        return;
+      }
       const quick = Date.now() - r.startedAt < STABLE_AFTER_MS;
       r.crashes = quick ? r.crashes + 1 : 1;
       const delay = backoffMs(r.crashes);
       this.opts.log.warn(`${r.def.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
-      setTimeout(() => !this.stopping && this.spawn(r), delay);
+      setTimeout(() => !this.stopping && !r.removed && this.spawn(r), delay);
     });
   }
 

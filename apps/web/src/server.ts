@@ -10,9 +10,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { loadConfig } from '@gantry/config';
+import type { LiveNotifier } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
-import { AppLogs, InstanceStore, RoutingTable, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
+import { probeEngine } from '@gantry/docker';
 import { createLogger } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
 import type { ApiDeps } from './api/deps';
@@ -26,13 +28,24 @@ async function main(): Promise<void> {
   const redis = connectRedis(config.REDIS_URL, 'gantry-web');
   const keys = keysFor(config.GANTRY_INSTANCE);
   const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
+  const hosts = new HostRegistry(redis, keys);
+  const live = {
+    wake: (appId: string, why: string) => publishEvent(redis, keys, { kind: 'desired', appId, why }),
+    hostChanged: async (h: Parameters<LiveNotifier['hostChanged']>[0]) => {
+      if ('removed' in h) await hosts.remove(h.removed);
+      else await hosts.put(h);
+      await publishEvent(redis, keys, { kind: 'hosts', why: 'hosts changed' });
+    },
+  };
   const deps: ApiDeps = {
-    ctx: { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
+    ctx: { db, queues, live, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
     config,
     redis,
     blockingRedis: () => connectRedis(config.REDIS_URL, 'gantry-web-tail'),
     keys,
-    instances: new InstanceStore(redis, keys),
+    allocs: new AllocationStore(redis, keys),
+    hosts,
+    probeEngine: (url) => probeEngine(url),
     logs: new AppLogs(redis, keys.prefix),
     routes: new RoutingTable(redis, keys),
     log: (m) => log.error(m),

@@ -1,4 +1,4 @@
-import type { AppInfoView, AppView, BuildView, ErrorBody, HealthView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
+import type { AppInfoView, AppView, BuildView, ErrorBody, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
 
 /** An error answer from the API (or no answer at all: status 0). */
 export class ApiError extends Error {
@@ -80,6 +80,22 @@ export class GantryClient {
   build = (app: string, number: number) => this.request<BuildView>('GET', `/apps/${enc(app)}/builds/${number}`);
 
   ps = (app: string) => this.request<InstanceView[]>('GET', `/apps/${enc(app)}/ps`);
+  explain = (app: string, process: string) => this.request<ExplainView>('GET', `/apps/${enc(app)}/ps/${enc(process)}/explain`);
+  formation = (app: string) => this.request<FormationEntryView[]>('GET', `/apps/${enc(app)}/formation`);
+  /** ps:scale / ps:type: { web: { quantity: 3 }, worker: { size: 'standard-2x' } }. */
+  updateFormation = (app: string, changes: Record<string, { quantity?: number; size?: string }>) =>
+    this.request<FormationEntryView[]>('PATCH', `/apps/${enc(app)}/formation`, changes);
+  setConstraints = (app: string, type: string, constraints: string[]) =>
+    this.request<FormationEntryView[]>('PUT', `/apps/${enc(app)}/formation/${enc(type)}/constraints`, { constraints });
+  setDeployBatch = (app: string, batch: number | null) => this.request<{ batch: number | null }>('PUT', `/apps/${enc(app)}/deploy-batch`, { batch });
+
+  hosts = () => this.request<HostView[]>('GET', '/hosts');
+  host = (name: string) => this.request<HostView & { instances: { app: string; process: string; state: string; desired: string }[] }>('GET', `/hosts/${enc(name)}`);
+  addHost = (h: { name: string; dockerUrl: string; address: string; labels?: Record<string, string>; cpus?: number; memory?: string; remote?: boolean }) =>
+    this.request<HostView>('POST', '/hosts', h);
+  drainHost = (name: string) => this.request<HostView>('POST', `/hosts/${enc(name)}/drain`);
+  undrainHost = (name: string) => this.request<HostView>('DELETE', `/hosts/${enc(name)}/drain`);
+  removeHost = (name: string) => this.request<void>('DELETE', `/hosts/${enc(name)}`);
   logs = (app: string, lines = 100) => this.request<LogLineView[]>('GET', `/apps/${enc(app)}/logs?lines=${lines}`);
 }
 

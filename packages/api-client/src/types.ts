@@ -62,19 +62,61 @@ export interface AppInfoView extends AppView {
   formation: FormationView[];
 }
 
-export type InstanceStateName = 'starting' | 'up' | 'crashed' | 'stopping';
+export type InstanceStateName = 'pending' | 'starting' | 'up' | 'unhealthy' | 'crashed' | 'stopping' | 'stopped' | 'lost';
 
 export interface InstanceView {
+  /** Allocation id ("" for a slot that could not be placed). */
   id: string;
   process: string;
   type: string;
-  release: number;
+  release: number | null;
   state: InstanceStateName;
-  host: string;
+  host: string | null;
+  address: string | null;
   port: number | null;
-  startedAt: string;
+  /** When the state last changed. */
+  since: string;
   exitCode: number | null;
+  restarts: number;
+  /** Why it is in this state (crash reason with last output, pending placement reason...). */
   message: string | null;
+  routed: boolean;
+}
+
+export interface FormationEntryView {
+  type: string;
+  quantity: number;
+  size: string;
+  command: string | null;
+  constraints: { label: string; op: '=' | '!='; value: string }[];
+}
+
+export interface ExplainView {
+  process: string;
+  placed: boolean;
+  host: string | null;
+  /** Human-readable lines: every filter's rejection and every ranker's score. */
+  lines: string[];
+  report: unknown;
+}
+
+export interface HostView {
+  id: string;
+  name: string;
+  dockerUrl: string;
+  address: string;
+  labels: Record<string, string>;
+  cpus: number;
+  memoryBytes: number;
+  managed: boolean;
+  draining: boolean;
+  status: 'up' | 'down';
+  lastSeen: string | null;
+  dockerError: string | null;
+  usage: { cpuPercent: number; memoryBytes: number; containers: number } | null;
+  allocated: { memoryBytes: number; cpuShares: number; instances: number };
+  /** For hosts whose agent runs elsewhere: how to run it there. */
+  agentCommand: string | null;
 }
 
 export interface LogLineView {

@@ -105,6 +105,22 @@ const schema = z.object({
   /** Time between SIGTERM and SIGKILL when an instance stops. */
   GANTRY_STOP_TIMEOUT: duration('10s'),
   GANTRY_RECONCILE_INTERVAL: duration('5s'),
+  /**
+   * CPU shares are weights under contention, not reservations: a host offers its CPUs times this
+   * many shares for placement (memory, a hard limit, is never overcommitted).
+   */
+  GANTRY_CPU_OVERCOMMIT: z.coerce.number().min(1).max(64).default(8),
+  /** A host whose agent has not reached its Docker engine for this long is down; its instances move. */
+  GANTRY_HOST_GRACE: duration('10s'),
+  /** The build host's image server, from which agents fetch images their engine lacks. */
+  GANTRY_IMAGES_PORT: port(7071),
+  GANTRY_IMAGES_URL: z.string().url().optional(),
+  /** The host this machine registers as (npm run up), and its capacity (default: detected). */
+  GANTRY_LOCAL_HOST_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).default('local'),
+  GANTRY_LOCAL_HOST_CPUS: z.coerce.number().positive().optional(),
+  GANTRY_LOCAL_HOST_MEMORY: z.string().optional(),
+  /** For gantry-agent: the host (name) it works for. */
+  GANTRY_AGENT_HOST: z.string().optional(),
 
   GANTRY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -120,6 +136,8 @@ export interface Config extends Raw {
     run: string;
   };
   urls: {
+    /** Where agents fetch images from. */
+    images: string;
     api: string;
     git: string;
     /** URL of an app by name. */
@@ -158,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       run: join(c.GANTRY_HOME, 'run'),
     },
     urls: {
+      images: c.GANTRY_IMAGES_URL ?? `http://127.0.0.1:${c.GANTRY_IMAGES_PORT}`,
       api: `http://${c.GANTRY_PUBLIC_HOST}${portSuffix(c.GANTRY_API_PORT)}`,
       git: `http://${c.GANTRY_PUBLIC_HOST}${portSuffix(c.GANTRY_GIT_PORT)}`,
       app: (name) => `http://${name}.${c.GANTRY_APPS_DOMAIN}${portSuffix(appsPort)}`,

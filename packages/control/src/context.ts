@@ -1,10 +1,19 @@
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
 
+/** Tells the running system about a change at once (instead of at its next sweep). */
+export interface LiveNotifier {
+  /** The app's desired state changed (formation, constraints...): the scheduler re-plans it. */
+  wake(appId: string, why: string): Promise<void>;
+  /** A host was added, changed or removed: agents' registry and the scheduler follow. */
+  hostChanged(host: { id: string; name: string; dockerUrl: string; address: string; managed: boolean } | { removed: string }): Promise<void>;
+}
+
 /** Dependencies of every use case, passed in by the edge that calls it (API, git service, jobs). */
 export interface Ctx {
   db: Db;
   queues: Pick<JobQueues, 'add'>;
+  live?: LiveNotifier;
   /** Docker image repository prefix of this installation, e.g. "gantry-main". */
   imageRepoPrefix: string;
   now?: () => Date;

@@ -5,3 +5,5 @@ export * from './tokens';
 export * from './apps';
 export * from './releases';
 export * from './builds';
+export * from './formation';
+export * from './hosts';

@@ -7,9 +7,17 @@ describe('parseAppJsonHealthChecks', () => {
     expect(checks.web).toEqual({ kind: 'http', path: '/health', timeoutMs: 3000, intervalMs: 500, initialDelayMs: 0, attempts: 4 });
   });
 
-  it('defaults to a TCP check without a path, and ignores non-startup checks', () => {
-    const checks = parseAppJsonHealthChecks(JSON.stringify({ healthchecks: { web: [{ type: 'liveness', path: '/x' }, { type: 'startup' }] } }));
+  it('defaults to a TCP check without a path, and ignores unknown check types', () => {
+    const checks = parseAppJsonHealthChecks(JSON.stringify({ healthchecks: { web: [{ type: 'readiness', path: '/x' }, { type: 'startup' }] } }));
     expect(checks.web?.kind).toBe('tcp');
+  });
+
+  it('reads a liveness check beside the startup check', () => {
+    const checks = parseAppJsonHealthChecks(
+      JSON.stringify({ healthchecks: { web: [{ type: 'startup', path: '/ready' }, { type: 'liveness', path: '/live', wait: 2, timeout: 1, attempts: 4 }] } }),
+    );
+    expect(checks.web?.path).toBe('/ready');
+    expect(checks.web?.liveness).toEqual({ kind: 'http', path: '/live', intervalMs: 2000, timeoutMs: 1000, failures: 4 });
   });
 
   it('has no checks when app.json has none', () => {

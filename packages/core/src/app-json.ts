@@ -17,7 +17,21 @@ export interface HealthCheck {
   initialDelayMs: number;
   /** Give up after this many failed attempts (otherwise only the boot timeout ends the wait). */
   attempts?: number;
+  /** Checked for as long as the instance runs, once it started (type "liveness" in app.json). */
+  liveness?: LivenessCheck;
 }
+
+/** A running instance failing this many checks in a row leaves routing and is restarted. */
+export interface LivenessCheck {
+  kind: 'tcp' | 'http';
+  path?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  failures: number;
+}
+
+/** Every web instance gets this unless app.json says otherwise: a hung one leaves routing in about 1.5 s. */
+export const DEFAULT_LIVENESS: LivenessCheck = { kind: 'tcp', intervalMs: 500, timeoutMs: 700, failures: 2 };
 
 export const DEFAULT_HEALTH_CHECK: HealthCheck = { kind: 'tcp', timeoutMs: 2000, intervalMs: 250, initialDelayMs: 0 };
 
@@ -29,6 +43,19 @@ function seconds(v: unknown, field: string, fallbackMs: number): number {
     throw new InvalidInput(`app.json: healthchecks ${field} must be a number of seconds between 0 and 600.`);
   }
   return Math.round(v * 1000);
+}
+
+function livenessOf(c: Record<string, unknown>, type: string): LivenessCheck {
+  if (c.path !== undefined && (typeof c.path !== 'string' || !c.path.startsWith('/'))) {
+    throw new InvalidInput(`app.json: healthchecks ${type} liveness path must start with "/".`);
+  }
+  return {
+    kind: c.path ? 'http' : 'tcp',
+    ...(c.path ? { path: c.path as string } : {}),
+    intervalMs: seconds(c.wait, `${type}.wait`, DEFAULT_LIVENESS.intervalMs),
+    timeoutMs: seconds(c.timeout, `${type}.timeout`, DEFAULT_LIVENESS.timeoutMs),
+    failures: c.attempts === undefined ? DEFAULT_LIVENESS.failures : attemptsOf(c.attempts, type),
+  };
 }
 
 function attemptsOf(v: unknown, type: string): number {
@@ -54,9 +81,9 @@ export function parseAppJsonHealthChecks(text: string): HealthChecks {
   }
   for (const [type, list] of Object.entries(hc)) {
     if (!Array.isArray(list)) throw new InvalidInput(`app.json: healthchecks.${type} must be a list.`);
-    const startup = list.find((c) => (c as { type?: string })?.type === undefined || (c as { type?: string }).type === 'startup') as
-      | Record<string, unknown>
-      | undefined;
+    const byType = (t: string) => list.find((c) => ((c as { type?: string })?.type ?? 'startup') === t) as Record<string, unknown> | undefined;
+    const live = byType('liveness');
+    const startup = byType('startup') ?? (live ? {} : undefined);
     if (!startup) continue;
     const path = startup.path;
     if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
@@ -69,6 +96,7 @@ export function parseAppJsonHealthChecks(text: string): HealthChecks {
       intervalMs: seconds(startup.wait, `${type}.wait`, 1000),
       initialDelayMs: seconds(startup.initialDelay, `${type}.initialDelay`, 0),
       ...(startup.attempts !== undefined ? { attempts: attemptsOf(startup.attempts, type) } : {}),
+      ...(live ? { liveness: livenessOf(live, type) } : {}),
     };
   }
   return checks;

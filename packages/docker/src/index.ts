@@ -2,3 +2,4 @@ export * from './connect';
 export * from './lines';
 export * from './exec';
 export * from './build';
+export * from './probe';

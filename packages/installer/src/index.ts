@@ -3,3 +3,4 @@ export * from './services';
 export * from './admin';
 export * from './dashboard';
 export * from './isolate';
+export * from './local-host';

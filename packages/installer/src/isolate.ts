@@ -9,6 +9,8 @@ import { Redis } from 'ioredis';
 import { REPO_ROOT, loadConfig, type Config } from '@gantry/config';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker, type Docker } from '@gantry/docker';
+import { connectDb } from '@gantry/db';
+import { ensureLocalHost } from './local-host';
 import { startSupervisor, stopSupervisor, waitHealthy } from './services';
 
 /** Same server and credentials, another database name. */
@@ -94,6 +96,14 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   await recreateDatabase(config.DATABASE_URL);
   await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
   for (const dir of ['repos', 'sources', 'logs']) await rm(join(config.paths.home, dir), { recursive: true, force: true });
+  const db = connectDb(config.DATABASE_URL, { max: 2 });
+  const redis = new Redis(config.REDIS_URL);
+  try {
+    await ensureLocalHost(config, db, redis);
+  } finally {
+    await db.$disconnect();
+    redis.disconnect();
+  }
   startSupervisor(config, fullEnv);
   await waitHealthy(config, 120_000, () => {});
   return {

@@ -18,10 +18,29 @@ export interface Keys {
   pushLock: (appId: string) => string;
   /** Lock held while the app is being deployed (one deploy per app at a time). */
   deployLock: (appId: string) => string;
-  /** Hash: instance id -> JSON instance health, per app. */
-  instances: (appId: string) => string;
   /** Heartbeats of Gantry's own services. */
   serviceHealth: (service: string) => string;
+  /** Hash: allocation id -> JSON Allocation (the scheduler's decisions). */
+  allocs: string;
+  /** Set of allocation ids per app. */
+  appAllocs: (appId: string) => string;
+  /** Hash: allocation id -> JSON AllocationState (what agents observe). */
+  allocStates: string;
+  /** Hash: slot ("web.2") -> JSON placement report of slots that could not be placed. */
+  pending: (appId: string) => string;
+  /** Hash: host id -> JSON HostRecord (mirror of the hosts table for agents and the supervisor). */
+  hosts: string;
+  /** A host's heartbeat (expires). */
+  hostBeat: (hostId: string) => string;
+  /** Pub/sub: JSON AppEvent, from agents, the API and jobs, to wake the scheduler. */
+  events: string;
+  /** Pub/sub: the hosts registry changed. */
+  hostsChanged: string;
+  /** Scheduler leadership lease, and the fencing epoch bumped by every new leader. */
+  leader: string;
+  epoch: string;
+  /** Live deploy of an app: JSON DeployRecord. */
+  deploy: (appId: string) => string;
 }
 
 export function keysFor(instance: string): Keys {
@@ -35,8 +54,18 @@ export function keysFor(instance: string): Keys {
     buildLog: (id) => `${p}build:${id}:log`,
     pushLock: (appId) => `${p}lock:push:${appId}`,
     deployLock: (appId) => `${p}lock:deploy:${appId}`,
-    instances: (appId) => `${p}instances:${appId}`,
     serviceHealth: (service) => `${p}health:${service}`,
+    allocs: `${p}allocs`,
+    appAllocs: (appId) => `${p}allocs:app:${appId}`,
+    allocStates: `${p}alloc-states`,
+    pending: (appId) => `${p}pending:${appId}`,
+    hosts: `${p}hosts`,
+    hostBeat: (hostId) => `${p}host-beat:${hostId}`,
+    events: `${p}events`,
+    hostsChanged: `${p}hosts:changed`,
+    leader: `${p}scheduler:leader`,
+    epoch: `${p}scheduler:epoch`,
+    deploy: (appId) => `${p}deploy:${appId}`,
   };
 }
 

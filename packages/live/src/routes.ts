@@ -8,24 +8,10 @@
  *   router    <--subscribe-- routes:changed -> HMGET changed hostnames -> ack version in "routers"
  */
 import type { Redis } from 'ioredis';
+import type { Route } from '@gantry/scheduler-core';
 import type { Keys } from './keys';
 
-export interface Backend {
-  /** Instance id (container name). */
-  id: string;
-  /** Address routers connect to (the Docker host's address) and the published port. */
-  host: string;
-  port: number;
-  /** Process name as shown in logs, e.g. "web.1". */
-  process: string;
-}
-
-export interface Route {
-  app: string;
-  appId: string;
-  /** Healthy instances; an empty list means the app exists but has nothing to serve (503). */
-  backends: Backend[];
-}
+export type { Backend, Route } from '@gantry/scheduler-core';
 
 export interface RoutesChanged {
   version: number;

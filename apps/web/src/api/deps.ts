@@ -1,6 +1,7 @@
 import type { Config } from '@gantry/config';
 import type { Ctx } from '@gantry/control';
-import type { AppLogs, InstanceStore, Keys, RoutingTable } from '@gantry/live';
+import type { AllocationStore, AppLogs, HostRegistry, Keys, RoutingTable } from '@gantry/live';
+import type { EngineProbe } from '@gantry/control';
 import type { Redis } from 'ioredis';
 
 /** Everything API handlers may use; built once in server.ts and passed to every handler. */
@@ -11,7 +12,9 @@ export interface ApiDeps {
   /** Opens a dedicated connection for blocking reads (log follow). */
   blockingRedis: () => Redis;
   keys: Keys;
-  instances: InstanceStore;
+  allocs: AllocationStore;
+  hosts: HostRegistry;
+  probeEngine: EngineProbe;
   logs: AppLogs;
   routes: RoutingTable;
   log: (msg: string) => void;

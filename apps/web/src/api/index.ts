@@ -5,6 +5,8 @@ import type { ApiDeps } from './deps';
 import { appRoutes } from './routes/apps';
 import { buildRoutes } from './routes/builds';
 import { configRoutes } from './routes/config';
+import { formationRoutes } from './routes/formation';
+import { hostRoutes } from './routes/hosts';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/logs';
 import { psRoutes } from './routes/ps';
@@ -22,6 +24,8 @@ export function apiRouter(): Router<ApiDeps> {
   releaseRoutes(r);
   buildRoutes(r);
   psRoutes(r);
+  formationRoutes(r);
+  hostRoutes(r);
   logRoutes(r);
   return r;
 }

@@ -1,7 +1,8 @@
-import type { AppInfoView, AppView, BuildView, FormationView, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
+import type { AppInfoView, AppView, BuildView, FormationEntryView, FormationView, InstanceStateName, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
 import type { Config } from '@gantry/config';
 import type { App, Build, FormationEntry, Release, User } from '@gantry/db';
-import type { InstanceRecord, LogEntry } from '@gantry/live';
+import type { LogEntry } from '@gantry/live';
+import type { Allocation, AllocationState, AllocationStatus, PlacementReport } from '@gantry/scheduler-core';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -71,19 +72,44 @@ export function appInfoView(
   };
 }
 
-export function instanceView(i: InstanceRecord): InstanceView {
+const DISPLAY: Record<AllocationStatus, InstanceStateName> = {
+  pending: 'pending',
+  starting: 'starting',
+  healthy: 'up',
+  unhealthy: 'unhealthy',
+  crashed: 'crashed',
+  stopped: 'stopped',
+  lost: 'lost',
+};
+
+/** One allocation as `gantry ps` shows it. */
+export function instanceView(a: Allocation, state: AllocationState | null, release: number | null, host: { name: string; up: boolean } | null): InstanceView {
+  const status: InstanceStateName = host && !host.up ? 'lost' : a.desired === 'stop' ? 'stopping' : DISPLAY[state?.status ?? 'pending'];
   return {
-    id: i.id,
-    process: `${i.type}.${i.index}`,
-    type: i.type,
-    release: i.release,
-    state: i.state,
-    host: i.host,
-    port: i.port,
-    startedAt: new Date(i.startedAt).toISOString(),
-    exitCode: i.exitCode,
-    message: i.message,
+    id: a.id,
+    process: `${a.type}.${a.index}`,
+    type: a.type,
+    release,
+    state: status,
+    host: host?.name ?? null,
+    address: state?.address ?? null,
+    port: state?.port ?? null,
+    since: new Date(state?.since ?? a.createdAt).toISOString(),
+    exitCode: state?.exitCode ?? null,
+    restarts: state?.restarts ?? 0,
+    message: state?.message ?? null,
+    routed: a.routed,
   };
+}
+
+/** A slot the scheduler could not place, with the reason. */
+export function pendingView(slot: string, report: PlacementReport): InstanceView {
+  const [type, index] = slot.split('.');
+  return { id: '', process: slot, type: type!, release: null, state: 'pending', host: null, address: null, port: null, since: new Date().toISOString(), exitCode: null, restarts: 0, message: report.summary, routed: false };
+}
+
+export function formationEntryView(f: FormationEntry, processTypes: Record<string, string>): FormationEntryView {
+  return { type: f.type, quantity: f.quantity, size: f.size, command: processTypes[f.type] ?? null, constraints: f.constraints as FormationEntryView['constraints'] };
 }
 
 export function logLineView(e: LogEntry): LogLineView {

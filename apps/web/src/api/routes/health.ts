@@ -1,4 +1,5 @@
 import type { HealthView } from '@gantry/api-client';
+import { hostIsUp } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { sendJson } from '../../http/respond';
 import type { ApiDeps } from '../deps';
@@ -39,6 +40,15 @@ export function healthRoutes(r: Router<ApiDeps>): void {
       const n = (await deps.routes.liveRouters()).size;
       if (n === 0) throw new Error('no live router');
       return `${n} live`;
+    });
+    services.hosts = await check(async () => {
+      const hosts = await deps.ctx.db.host.findMany({ select: { id: true, name: true, managed: true } });
+      if (hosts.length === 0) throw new Error('no host registered');
+      const beats = await deps.hosts.beats(hosts.map((h) => h.id));
+      const now = Date.now();
+      const down = hosts.filter((h) => h.managed && !hostIsUp(beats.get(h.id), now, deps.config.GANTRY_HOST_GRACE)).map((h) => h.name);
+      if (down.length) throw new Error(`down: ${down.join(', ')}`);
+      return `${hosts.length} up`;
     });
     const ok = Object.values(services).every((s) => s.ok);
     sendJson(res, ok ? 200 : 503, { ok, services } satisfies HealthView);

@@ -1,0 +1,218 @@
+/**
+ * The thin adapter between an agent and its Docker host: start an instance from a spec, inspect,
+ * stop, list, read its last log lines, follow its output and events, sample its usage. No
+ * decisions live here.
+ */
+import type { Readable } from 'node:stream';
+import type { Docker } from '@gantry/docker';
+import { demuxLines } from '@gantry/docker';
+import { INSTANCE_PORT } from '@gantry/scheduler-core';
+
+/** What to run: an instance spec as the start command carries it. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd?: string[] | undefined;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  memoryBytes: number;
+  cpuShares: number;
+  exposesPort: boolean;
+}
+
+export interface StartedInstance {
+  containerId: string;
+  name: string;
+}
+
+export interface InstanceStatus {
+  running: boolean;
+  restarting: boolean;
+  exitCode: number | null;
+  /** Address of the container on the host's bridge (for health checks from this host). */
+  ip: string | null;
+  /** Published port of $PORT on the host address (for routers). */
+  hostPort: number | null;
+  startedAt: number;
+}
+
+export interface HostContainer {
+  containerId: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  createdAt: number;
+}
+
+/** Capabilities apps do not need; dropping them narrows what a compromised app can do. */
+const DROPPED_CAPS = ['NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP', 'SYS_CHROOT'];
+
+export class DockerHost {
+  constructor(
+    readonly docker: Docker,
+    readonly opts: { address: string; installation: string },
+  ) {}
+
+  async start(spec: ContainerSpec): Promise<StartedInstance> {
+    const port = `${INSTANCE_PORT}/tcp`;
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      ExposedPorts: spec.exposesPort ? { [port]: {} } : {},
+      HostConfig: {
+        Init: true,
+        RestartPolicy: { Name: 'unless-stopped' },
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memoryBytes,
+        CpuShares: spec.cpuShares,
+        PidsLimit: 2048,
+        CapDrop: DROPPED_CAPS,
+        SecurityOpt: ['no-new-privileges'],
+        PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+      },
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => {});
+      throw err;
+    }
+    return { containerId: container.id, name: spec.name };
+  }
+
+  async status(containerId: string): Promise<InstanceStatus | null> {
+    try {
+      const info = await this.docker.getContainer(containerId).inspect();
+      const bindings = info.NetworkSettings.Ports?.[`${INSTANCE_PORT}/tcp`];
+      const hostPort = bindings?.[0]?.HostPort ? Number(bindings[0].HostPort) : null;
+      return {
+        running: info.State.Running,
+        restarting: info.State.Restarting,
+        // Under a restart policy a crashed container is "running" and "restarting" at once.
+        exitCode: info.State.Running && !info.State.Restarting ? null : info.State.ExitCode,
+        ip: containerIp(info.NetworkSettings),
+        hostPort,
+        startedAt: Date.parse(info.State.StartedAt) || Date.now(),
+      };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after the timeout) and removes an instance; gone is fine. */
+  async stop(containerId: string, timeoutMs: number): Promise<void> {
+    const c = this.docker.getContainer(containerId);
+    try {
+      await c.stop({ t: Math.ceil(timeoutMs / 1000) });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw err;
+    }
+    await c.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+    });
+  }
+
+  /** This installation's app containers (all states). */
+  async list(): Promise<HostContainer[]> {
+    const label = [`gantry.instance=${this.opts.installation}`, 'gantry.role=app'];
+    const rows = await this.docker.listContainers({ all: true, filters: { label } });
+    return rows.map((r) => ({
+      containerId: r.Id,
+      name: (r.Names[0] ?? '').replace(/^\//, ''),
+      labels: r.Labels,
+      state: r.State,
+      createdAt: r.Created * 1000,
+    }));
+  }
+
+  /** The last lines an instance printed (for crash reports). */
+  async lastLines(containerId: string, count: number): Promise<string[]> {
+    try {
+      const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: count, follow: false })) as unknown as Buffer;
+      return demuxBuffer(buf).slice(-count);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Follows an instance's output from `sinceMs` on; resolves when the container stops. */
+  async follow(containerId: string, sinceMs: number, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<void> {
+    const stream = (await this.docker.getContainer(containerId).logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+      since: Math.floor(sinceMs / 1000),
+    })) as unknown as Readable;
+    await demuxLines(this.docker, stream, onLine);
+  }
+
+  /** CPU time used so far (ns) and memory in use, for usage figures between two samples. */
+  async sample(containerId: string): Promise<{ cpuNs: number; systemNs: number; cpus: number; memoryBytes: number } | null> {
+    try {
+      const s = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
+        cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
+        memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
+      };
+      const mem = (s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.inactive_file ?? s.memory_stats.stats?.cache ?? 0);
+      return { cpuNs: s.cpu_stats.cpu_usage.total_usage, systemNs: s.cpu_stats.system_cpu_usage ?? 0, cpus: s.cpu_stats.online_cpus ?? 1, memoryBytes: Math.max(0, mem) };
+    } catch {
+      return null;
+    }
+  }
+
+  async restart(containerId: string, timeoutMs: number): Promise<void> {
+    await this.docker.getContainer(containerId).restart({ t: Math.ceil(timeoutMs / 1000) });
+  }
+
+  /** Container lifecycle events of this installation's apps. Returns a stop function. */
+  async events(onEvent: (e: { action: string; containerId: string; labels: Record<string, string>; exitCode?: number }) => void): Promise<() => void> {
+    const stream = (await this.docker.getEvents({
+      filters: { type: ['container'], label: [`gantry.instance=${this.opts.installation}`, 'gantry.role=app'] },
+    })) as unknown as Readable;
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        try {
+          const e = JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } };
+          const exit = e.Actor.Attributes.exitCode;
+          onEvent({ action: e.Action, containerId: e.Actor.ID, labels: e.Actor.Attributes, ...(exit !== undefined ? { exitCode: Number(exit) } : {}) });
+        } catch {
+          /* partial or foreign line */
+        }
+      }
+    });
+    return () => stream.destroy();
+  }
+}
+
+/** The container's address on its (first) network; older engines also report it at the top. */
+function containerIp(ns: { Networks?: Record<string, { IPAddress?: string }>; IPAddress?: string }): string | null {
+  for (const n of Object.values(ns.Networks ?? {})) if (n.IPAddress) return n.IPAddress;
+  return ns.IPAddress || null;
+}
+
+/** Splits a multiplexed (non-TTY) log buffer into lines. */
+function demuxBuffer(buf: Buffer): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let text = '';
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    text += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  for (const l of text.split('\n')) if (l.length) out.push(l);
+  return out;
+}

@@ -1,0 +1,209 @@
+/**
+ * Every instance (allocation) on this host, as the agent runs and watches it:
+ *
+ *   start ─> starting ─(startup check)─> healthy ─(liveness fails N times)─> unhealthy ─> restart
+ *                │                          │
+ *                └──(exits)──> crashed <────┘ (Docker restarts it under its policy: starting again)
+ *   stop ─> stopped (container removed)
+ *
+ * Every change of status is written to Redis and announced, so the scheduler re-plans the app and
+ * the route changes within milliseconds.
+ */
+import { DEFAULT_HEALTH_CHECK, type HealthCheck, type LivenessCheck } from '@gantry/core';
+import type { StartCommand } from '@gantry/jobs';
+import { type AllocationStore, type AppLogs, type Keys, type LogSource, publishEvent } from '@gantry/live';
+import type { AllocationState, AllocationStatus } from '@gantry/scheduler-core';
+import { INSTANCE_PORT } from '@gantry/scheduler-core';
+import type { Logger } from '@gantry/log';
+import type { Redis } from 'ioredis';
+import type { DockerHost, InstanceStatus } from './docker-host';
+import { probe, waitHealthy, type ProbeTarget } from './probes';
+
+export interface Tracked {
+  allocId: string;
+  appId: string;
+  process: string;
+  containerId: string;
+  startup: HealthCheck;
+  liveness: LivenessCheck | null;
+  hostHeader: string;
+  exposesPort: boolean;
+  bootTimeoutMs: number;
+  state: AllocationState;
+  stopping: boolean;
+  /** Bumped on every (re)start, so an older check loop stops when a newer one begins. */
+  generation: number;
+  following: boolean;
+}
+
+export interface InstancesDeps {
+  host: DockerHost;
+  allocs: AllocationStore;
+  logs: AppLogs;
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  /** The engine is on this machine: probe container addresses directly. */
+  local: boolean;
+  stopTimeoutMs: number;
+}
+
+export class Instances {
+  readonly tracked = new Map<string, Tracked>();
+
+  constructor(private readonly deps: InstancesDeps) {}
+
+  byContainer(containerId: string): Tracked | undefined {
+    for (const t of this.tracked.values()) if (t.containerId === containerId) return t;
+    return undefined;
+  }
+
+  async report(t: Tracked, status: AllocationStatus, patch: Partial<AllocationState> = {}): Promise<void> {
+    const changed = t.state.status !== status;
+    t.state = { ...t.state, ...patch, status, since: changed ? Date.now() : t.state.since };
+    await this.deps.allocs.setState(t.allocId, t.state);
+    if (changed) {
+      await publishEvent(this.deps.redis, this.deps.keys, { kind: 'state', appId: t.appId, allocId: t.allocId, status });
+      await this.event(t, `${t.process} is ${status}${patch.message ? `: ${patch.message}` : ''}`);
+    }
+  }
+
+  private async event(t: Tracked, line: string): Promise<void> {
+    await this.deps.logs.append(t.appId, [{ source: 'gantry' as LogSource, process: t.process, line }]).catch(() => {});
+  }
+
+  /** Starts watching an instance that runs (or starts) now: ships its logs and checks it. */
+  track(cmd: Pick<StartCommand, 'allocId' | 'appId' | 'process' | 'startup' | 'liveness' | 'hostHeader' | 'bootTimeoutMs'> & { exposesPort: boolean }, containerId: string): Tracked {
+    const t: Tracked = {
+      allocId: cmd.allocId,
+      appId: cmd.appId,
+      process: cmd.process,
+      containerId,
+      startup: cmd.startup as HealthCheck,
+      liveness: cmd.liveness as LivenessCheck | null,
+      hostHeader: cmd.hostHeader,
+      exposesPort: cmd.exposesPort,
+      bootTimeoutMs: cmd.bootTimeoutMs,
+      state: { status: 'starting', since: Date.now(), restarts: 0 },
+      stopping: false,
+      generation: 0,
+      following: false,
+    };
+    this.tracked.set(t.allocId, t);
+    return t;
+  }
+
+  /** Runs the startup check, then the liveness loop; called on start and on every restart. */
+  async watch(t: Tracked): Promise<void> {
+    const generation = ++t.generation;
+    this.ship(t);
+    await this.report(t, 'starting', { exitCode: null, message: null });
+    const outcome = await waitHealthy({
+      check: t.startup ?? DEFAULT_HEALTH_CHECK,
+      target: t.exposesPort ? (st) => this.target(st) : null,
+      hostHeader: t.hostHeader,
+      deadlineMs: t.bootTimeoutMs,
+      status: () => this.deps.host.status(t.containerId),
+      cancelled: () => t.stopping || t.generation !== generation,
+    });
+    if (t.stopping || t.generation !== generation) return;
+    if (!outcome.ok) {
+      const lines = await this.deps.host.lastLines(t.containerId, 10);
+      const status: AllocationStatus = outcome.exitCode !== null ? 'crashed' : 'unhealthy';
+      await this.report(t, status, { exitCode: outcome.exitCode, message: lastLinesMessage(outcome.reason, lines) });
+      return;
+    }
+    await this.report(t, 'healthy', { address: this.deps.host.opts.address, port: outcome.status.hostPort, exitCode: null, message: null });
+    if (t.liveness && t.exposesPort) void this.liveness(t, generation);
+  }
+
+  /** Probes a healthy instance forever; enough failures in a row: unhealthy, then a restart. */
+  private async liveness(t: Tracked, generation: number): Promise<void> {
+    const check = t.liveness!;
+    let failures = 0;
+    while (!t.stopping && t.generation === generation) {
+      await sleep(check.intervalMs);
+      if (t.stopping || t.generation !== generation) return;
+      const st = await this.deps.host.status(t.containerId).catch(() => null);
+      const target = st ? this.target(st) : null;
+      if (!st || !st.running || !target) return; // exit events handle crashes
+      const r = await probe({ kind: check.kind, path: check.path, timeoutMs: check.timeoutMs }, target, t.hostHeader);
+      if (r.ok) {
+        failures = 0;
+        continue;
+      }
+      if (++failures < check.failures) continue;
+      if (t.stopping || t.generation !== generation) return;
+      await this.report(t, 'unhealthy', { message: `failed ${failures} health checks in a row (last: ${r.detail}); restarting it` });
+      this.deps.log.warn(`${t.process} (${t.allocId}) unhealthy: restarting`);
+      t.state.restarts = (t.state.restarts ?? 0) + 1;
+      await this.deps.host.restart(t.containerId, this.deps.stopTimeoutMs).catch((err: Error) => this.deps.log.error(`restart failed: ${err.message}`));
+      return; // the "start" event that follows runs watch() again
+    }
+  }
+
+  /** A container of a tracked instance exited (it may be restarted by its restart policy). */
+  async exited(t: Tracked, exitCode: number | null): Promise<void> {
+    if (t.stopping) return;
+    t.generation++;
+    const lines = await this.deps.host.lastLines(t.containerId, 10);
+    await this.report(t, 'crashed', { exitCode, message: lastLinesMessage(`exited with code ${exitCode ?? '?'}`, lines), port: null });
+  }
+
+  /** Docker started a tracked container again (restart policy or our restart). */
+  async restarted(t: Tracked): Promise<void> {
+    if (t.stopping) return;
+    t.state.restarts = (t.state.restarts ?? 0) + 1;
+    await this.watch(t);
+  }
+
+  async stop(allocId: string, timeoutMs: number): Promise<void> {
+    const t = this.tracked.get(allocId);
+    if (!t) return;
+    t.stopping = true;
+    t.generation++;
+    await this.deps.host.stop(t.containerId, timeoutMs);
+    await this.report(t, 'stopped', { port: null });
+    this.tracked.delete(allocId);
+  }
+
+  /** Where to probe an instance: its container address here, or its published port from afar. */
+  private target(st: InstanceStatus): ProbeTarget | null {
+    if (this.deps.local && st.ip) return { host: st.ip, port: INSTANCE_PORT, proxied: false };
+    if (st.hostPort) return { host: this.deps.host.opts.address, port: st.hostPort, proxied: true };
+    return null;
+  }
+
+  /** Ships the container's output into the app's log stream (once per container). */
+  private ship(t: Tracked): void {
+    if (t.following) return;
+    t.following = true;
+    let batch: { source: LogSource; process: string; line: string }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      const b = batch;
+      batch = [];
+      void this.deps.logs.append(t.appId, b).catch(() => {});
+    };
+    this.deps.host
+      .follow(t.containerId, Date.now() - 1000, (line) => {
+        batch.push({ source: 'app', process: t.process, line });
+        timer ??= setTimeout(flush, 20);
+      })
+      .catch(() => {})
+      .finally(() => {
+        if (timer) clearTimeout(timer);
+        flush();
+        t.following = false;
+        // The stream ends when the container stops; Docker may start it again.
+        if (!t.stopping && this.tracked.has(t.allocId)) setTimeout(() => this.tracked.has(t.allocId) && !t.stopping && this.ship(t), 500);
+      });
+  }
+}
+
+function lastLinesMessage(reason: string, lines: string[]): string {
+  return lines.length ? `${reason}; last output:\n${lines.join('\n')}` : reason;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

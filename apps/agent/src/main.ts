@@ -1,0 +1,117 @@
+/**
+ * gantry-agent: works for one Docker host. It runs the scheduler's commands (start/stop), checks
+ * its instances' health, reports their state, ships their logs and heartbeats the host.
+ *
+ *   scheduler ──queue agent-<host>──> commands.ts ──> docker-host.ts ──> Docker engine
+ *                                         │
+ *   Redis <── states, events, logs ── instances.ts (startup + liveness checks, restarts)
+ *   Redis <── heartbeat (docker reachable, usage) ── heartbeat.ts
+ *   every 10 s: reconcile-local.ts (remove containers no allocation claims, adopt the others)
+ *
+ * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
+ */
+import { loadConfig } from '@gantry/config';
+import { connectDocker } from '@gantry/docker';
+import { startAgentWorker } from '@gantry/jobs';
+import { AllocationStore, AppLogs, HostRegistry, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { createLogger } from '@gantry/log';
+import { handleCommand } from './commands';
+import { DockerHost } from './docker-host';
+import { Heartbeat } from './heartbeat';
+import { ImageFetcher } from './images';
+import { Instances } from './instances';
+import { reconcileLocal } from './reconcile-local';
+
+const BEAT_MS = 2000;
+const RECONCILE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const name = config.GANTRY_AGENT_HOST;
+  if (!name) throw new Error('Set GANTRY_AGENT_HOST to the name of the host this agent works for.');
+  const log = createLogger(`agent[${name}]`, config.GANTRY_LOG_LEVEL);
+  const redis = connectRedis(config.REDIS_URL, `gantry-agent-${name}`);
+  const keys = keysFor(config.GANTRY_INSTANCE);
+  const registry = new HostRegistry(redis, keys);
+  const record = await registry.byName(name);
+  if (!record) throw new Error(`No host named ${name} is registered (gantry hosts:add).`);
+
+  const docker = connectDocker(record.dockerUrl);
+  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE });
+  const allocs = new AllocationStore(redis, keys);
+  const instances = new Instances({
+    host,
+    allocs,
+    logs: new AppLogs(redis, keys.prefix),
+    redis,
+    keys,
+    log,
+    local: record.dockerUrl.startsWith('unix:'),
+    stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
+  });
+  const images = new ImageFetcher(docker, config.urls.images, config.GANTRY_SECRET);
+  const heartbeat = new Heartbeat({ hostId: record.id, docker, host, registry, graceMs: config.GANTRY_HOST_GRACE });
+  const local = () => reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
+
+  // Docker events keep the states honest between checks: exits and restarts are seen at once.
+  let stopEvents: (() => void) | null = null;
+  const followEvents = async () => {
+    stopEvents?.();
+    stopEvents = await host.events((e) => {
+      const t = instances.byContainer(e.containerId);
+      if (!t) return;
+      if (e.action === 'die') void instances.exited(t, e.exitCode ?? null).catch(() => {});
+      else if (e.action === 'start') void instances.restarted(t).catch(() => {});
+    });
+  };
+
+  await heartbeat.beat();
+  const beatTimer = setInterval(() => void heartbeat.beat().catch((err: Error) => log.error(`heartbeat: ${err.message}`)), BEAT_MS);
+  let dockerWasOk = true;
+  const watchDocker = setInterval(() => {
+    void docker.ping().then(
+      async () => {
+        if (!dockerWasOk) {
+          log.info('Docker is reachable again: resuming');
+          await followEvents().catch(() => {});
+          await local().catch(() => {});
+          await publishEvent(redis, keys, { kind: 'hosts', why: `${name} back` });
+        }
+        dockerWasOk = true;
+      },
+      () => {
+        if (dockerWasOk) log.warn('Docker is unreachable');
+        dockerWasOk = false;
+      },
+    );
+  }, BEAT_MS);
+
+  await followEvents().catch((err: Error) => log.warn(`events: ${err.message}`));
+  await local().catch((err: Error) => log.warn(`first reconcile: ${err.message}`));
+  const reconcileTimer = setInterval(() => void local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)), RECONCILE_MS);
+
+  const worker = startAgentWorker(connectRedis(config.REDIS_URL, `gantry-agent-${name}-worker`), config.GANTRY_INSTANCE, record.id, (cmd) =>
+    handleCommand({ hostId: record.id, host, images, instances, allocs, redis, keys, log }, cmd),
+  );
+  worker.on('failed', (job, err) => log.error(`command ${job?.name} ${job?.id} failed: ${err.message}`));
+  worker.on('error', (err) => log.error(`worker: ${err.message}`));
+  log.info(`agent for ${name} (${record.dockerUrl}, address ${record.address}) ready`);
+
+  const shutdown = async () => {
+    log.info('shutting down (instances keep running)');
+    clearInterval(beatTimer);
+    clearInterval(watchDocker);
+    clearInterval(reconcileTimer);
+    stopEvents?.();
+    await worker.close();
+    redis.disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,218 @@
+/**
+ * hosts, hosts:info, hosts:add, hosts:drain, hosts:undrain, hosts:remove: the machines (Docker
+ * engines) instances run on. Cluster-wide, so the API allows them to Gantry admins only; anyone
+ * else gets the server's 403 message.
+ */
+import type { GantryClient, HostView } from '@gantry/api-client';
+import type { Command } from 'commander';
+import { CliError, checkAddress, checkDockerUrl, checkHostName, parseCpus, parseLabels } from '../args';
+import { HOST_COLUMNS, hostInstanceState, hostRow, hostStatus, labelsText, stateStyle, usageText } from '../cluster';
+import { client } from '../context';
+import { ago, heading, humanBytes, info, print, printFields, printJson, printTable, waitFor, withSpinner, warn } from '../output';
+import { ask, stdinIsTTY } from '../prompt';
+
+export const DRAIN_WAIT_INTERVAL_MS = 1000;
+export const DRAIN_WAIT_TIMEOUT_MS = 600_000;
+
+type HostDetail = Awaited<ReturnType<GantryClient['host']>>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function printHost(h: HostView): void {
+  heading(h.name);
+  const fields: [string, string][] = [
+    ['Status', hostStatus(h)],
+    ['Docker', h.dockerUrl],
+    ['Address', h.address],
+    ['Agent', h.managed ? 'run by the control plane' : 'runs on the machine itself (remote)'],
+    ['Labels', labelsText(h.labels).replace(/,/g, ', ') || 'none'],
+    ['CPUs', String(h.cpus)],
+    ['Memory', humanBytes(h.memoryBytes)],
+    ['Allocated', `${humanBytes(h.allocated.memoryBytes)}, ${h.allocated.cpuShares} cpu shares, ${plural(h.allocated.instances, 'instance')}`],
+  ];
+  if (h.usage) fields.push(['Usage', `${usageText(h.usage)}, ${plural(h.usage.containers, 'container')}`]);
+  fields.push(['Last seen', h.lastSeen ? `${h.lastSeen} (${ago(h.lastSeen)})` : 'never (its agent has not reported yet)']);
+  if (h.dockerError) fields.push(['Docker error', h.dockerError]);
+  printFields(fields);
+}
+
+function printAgentCommand(h: HostView): void {
+  if (!h.agentCommand) return;
+  print();
+  print('Run its agent on that machine:');
+  print(`  ${h.agentCommand}`);
+}
+
+function printInstances(h: HostDetail): void {
+  print();
+  if (h.instances.length === 0) return print(`${h.name} runs no instances.`);
+  heading(`${h.name} Instances`);
+  const rows = [...h.instances]
+    .sort((a, b) => a.app.localeCompare(b.app) || a.process.localeCompare(b.process, 'en', { numeric: true }))
+    .map((i) => [i.app, i.process, hostInstanceState(i.state, i.desired)]);
+  printTable([{ header: 'App', shrink: true }, { header: 'Process' }, { header: 'State', style: stateStyle }], rows);
+}
+
+export function register(program: Command): void {
+  program.commandsGroup('Hosts (admins):');
+
+  program
+    .command('hosts')
+    .description('list the hosts instances run on: status, capacity, allocation, labels')
+    .option('--json', 'output as JSON')
+    .addHelpText(
+      'after',
+      `
+Allocated is the memory reserved by the instances placed on the host; Usage is what its agent
+last measured. Only Gantry admins manage hosts.
+
+Examples:
+  $ gantry hosts
+  $ gantry hosts --json | jq -r '.[] | select(.status == "down") | .name'`,
+    )
+    .action(async (opts: { json?: boolean }) => {
+      const hosts = await client().hosts();
+      if (opts.json) return printJson(hosts);
+      if (hosts.length === 0) return info('There are no hosts. Add one with `gantry hosts:add NAME --docker URL --address IP`.');
+      printTable(HOST_COLUMNS, hosts.map(hostRow));
+    });
+
+  program
+    .command('hosts:info')
+    .argument('<name>', 'host name')
+    .description('show a host, the instances it runs, and how to run its agent when it is remote')
+    .option('--json', 'output as JSON')
+    .addHelpText('after', '\nExamples:\n  $ gantry hosts:info node-1\n  $ gantry hosts:info node-1 --json')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      checkHostName(name);
+      const h = await client().host(name);
+      if (opts.json) return printJson(h);
+      printHost(h);
+      printInstances(h);
+      printAgentCommand(h);
+    });
+
+  program
+    .command('hosts:add')
+    .argument('<name>', 'host name (lowercase letters, digits, dashes; at most 40)')
+    .description('add a machine\'s Docker engine to the cluster')
+    .requiredOption('--docker <url>', 'its Docker engine: tcp://IP:2375 or unix:///var/run/docker.sock')
+    .requiredOption('--address <ip>', 'the IP or hostname the routers reach its instances at')
+    .option('-l, --label <key=value>', 'a label for placement constraints (repeatable)', collect)
+    .option('--cpu <n>', 'CPUs to use (default: what the engine reports)')
+    .option('--memory <size>', 'memory to use, e.g. 4g or 512m (default: what the engine reports)')
+    .option('--remote', 'the control plane cannot reach the engine: its agent runs on that machine')
+    .addHelpText(
+      'after',
+      `
+The control plane checks the engine and runs the host's agent itself. For a machine it cannot
+reach, use --remote (with --cpu and --memory): the command prints how to run gantry-agent there.
+
+Examples:
+  $ gantry hosts:add node-2 --docker tcp://10.0.0.12:2375 --address 10.0.0.12 --label region=eu
+  $ gantry hosts:add edge-1 --docker unix:///var/run/docker.sock --address 203.0.113.7 \\
+      --remote --cpu 4 --memory 8g --label region=us --label disk=ssd`,
+    )
+    .action(async (name: string, opts: { docker: string; address: string; label?: string[]; cpu?: string; memory?: string; remote?: boolean }) => {
+      checkHostName(name);
+      checkDockerUrl(opts.docker);
+      checkAddress(opts.address);
+      const labels = parseLabels(opts.label ?? []);
+      const cpus = opts.cpu === undefined ? undefined : parseCpus(opts.cpu);
+      if (opts.memory !== undefined && !opts.memory.trim()) throw new CliError('--memory needs a size, e.g. 4g or 512m.');
+      const api = client();
+      const h = await withSpinner(`Adding host ${name}`, () =>
+        api.addHost({
+          name,
+          dockerUrl: opts.docker,
+          address: opts.address,
+          labels,
+          ...(cpus !== undefined ? { cpus } : {}),
+          ...(opts.memory !== undefined ? { memory: opts.memory.trim() } : {}),
+          ...(opts.remote ? { remote: true } : {}),
+        }),
+      );
+      printHost(h);
+      printAgentCommand(h);
+    });
+
+  program
+    .command('hosts:drain')
+    .argument('<name>', 'host name')
+    .description('move every instance off a host and place no new ones there')
+    .option('--wait', `wait until the host runs no instances (up to ${DRAIN_WAIT_TIMEOUT_MS / 60_000} min)`)
+    .addHelpText(
+      'after',
+      `
+Each instance is replaced on another host first, then the one on this host stops, so the app
+keeps serving. Undo with hosts:undrain; remove the host once it runs nothing.
+
+Examples:
+  $ gantry hosts:drain node-1 --wait && gantry hosts:remove node-1 --confirm node-1`,
+    )
+    .action(async (name: string, opts: { wait?: boolean }) => {
+      checkHostName(name);
+      const api = client();
+      const h = await withSpinner(`Draining ${name}`, () => api.drainHost(name));
+      if (!opts.wait) {
+        const n = h.allocated.instances;
+        return print(n ? `${name} is draining: its ${plural(n, 'instance')} move to other hosts.` : `${name} is draining; it runs no instances.`);
+      }
+      await waitFor(
+        `Waiting for ${name} to run no instances`,
+        async () => {
+          const detail = await api.host(name);
+          const left = detail.instances.length;
+          return { done: left === 0, text: `${left} left`, value: left };
+        },
+        {
+          intervalMs: DRAIN_WAIT_INTERVAL_MS,
+          timeoutMs: DRAIN_WAIT_TIMEOUT_MS,
+          onTimeout: (left) =>
+            new CliError(`${name} still runs ${plural(left, 'instance')} after ${DRAIN_WAIT_TIMEOUT_MS / 60_000} min. See \`gantry hosts:info ${name}\`, and \`gantry ps:explain\` for instances that cannot be placed elsewhere.`),
+        },
+      );
+    });
+
+  program
+    .command('hosts:undrain')
+    .argument('<name>', 'host name')
+    .description('let a drained host take instances again')
+    .addHelpText('after', '\nExamples:\n  $ gantry hosts:undrain node-1')
+    .action(async (name: string) => {
+      checkHostName(name);
+      const api = client();
+      await withSpinner(`Undraining ${name}`, () => api.undrainHost(name));
+      print(`${name} takes new instances again.`);
+    });
+
+  program
+    .command('hosts:remove')
+    .argument('<name>', 'host name')
+    .description('remove a host that runs no instances (drain it first)')
+    .option('--confirm <name>', 'the host\'s name, to confirm without a prompt')
+    .addHelpText(
+      'after',
+      `
+A host that still runs instances is refused: drain it first (hosts:drain NAME --wait). Without
+--confirm, asks you to type the host's name (on a terminal) or refuses (exit 1).
+
+Examples:
+  $ gantry hosts:remove node-1 --confirm node-1`,
+    )
+    .action(async (name: string, opts: { confirm?: string }) => {
+      checkHostName(name);
+      if (opts.confirm !== undefined) {
+        if (opts.confirm !== name) throw new CliError(`--confirm ${opts.confirm} does not match the host ${name}; nothing was removed.`);
+      } else if (stdinIsTTY() && process.stderr.isTTY) {
+        warn(`This removes the host ${name} from the cluster.\nType its name to proceed, or re-run with --confirm ${name}.`);
+        const typed = await ask('> ');
+        if (typed !== name) throw new CliError(`Confirmation did not match ${name}; nothing was removed.`);
+      } else {
+        throw new CliError(`This would remove the host ${name} from the cluster.\nTo proceed, re-run with --confirm ${name}`);
+      }
+      const api = client();
+      await withSpinner(`Removing host ${name}`, () => api.removeHost(name));
+    });
+}

@@ -1,0 +1,185 @@
+/**
+ * Applies one app's plan: the only place the scheduler acts.
+ *
+ *   forget  -> delete allocations (stopped, or on a host that is down)
+ *   stop    -> "stop" commands for drained allocations
+ *   unroute -> out of the route now (drain starts); route -> into the route
+ *   place   -> Placer (filters, rankers, report) -> allocation + "start" command, or a pending report
+ *   publish the app's route, wait until routers serve it when something left it
+ *   deploy outcome -> release and app records, the push's output
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_HEALTH_CHECK, DEFAULT_LIVENESS } from '@gantry/core';
+import type { AgentCommands } from '@gantry/jobs';
+import type { AllocationStore, RoutingTable } from '@gantry/live';
+import type { Logger } from '@gantry/log';
+import {
+  type Allocation,
+  type AllocView,
+  type AppPlan,
+  type PlacedUnit,
+  Placer,
+  hostnameFor,
+  instanceSpec,
+  routeFor,
+  sameBackends,
+} from '@gantry/scheduler-core';
+import type { Deploys } from './deploys';
+import type { AppState, HostState } from './state';
+
+export interface ApplyDeps {
+  allocs: AllocationStore;
+  commands: AgentCommands;
+  routes: RoutingTable;
+  deploys: Deploys;
+  log: Logger;
+  installation: string;
+  appsDomain: string;
+  bootTimeoutMs: number;
+  stopTimeoutMs: number;
+  epoch: () => number;
+}
+
+export interface ApplyInput {
+  state: AppState;
+  plan: AppPlan;
+  allocs: AllocView[];
+  hosts: Map<string, HostState>;
+  /** Every allocation of the cluster that holds resources (for placement). */
+  placed: PlacedUnit[];
+  now: number;
+}
+
+export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<void> {
+  const { state, plan, now } = input;
+  const byId = new Map(input.allocs.map((a) => [a.id, a]));
+  const hostName = (id: string) => input.hosts.get(id)?.name ?? id;
+
+  for (const id of plan.forget) {
+    const a = byId.get(id);
+    if (a) await deps.allocs.remove(a);
+  }
+  for (const id of plan.stop) {
+    const a = byId.get(id)!;
+    await deps.commands.send(a.hostId, { kind: 'stop', epoch: deps.epoch(), allocId: a.id, appId: a.appId, timeoutMs: deps.stopTimeoutMs, reason: 'drained' });
+  }
+  for (const { id } of plan.unroute) {
+    const a = byId.get(id)!;
+    const { state: _observed, ...alloc } = a;
+    await deps.allocs.put({ ...alloc, desired: 'stop', routed: false, stopRequestedAt: now });
+  }
+  for (const id of plan.route) {
+    const { state: _observed, ...alloc } = byId.get(id)!;
+    await deps.allocs.put({ ...alloc, routed: true });
+  }
+
+  const pending: Record<string, Allocation['report']> = {};
+  const started: string[] = [];
+  if (plan.place.length) {
+    const placer = new Placer(
+      [...input.hosts.values()].map((h) => h.view),
+      input.placed,
+    );
+    for (const need of plan.place) {
+      const release = state.releases.get(need.releaseId)!;
+      const spec = state.desired.formation[need.type]!;
+      const report = placer.place({ appId: state.app.id, type: need.type, index: need.index, resources: spec.resources, constraints: spec.constraints });
+      const slot = `${need.type}.${need.index}`;
+      if (!report.chosen) {
+        pending[slot] = report;
+        continue;
+      }
+      const hostId = [...input.hosts.values()].find((h) => h.name === report.chosen || h.view.id === report.chosen)!.view.id;
+      const allocId = randomUUID();
+      const checks = release.healthChecks[need.type];
+      const web = need.type === 'web';
+      const launch = {
+        startup: checks ?? DEFAULT_HEALTH_CHECK,
+        liveness: web ? (checks?.liveness ?? DEFAULT_LIVENESS) : null,
+        hostHeader: hostnameFor(state.app.name, deps.appsDomain),
+        exposesPort: web,
+      };
+      const alloc: Allocation = {
+        id: allocId,
+        appId: state.app.id,
+        releaseId: need.releaseId,
+        type: need.type,
+        index: need.index,
+        hostId,
+        resources: spec.resources,
+        desired: 'run',
+        routed: false,
+        createdAt: now,
+        report,
+        launch,
+      };
+      await deps.allocs.put(alloc);
+      const instance = instanceSpec({
+        installation: deps.installation,
+        allocId,
+        app: state.app,
+        release: { id: release.spec.id, version: release.spec.version, imageRef: release.imageRef!, config: release.config },
+        type: need.type,
+        index: need.index,
+        command: release.spec.processTypes[need.type] ?? '',
+        launcher: release.launcher,
+        size: state.sizes[need.type] ?? 'standard-1x',
+        suffix: randomBytes(3).toString('hex'),
+      });
+      await deps.commands.send(hostId, {
+        kind: 'start',
+        epoch: deps.epoch(),
+        allocId,
+        appId: state.app.id,
+        appName: state.app.name,
+        process: slot,
+        spec: instance,
+        startup: launch.startup,
+        liveness: launch.liveness,
+        hostHeader: launch.hostHeader,
+        bootTimeoutMs: deps.bootTimeoutMs,
+      });
+      started.push(`${slot} on ${hostName(hostId)}`);
+      deps.log.info(`${state.app.name}: ${slot} of v${release.spec.version} -> ${hostName(hostId)} (${need.why}; ${report.summary})`);
+    }
+  }
+  await deps.allocs.setPending(state.app.id, pending);
+
+  const left = plan.unroute.length > 0;
+  await publishRoute(deps, state, input.hosts, left);
+
+  await deps.deploys.progress(state, {
+    started,
+    switched: plan.route.length > 0 && state.desired.target !== null && state.desired.target.id !== state.desired.current?.id,
+    unplaceable: Object.entries(pending).map(([slot, r]) => `${slot}: ${r.summary}`),
+    outcome: plan.deploy,
+  });
+}
+
+/** Publishes the app's route from its routed, healthy allocations on hosts that are up. */
+export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'appsDomain' | 'log'>, state: Pick<AppState, 'app'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
+  const allocs = await deps.allocs.ofApp(state.app.id);
+  const states = await deps.allocs.states(allocs.map((a) => a.id));
+  const route = routeFor(
+    state.app,
+    allocs.map((a) => {
+      const s = states.get(a.id);
+      return {
+        id: a.id,
+        type: a.type,
+        index: a.index,
+        healthy: a.desired === 'run' && a.routed && s?.status === 'healthy' && hosts.get(a.hostId)?.view.up === true,
+        address: s?.address ?? hosts.get(a.hostId)?.address ?? '',
+        port: s?.port ?? null,
+      };
+    }),
+  );
+  const hostname = hostnameFor(state.app.name, deps.appsDomain);
+  const current = (await deps.routes.get([hostname])).get(hostname) ?? null;
+  if (current && sameBackends(current, route)) return;
+  const version = await deps.routes.set({ [hostname]: route });
+  if (waitForRouters) {
+    const behind = await deps.routes.waitForRouters(version, 3000);
+    if (behind.length) deps.log.warn(`routers ${behind.join(', ')} did not confirm table v${version} in time`);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The control loop (run by the leader only). Anything that changes what an app should run or
+ * what it runs wakes that app; a pass reads the state, asks the pure core what to do, and applies
+ * it. Passes run one at a time, so two never place onto the same free resources.
+ *
+ *   wake(app) ─┐   events (agents' state changes, deploys, scaling, hosts)
+ *   timers   ──┼─> queue ─> pass(app): loadHosts + loadApp + allocations -> reconcile -> applyPlan
+ *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
+ */
+import type { Db } from '@gantry/db';
+import type { AllocationStore, HostRegistry, RoutingTable } from '@gantry/live';
+import type { Logger } from '@gantry/log';
+import { type AllocView, type PlacedUnit, reconcile } from '@gantry/scheduler-core';
+import { applyPlan, type ApplyDeps } from './apply';
+import { loadApp, loadHosts, type HostState } from './state';
+
+export interface LoopDeps extends ApplyDeps {
+  db: Db;
+  registry: HostRegistry;
+  routes: RoutingTable;
+  graceMs: number;
+  drainMs: number;
+  cpuOvercommit: number;
+  isLeader: () => boolean;
+}
+
+export class ControlLoop {
+  private readonly queue = new Set<string>();
+  private running = false;
+  private sweepRequested = false;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private lastHosts = '';
+
+  constructor(private readonly deps: LoopDeps) {}
+
+  wake(appId: string): void {
+    this.queue.add(appId);
+    void this.drain();
+  }
+
+  /** Every app, plus allocations and routes of apps that no longer exist. */
+  sweep(): void {
+    this.sweepRequested = true;
+    void this.drain();
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.queue.clear();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.deps.isLeader() && (this.queue.size || this.sweepRequested)) {
+        if (this.sweepRequested) {
+          this.sweepRequested = false;
+          for (const id of await this.appIds()) this.queue.add(id);
+        }
+        const [appId] = this.queue;
+        this.queue.delete(appId!);
+        await this.pass(appId!).catch((err: Error) => this.deps.log.error(`pass of ${appId}: ${err.stack ?? err.message}`));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Apps in the database, and apps that only have allocations left (destroyed ones). */
+  private async appIds(): Promise<string[]> {
+    const apps = await this.deps.db.app.findMany({ select: { id: true } });
+    const ids = new Set(apps.map((a) => a.id));
+    for (const a of await this.deps.allocs.all()) ids.add(a.appId);
+    const { routes } = await this.deps.routes.load();
+    const stale = [...routes].filter(([, r]) => !ids.has(r.appId)).map(([host]) => host);
+    if (stale.length) await this.deps.routes.set(Object.fromEntries(stale.map((h) => [h, null])));
+    return [...ids];
+  }
+
+  /** Mirrors the hosts table into the registry agents and the supervisor read (Redis). */
+  async syncRegistry(): Promise<void> {
+    const rows = await this.deps.db.host.findMany();
+    const known = new Map((await this.deps.registry.all()).map((h) => [h.id, JSON.stringify(h)]));
+    for (const h of rows) {
+      const rec = { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed };
+      if (known.get(h.id) !== JSON.stringify(rec)) await this.deps.registry.put(rec);
+      known.delete(h.id);
+    }
+    for (const id of known.keys()) await this.deps.registry.remove(id);
+  }
+
+  /** Watches hosts going up, down or draining. */
+  async checkHosts(): Promise<void> {
+    const hosts = await loadHosts(this.deps.db, this.deps.registry, Date.now(), this.deps.graceMs, this.deps.cpuOvercommit);
+    const sig = [...hosts.values()].map((h) => `${h.view.id}:${h.view.up}:${h.view.draining}`).join(',');
+    if (sig !== this.lastHosts) {
+      if (this.lastHosts) {
+        const changes = [...hosts.values()].filter((h) => !this.lastHosts.includes(`${h.view.id}:${h.view.up}:${h.view.draining}`));
+        this.deps.log.info(`hosts changed: ${changes.map((h) => `${h.name} ${h.view.up ? 'up' : 'down'}${h.view.draining ? ' (draining)' : ''}`).join(', ') || 'removed'}`);
+      }
+      this.lastHosts = sig;
+      this.sweep();
+    }
+  }
+
+  async pass(appId: string): Promise<void> {
+    const now = Date.now();
+    const hosts = await loadHosts(this.deps.db, this.deps.registry, now, this.deps.graceMs, this.deps.cpuOvercommit);
+    const state = await loadApp(this.deps.db, appId);
+    const allocs = await this.deps.allocs.ofApp(appId);
+    if (!state) {
+      // Destroyed: forget its allocations (agents remove the containers) and its route.
+      for (const a of allocs) await this.deps.allocs.remove(a);
+      await this.deps.allocs.setPending(appId, {});
+      const { routes } = await this.deps.routes.load();
+      const mine = [...routes].filter(([, r]) => r.appId === appId).map(([host]) => host);
+      if (mine.length) await this.deps.routes.set(Object.fromEntries(mine.map((h) => [h, null])));
+      return;
+    }
+    const states = await this.deps.allocs.states(allocs.map((a) => a.id));
+    const views: AllocView[] = allocs.map((a) => ({ ...a, state: states.get(a.id) ?? null }));
+    const plan = reconcile({
+      desired: state.desired,
+      allocs: views,
+      hosts: new Map([...hosts].map(([id, h]) => [id, h.view])),
+      now,
+      bootTimeoutMs: this.deps.bootTimeoutMs,
+      drainMs: this.deps.drainMs,
+    });
+    const placed = plan.place.length ? await this.placedUnits() : [];
+    await applyPlan(this.deps, { state, plan, allocs: views, hosts, placed, now });
+    this.scheduleTimers(appId, views, hosts, now);
+  }
+
+  private async placedUnits(): Promise<PlacedUnit[]> {
+    return (await this.deps.allocs.all()).map((a) => ({ hostId: a.hostId, appId: a.appId, type: a.type, resources: a.resources }));
+  }
+
+  /** Passes that time alone triggers: the end of a drain, a boot deadline. */
+  private scheduleTimers(appId: string, allocs: AllocView[], hosts: Map<string, HostState>, now: number): void {
+    let next = Infinity;
+    for (const a of allocs) {
+      if (!hosts.get(a.hostId)?.view.up) continue;
+      if (a.desired === 'stop' && a.stopRequestedAt !== undefined) next = Math.min(next, a.stopRequestedAt + this.deps.drainMs);
+      else if (a.desired === 'run' && a.state?.status !== 'healthy') next = Math.min(next, a.createdAt + this.deps.bootTimeoutMs + 100);
+    }
+    const old = this.timers.get(appId);
+    if (old) clearTimeout(old);
+    this.timers.delete(appId);
+    if (next === Infinity) return;
+    const t = setTimeout(() => {
+      this.timers.delete(appId);
+      this.wake(appId);
+    }, Math.max(50, next - now));
+    t.unref();
+    this.timers.set(appId, t);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Reads the cluster into the pure core's types: hosts (the hosts table plus agents' heartbeats)
+ * and one app's desired state (releases, formation). The scheduler holds no state of its own
+ * between passes: everything comes from Postgres and Redis each time.
+ */
+import { DEFAULT_SIZE, findSize, type HealthChecks } from '@gantry/core';
+import type { Db, Release } from '@gantry/db';
+import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
+import type { AppDesired, Constraint, HostView, Launcher, ProcessSpec, ReleaseSpec, Resources } from '@gantry/scheduler-core';
+
+export interface HostState {
+  view: HostView;
+  name: string;
+  address: string;
+  beat: HostBeat | null;
+}
+
+export async function loadHosts(db: Db, registry: HostRegistry, now: number, graceMs: number, cpuOvercommit = 1): Promise<Map<string, HostState>> {
+  const rows = await db.host.findMany({ orderBy: { name: 'asc' } });
+  const beats = await registry.beats(rows.map((h) => h.id));
+  const out = new Map<string, HostState>();
+  for (const h of rows) {
+    const beat = beats.get(h.id) ?? null;
+    out.set(h.id, {
+      name: h.name,
+      address: h.address,
+      beat,
+      view: {
+        id: h.id,
+        name: h.name,
+        up: hostIsUp(beat, now, graceMs),
+        draining: h.draining,
+        labels: { ...(h.labels as Record<string, string>), 'gantry.host': h.name },
+        capacity: { memoryBytes: Number(h.memoryBytes), cpuShares: Math.round(h.cpus * 1024 * cpuOvercommit) },
+      },
+    });
+  }
+  return out;
+}
+
+export function resourcesOf(size: string): Resources {
+  const s = findSize(size) ?? findSize(DEFAULT_SIZE)!;
+  return { memoryBytes: s.memoryBytes, cpuShares: s.cpuShares };
+}
+
+export interface ReleaseRuntime {
+  spec: ReleaseSpec;
+  imageRef: string | null;
+  config: Record<string, string>;
+  healthChecks: HealthChecks;
+  launcher: Launcher;
+}
+
+export interface AppState {
+  app: { id: string; name: string };
+  desired: AppDesired;
+  releases: Map<string, ReleaseRuntime>;
+  sizes: Record<string, string>;
+}
+
+/** The app's desired state, or null when the app no longer exists. */
+export async function loadApp(db: Db, appId: string): Promise<AppState | null> {
+  const app = await db.app.findUnique({ where: { id: appId }, include: { formation: true } });
+  if (!app) return null;
+  const ids = [app.currentReleaseId, app.targetReleaseId].filter((x): x is string => Boolean(x));
+  const rows = await db.release.findMany({ where: { id: { in: ids } }, include: { build: { select: { strategy: true } } } });
+  const releases = new Map(rows.map((r) => [r.id, runtimeOf(r, r.build?.strategy ?? null)]));
+  const formation: Record<string, ProcessSpec> = {};
+  const sizes: Record<string, string> = {};
+  for (const f of app.formation) {
+    formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [] };
+    sizes[f.type] = f.size;
+  }
+  const current = app.currentReleaseId ? (releases.get(app.currentReleaseId)?.spec ?? null) : null;
+  const target = app.targetReleaseId ? (releases.get(app.targetReleaseId)?.spec ?? null) : null;
+  return {
+    app: { id: app.id, name: app.name },
+    // A release without an image (config set before the first push) has nothing to run.
+    desired: { appId: app.id, current: current && releases.get(current.id)!.imageRef ? current : null, target, formation, batchSize: app.deployBatch },
+    releases,
+    sizes,
+  };
+}
+
+function runtimeOf(r: Release, strategy: string | null): ReleaseRuntime {
+  return {
+    spec: { id: r.id, version: r.version, processTypes: r.processTypes as Record<string, string> },
+    imageRef: r.imageRef,
+    config: r.config as Record<string, string>,
+    healthChecks: r.healthChecks as unknown as HealthChecks,
+    launcher: strategy === 'dockerfile' ? 'shell' : 'buildpack',
+  };
+}

@@ -1,0 +1,107 @@
+import type { HostView } from '@gantry/api-client';
+import { parseSize } from '@gantry/config';
+import { InvalidInput } from '@gantry/core';
+import { addHost, agentCommand, getHost, listHosts, removeHost, setDraining } from '@gantry/control';
+import type { Host } from '@gantry/db';
+import { hostIsUp } from '@gantry/live';
+import type { Router } from '../../http/router';
+import { readJson } from '../../http/body';
+import { sendJson } from '../../http/respond';
+import { actorFor } from '../auth';
+import type { ApiDeps } from '../deps';
+
+async function views(deps: ApiDeps, hosts: Host[]): Promise<HostView[]> {
+  const beats = await deps.hosts.beats(hosts.map((h) => h.id));
+  const allocs = await deps.allocs.all();
+  const now = Date.now();
+  return hosts.map((h) => {
+    const beat = beats.get(h.id);
+    const mine = allocs.filter((a) => a.hostId === h.id && a.desired === 'run');
+    return {
+      id: h.id,
+      name: h.name,
+      dockerUrl: h.dockerUrl,
+      address: h.address,
+      labels: h.labels as Record<string, string>,
+      cpus: h.cpus,
+      memoryBytes: Number(h.memoryBytes),
+      managed: h.managed,
+      draining: h.draining,
+      status: hostIsUp(beat, now, deps.config.GANTRY_HOST_GRACE) ? 'up' : 'down',
+      lastSeen: beat ? new Date(beat.at).toISOString() : null,
+      dockerError: beat && !beat.dockerOk ? (beat.dockerError ?? 'unreachable') : null,
+      usage: beat?.usage ?? null,
+      allocated: {
+        memoryBytes: mine.reduce((n, a) => n + a.resources.memoryBytes, 0),
+        cpuShares: mine.reduce((n, a) => n + a.resources.cpuShares, 0),
+        instances: mine.length,
+      },
+      agentCommand: h.managed ? null : agentCommand(h, deps.config.REDIS_URL.replace(/\/\/[^@]*@/, '//<redis credentials>@')),
+    };
+  });
+}
+
+export function hostRoutes(r: Router<ApiDeps>): void {
+  r.add('GET', '/hosts', async (deps, { req, res }) => {
+    const actor = await actorFor(deps, req);
+    sendJson(res, 200, await views(deps, await listHosts(deps.ctx, actor)));
+  });
+
+  /** Body: { name, dockerUrl, address, labels?: {k: v}, cpus?, memory?: "4g", remote? }. */
+  r.add('POST', '/hosts', async (deps, { req, res }) => {
+    const actor = await actorFor(deps, req);
+    const b = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    for (const f of ['name', 'dockerUrl', 'address'] as const) if (typeof b[f] !== 'string') throw new InvalidInput(`"${f}" is required.`);
+    if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Array.isArray(b.labels))) throw new InvalidInput('"labels" must be an object.');
+    if (b.cpus !== undefined && typeof b.cpus !== 'number') throw new InvalidInput('"cpus" must be a number.');
+    let memoryBytes: number | undefined;
+    if (b.memory !== undefined) {
+      memoryBytes = typeof b.memory === 'string' ? parseSize(b.memory) : undefined;
+      if (memoryBytes === undefined) throw new InvalidInput('"memory" must be a size like 4g or 512m.');
+    }
+    const host = await addHost(
+      deps.ctx,
+      actor,
+      {
+        name: b.name as string,
+        dockerUrl: b.dockerUrl as string,
+        address: b.address as string,
+        labels: (b.labels as Record<string, string> | undefined) ?? {},
+        ...(b.cpus !== undefined ? { cpus: b.cpus as number } : {}),
+        ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+        remote: b.remote === true,
+      },
+      deps.probeEngine,
+    );
+    sendJson(res, 201, (await views(deps, [host]))[0]);
+  });
+
+  r.add('GET', '/hosts/:name', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const host = await getHost(deps.ctx, actor, params.name!);
+    const [view] = await views(deps, [host]);
+    const allocs = (await deps.allocs.all()).filter((a) => a.hostId === host.id);
+    const states = await deps.allocs.states(allocs.map((a) => a.id));
+    const apps = new Map((await deps.ctx.db.app.findMany({ where: { id: { in: [...new Set(allocs.map((a) => a.appId))] } }, select: { id: true, name: true } })).map((a) => [a.id, a.name]));
+    sendJson(res, 200, {
+      ...view,
+      instances: allocs.map((a) => ({ app: apps.get(a.appId) ?? a.appId, process: `${a.type}.${a.index}`, state: states.get(a.id)?.status ?? 'pending', desired: a.desired })),
+    });
+  });
+
+  r.add('POST', '/hosts/:name/drain', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    sendJson(res, 200, (await views(deps, [await setDraining(deps.ctx, actor, params.name!, true)]))[0]);
+  });
+
+  r.add('DELETE', '/hosts/:name/drain', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    sendJson(res, 200, (await views(deps, [await setDraining(deps.ctx, actor, params.name!, false)]))[0]);
+  });
+
+  r.add('DELETE', '/hosts/:name', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    await removeHost(deps.ctx, actor, params.name!, async (hostId) => (await deps.allocs.all()).filter((a) => a.hostId === hostId).length);
+    res.writeHead(204).end();
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The formation: per process type, how many instances of which size, and where they may run.
+ * `ps:scale web=3 worker=2`, `ps:type web=standard-2x`, `ps:constraints web region=eu`.
+ */
+import { InvalidInput, SIZES, findSize } from '@gantry/core';
+import type { FormationEntry } from '@gantry/db';
+import { appFor } from './access';
+import type { Actor, Ctx } from './context';
+
+export interface ConstraintInput {
+  label: string;
+  op: '=' | '!=';
+  value: string;
+}
+
+const MAX_QUANTITY = 100;
+const LABEL = /^[a-zA-Z0-9._/-]{1,63}$/;
+
+/** "region=eu", "disk!=hdd" -> constraints; "" clears. */
+export function parseConstraints(args: string[]): ConstraintInput[] {
+  return args.filter(Boolean).map((arg) => {
+    const m = /^([^!=\s]+)(!=|=)([^\s]*)$/.exec(arg);
+    if (!m || !LABEL.test(m[1]!) || (m[3] && !LABEL.test(m[3]))) {
+      throw new InvalidInput(`Invalid constraint ${JSON.stringify(arg)}: use label=value or label!=value.`);
+    }
+    return { label: m[1]!, op: m[2] as '=' | '!=', value: m[3]! };
+  });
+}
+
+async function entriesOf(ctx: Ctx, appId: string, types: string[]): Promise<Map<string, FormationEntry>> {
+  const rows = await ctx.db.formationEntry.findMany({ where: { appId } });
+  const byType = new Map(rows.map((r) => [r.type, r]));
+  const unknown = types.filter((t) => !byType.has(t));
+  if (unknown.length) {
+    const have = rows.map((r) => r.type).join(', ') || 'none yet (push the app first)';
+    throw new InvalidInput(`No process type ${unknown.join(', ')} in this app. Process types: ${have}.`);
+  }
+  return byType;
+}
+
+export async function listFormation(ctx: Ctx, actor: Actor, appName: string) {
+  const app = await appFor(ctx, actor, appName, 'read');
+  return { app, formation: await ctx.db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } }) };
+}
+
+/**
+ * Changes quantities and/or sizes: { web: { quantity: 3 }, worker: { size: "standard-2x" } }.
+ * Everything is validated before anything changes.
+ */
+export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, changes: Record<string, { quantity?: number; size?: string }>) {
+  const app = await appFor(ctx, actor, appName, 'write');
+  const types = Object.keys(changes);
+  if (types.length === 0) throw new InvalidInput('No process types given: use e.g. web=3.');
+  for (const [type, c] of Object.entries(changes)) {
+    if (c.quantity !== undefined && (!Number.isInteger(c.quantity) || c.quantity < 0 || c.quantity > MAX_QUANTITY)) {
+      throw new InvalidInput(`Quantity of ${type} must be a whole number from 0 to ${MAX_QUANTITY}.`);
+    }
+    if (c.size !== undefined && !findSize(c.size)) {
+      throw new InvalidInput(`Unknown size ${JSON.stringify(c.size)}. Sizes: ${SIZES.map((s) => s.name).join(', ')}.`);
+    }
+  }
+  await entriesOf(ctx, app.id, types);
+  await ctx.db.$transaction(
+    Object.entries(changes).map(([type, c]) =>
+      ctx.db.formationEntry.update({
+        where: { appId_type: { appId: app.id, type } },
+        data: { ...(c.quantity !== undefined ? { quantity: c.quantity } : {}), ...(c.size !== undefined ? { size: c.size } : {}) },
+      }),
+    ),
+  );
+  await ctx.live?.wake(app.id, `formation changed by ${actor.email}`);
+  return listFormation(ctx, actor, appName);
+}
+
+export async function setConstraints(ctx: Ctx, actor: Actor, appName: string, type: string, constraints: ConstraintInput[]) {
+  const app = await appFor(ctx, actor, appName, 'write');
+  await entriesOf(ctx, app.id, [type]);
+  await ctx.db.formationEntry.update({ where: { appId_type: { appId: app.id, type } }, data: { constraints: constraints as object[] } });
+  await ctx.live?.wake(app.id, `constraints of ${type} changed`);
+  return listFormation(ctx, actor, appName);
+}
+
+/** How many instances a deploy replaces at a time (null: all at once). */
+export async function setDeployBatch(ctx: Ctx, actor: Actor, appName: string, batch: number | null) {
+  const app = await appFor(ctx, actor, appName, 'write');
+  if (batch !== null && (!Number.isInteger(batch) || batch < 1 || batch > MAX_QUANTITY)) {
+    throw new InvalidInput(`The deploy batch size must be a whole number from 1 to ${MAX_QUANTITY}, or "all".`);
+  }
+  return ctx.db.app.update({ where: { id: app.id }, data: { deployBatch: batch } });
+}

@@ -1,0 +1,126 @@
+/**
+ * Hosts: the Docker engines Gantry runs instances on. Cluster-wide, so only platform admins manage
+ * them. A host whose engine the control plane reaches gets its agent run by the control plane
+ * ("managed"); for another machine, `gantry-agent` runs there with the printed command.
+ */
+import { Conflict, Forbidden, InvalidInput, NotFound } from '@gantry/core';
+import type { Host } from '@gantry/db';
+import type { Actor, Ctx } from './context';
+
+export interface HostInput {
+  name: string;
+  dockerUrl: string;
+  address: string;
+  labels?: Record<string, string>;
+  cpus?: number;
+  memoryBytes?: number;
+  /** The control plane must not run this host's agent (its engine is not reachable from here). */
+  remote?: boolean;
+}
+
+/** What the engine says about itself, or why it could not be reached. */
+export type EngineProbe = (dockerUrl: string) => Promise<{ ok: true; cpus: number; memoryBytes: number } | { ok: false; error: string }>;
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const LABEL = /^[a-zA-Z0-9._/-]{1,63}$/;
+
+export function requireAdmin(actor: Actor): void {
+  if (!actor.isAdmin) throw new Forbidden('Only Gantry admins manage hosts.');
+}
+
+export function validateHost(input: HostInput): void {
+  if (!NAME.test(input.name)) throw new InvalidInput(`Invalid host name ${JSON.stringify(input.name)}: lowercase letters, digits and dashes, at most 40.`);
+  let url: URL;
+  try {
+    url = new URL(input.dockerUrl);
+  } catch {
+    throw new InvalidInput(`Invalid Docker URL ${JSON.stringify(input.dockerUrl)}: use tcp://IP:2375 or unix:///path.sock.`);
+  }
+  if (!['tcp:', 'unix:'].includes(url.protocol) || (url.protocol === 'tcp:' && !url.hostname) || (url.protocol === 'unix:' && !url.pathname)) {
+    throw new InvalidInput(`Invalid Docker URL ${JSON.stringify(input.dockerUrl)}: use tcp://IP:2375 or unix:///path.sock.`);
+  }
+  if (!/^[a-zA-Z0-9.:-]{1,253}$/.test(input.address)) throw new InvalidInput(`Invalid address ${JSON.stringify(input.address)}: an IP or hostname routers can reach.`);
+  for (const [k, v] of Object.entries(input.labels ?? {})) {
+    if (!LABEL.test(k) || !LABEL.test(v)) throw new InvalidInput(`Invalid label ${k}=${v}: letters, digits, ".", "_", "/", "-".`);
+    if (k.startsWith('gantry.')) throw new InvalidInput(`Labels starting with "gantry." are reserved (${k}).`);
+  }
+  if (input.cpus !== undefined && !(input.cpus > 0 && input.cpus <= 1024)) throw new InvalidInput('--cpu must be a number of CPUs above 0.');
+  if (input.memoryBytes !== undefined && !(input.memoryBytes >= 64 * 1024 * 1024)) throw new InvalidInput('--memory must be at least 64m.');
+}
+
+function record(h: Host) {
+  return { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed };
+}
+
+/** The command that runs a remote host's agent. */
+export function agentCommand(h: Pick<Host, 'name'>, redisUrl: string): string {
+  return `GANTRY_AGENT_HOST=${h.name} REDIS_URL=${redisUrl} GANTRY_SECRET=<the installation secret> npx gantry-agent`;
+}
+
+export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: EngineProbe) {
+  requireAdmin(actor);
+  return registerHost(ctx, input, probe);
+}
+
+/** Registers a host without an acting user (npm run up, tests). Existing hosts are updated. */
+export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProbe, opts: { upsert?: boolean } = {}) {
+  validateHost(input);
+  const existing = await ctx.db.host.findUnique({ where: { name: input.name } });
+  if (existing && !opts.upsert) throw new Conflict(`A host named ${input.name} exists already.`);
+  const engine = input.remote ? null : await probe(input.dockerUrl);
+  if (engine && !engine.ok) {
+    throw new InvalidInput(`Cannot reach the Docker engine at ${input.dockerUrl} (${engine.error}). For a machine the control plane cannot reach, add it with --remote and run gantry-agent there.`);
+  }
+  const cpus = input.cpus ?? (engine?.ok ? engine.cpus : undefined);
+  const memoryBytes = input.memoryBytes ?? (engine?.ok ? engine.memoryBytes : undefined);
+  if (cpus === undefined || memoryBytes === undefined) throw new InvalidInput('Give the capacity of a remote host: --cpu N --memory SIZE.');
+  const data = {
+    dockerUrl: input.dockerUrl,
+    address: input.address,
+    labels: input.labels ?? {},
+    cpus,
+    memoryBytes: BigInt(memoryBytes),
+    managed: !input.remote,
+  };
+  const host = existing
+    ? await ctx.db.host.update({ where: { id: existing.id }, data })
+    : await ctx.db.host.create({ data: { name: input.name, ...data } });
+  await ctx.live?.hostChanged(record(host));
+  return host;
+}
+
+export async function listHosts(ctx: Ctx, actor: Actor) {
+  requireAdmin(actor);
+  return ctx.db.host.findMany({ orderBy: { name: 'asc' } });
+}
+
+export async function getHost(ctx: Ctx, actor: Actor, name: string) {
+  requireAdmin(actor);
+  const host = await ctx.db.host.findUnique({ where: { name } });
+  if (!host) throw new NotFound('Host', name);
+  return host;
+}
+
+/** Draining moves every instance away (new ones first, then the old leave); undrain takes it back. */
+export async function setDraining(ctx: Ctx, actor: Actor, name: string, draining: boolean) {
+  const host = await getHost(ctx, actor, name);
+  const updated = await ctx.db.host.update({ where: { id: host.id }, data: { draining } });
+  await ctx.live?.hostChanged(record(updated));
+  return updated;
+}
+
+/** Removes a host that runs nothing; a host with instances must be drained first. */
+export async function removeHost(ctx: Ctx, actor: Actor, name: string, instancesOnHost: (hostId: string) => Promise<number>) {
+  const host = await getHost(ctx, actor, name);
+  const count = await instancesOnHost(host.id);
+  if (count > 0) {
+    throw new Conflict(
+      host.draining
+        ? `${name} still runs ${count} instance${count === 1 ? '' : 's'}; they are moving away. Try again when it runs none.`
+        : `${name} runs ${count} instance${count === 1 ? '' : 's'}. Drain it first: gantry hosts:drain ${name}`,
+    );
+  }
+  await ctx.db.host.delete({ where: { id: host.id } });
+  await ctx.live?.hostChanged({ removed: host.id });
+  return host;
+}

@@ -1,0 +1,188 @@
+/**
+ * A lab of several real Docker hosts on this one machine: one dockerd per network namespace,
+ * connected by a bridge in a namespace of its own and reachable from the root namespace through
+ * one veth. For Gantry's multi-host tests and benchmarks. See README.md next to this file.
+ */
+import { existsSync } from 'node:fs';
+import { connectDocker } from '@gantry/docker';
+import { removeCgroups, removeDir, removeIfEmpty, unmountUnder } from './cleanup';
+import { DOCKERD, startDaemon, waitDaemon } from './daemon';
+import { copyImage as copyImageInto } from './images';
+import { assertSubnetFree, createBridge, createHostNetwork, labNetns, removeHostNetwork, removeNetwork, unplugHost } from './network';
+import { LIB_ROOT, NETNS_DIR, RUN_ROOT, findHost, labPlan, type HostPlan, type LabPlan } from './plan';
+import { killProcesses } from './processes';
+
+export { labPlan, type HostPlan, type LabPlan } from './plan';
+
+export interface LabHost {
+  /** Also the daemon's hostname (docker info Name), e.g. "lab-a". */
+  name: string;
+  /** IPv4 the root namespace reaches it at, e.g. 10.97.0.2 (routers and agents use it). */
+  address: string;
+  /** tcp://<address>:2375 (no TLS). */
+  dockerUrl: string;
+  /** Network namespace name (/run/netns/<netns>). */
+  netns: string;
+  /** The daemon's log (appended across restarts). */
+  logFile: string;
+}
+
+export interface Lab {
+  hosts: LabHost[];
+  /** The root namespace's address on the lab network (10.<subnet>.0.1): hosts and their containers reach this machine's services there. */
+  gateway: string;
+  /**
+   * Simulates the machine dying: unplugs it from the bridge, SIGKILLs every process in the host's
+   * namespace (dockerd, containerd, shims, containers, docker-proxy), and drops what a power cut
+   * loses (mounts, /run state, network namespace). Its address stops answering: no RST, connects
+   * time out and established connections hang; EHOSTUNREACH only once the neighbour entry expires (~40 s).
+   */
+  killHost(name: string): Promise<void>;
+  /**
+   * Boots the host again: same address and MAC, same data root (its old containers come back as
+   * Docker restores them, per their restart policy). Resolves when the daemon answers. On a live
+   * host, kills it first.
+   */
+  restartHost(name: string): Promise<void>;
+  /** Copies an image from the machine's main dockerd into some (default all) lab hosts that lack it. */
+  copyImage(ref: string, names?: string[]): Promise<void>;
+  /** Removes everything: containers, daemons, namespaces, veths, bridges, data roots. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface LabOptions {
+  /** Namespaces every name, directory and interface of the lab: [a-z][a-z0-9-], at most 20. */
+  prefix: string;
+  count: number;
+  /** Second octet of the lab network 10.<subnet>.0.0/24; default derived from the prefix. */
+  subnet?: number;
+  /** Docker daemon images are copied from; default DOCKER_HOST or the main unix:///var/run/docker.sock. */
+  source?: string;
+}
+
+function assertEnvironment(): void {
+  if (process.getuid?.() !== 0) throw new Error('The Docker lab needs root (network namespaces, dockerd)');
+  if (!existsSync(DOCKERD)) throw new Error(`The Docker lab needs ${DOCKERD}`);
+  // dockerd uses a system containerd at this socket instead of starting its own: every lab host
+  // would then share it (and killHost would kill nothing of it).
+  if (existsSync('/run/containerd/containerd.sock')) {
+    throw new Error('A system containerd runs at /run/containerd/containerd.sock: lab dockerds would share it instead of starting their own');
+  }
+}
+
+const hostMarkers = (h: HostPlan) => [`${h.libDir}/`, `${h.runDir}/`];
+
+/**
+ * Ends one host like a power cut: unplugged first (so dying processes' FIN/RST never leave it:
+ * peers' connections hang as with a dead machine), then processes, mounts, namespace, /run state.
+ * The data root stays.
+ */
+async function killHostNow(plan: LabPlan, host: HostPlan): Promise<void> {
+  await unplugHost(plan, host);
+  await killProcesses([`${NETNS_DIR}/${host.netns}`], hostMarkers(host));
+  await unmountUnder([host.libDir, host.runDir]);
+  await removeHostNetwork(plan, host);
+  await removeCgroups(`gantry-lab/${plan.prefix}/${host.suffix}`);
+  await removeDir(host.runDir);
+}
+
+async function bootHost(plan: LabPlan, host: HostPlan): Promise<void> {
+  await createHostNetwork(plan, host);
+  const daemon = await startDaemon(plan, host);
+  await waitDaemon(host, daemon);
+}
+
+/**
+ * Removes every trace of a lab prefix, whatever its host count was: processes, mounts, namespaces,
+ * root veth, cgroups, directories. What startLab runs first, and what stop() runs.
+ */
+export async function cleanupLab(prefixOrPlan: string | LabPlan): Promise<void> {
+  const plan = typeof prefixOrPlan === 'string' ? labPlan({ prefix: prefixOrPlan, count: 1 }) : prefixOrPlan;
+  const namespaces = await labNetns(plan.prefix);
+  await killProcesses(
+    namespaces.map((n) => `${NETNS_DIR}/${n}`),
+    [`${plan.libDir}/`, `${plan.runDir}/`],
+  );
+  await unmountUnder([plan.libDir, plan.runDir]);
+  await removeNetwork(plan);
+  await removeCgroups(`gantry-lab/${plan.prefix}`, 'gantry-lab');
+  await Promise.all([removeDir(plan.libDir), removeDir(plan.runDir)]);
+  await Promise.all([removeIfEmpty(LIB_ROOT), removeIfEmpty(RUN_ROOT)]);
+}
+
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const plan = labPlan(opts);
+  assertEnvironment();
+  await cleanupLab(plan);
+  await assertSubnetFree(plan);
+  try {
+    await createBridge(plan);
+    await Promise.all(plan.hosts.map((h) => bootHost(plan, h)));
+  } catch (err) {
+    await cleanupLab(plan).catch(() => {});
+    throw err;
+  }
+  return createLab(plan, opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+}
+
+function createLab(plan: LabPlan, source: string): Lab {
+  const down = new Set<string>();
+  // One operation at a time per host (kill and restart of the same host must not interleave).
+  const queues = new Map<string, Promise<unknown>>();
+  let stopping: Promise<void> | undefined;
+
+  const serial = <T>(name: string, op: () => Promise<T>): Promise<T> => {
+    if (stopping) return Promise.reject(new Error(`Lab ${plan.prefix} is stopped`));
+    const next = (queues.get(name) ?? Promise.resolve()).catch(() => {}).then(op);
+    queues.set(name, next);
+    return next;
+  };
+
+  return {
+    gateway: plan.gateway,
+    hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, dockerUrl: h.dockerUrl, netns: h.netns, logFile: h.logFile })),
+
+    async killHost(name) {
+      const host = findHost(plan, name);
+      return serial(name, async () => {
+        down.add(name);
+        await killHostNow(plan, host);
+      });
+    },
+
+    async restartHost(name) {
+      const host = findHost(plan, name);
+      return serial(name, async () => {
+        if (!down.has(name)) {
+          down.add(name);
+          await killHostNow(plan, host);
+        }
+        try {
+          await bootHost(plan, host);
+        } catch (err) {
+          // Back to a clean "down" state, so that another restartHost can try again.
+          await killHostNow(plan, host).catch(() => {});
+          throw err;
+        }
+        down.delete(name);
+      });
+    },
+
+    async copyImage(ref, names) {
+      if (stopping) throw new Error(`Lab ${plan.prefix} is stopped`);
+      const hosts = names ? names.map((n) => findHost(plan, n)) : plan.hosts;
+      const dead = hosts.filter((h) => down.has(h.name));
+      if (dead.length) throw new Error(`Cannot copy ${ref}: lab host(s) ${dead.map((h) => h.name).join(', ')} are down`);
+      await copyImageInto(
+        connectDocker(source),
+        ref,
+        hosts.map((h) => ({ name: h.name, docker: connectDocker(h.dockerUrl) })),
+      );
+    },
+
+    stop() {
+      stopping ??= Promise.all([...queues.values()].map((q) => q.catch(() => {}))).then(() => cleanupLab(plan));
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Registers this machine's Docker engine as a host (named GANTRY_LOCAL_HOST_NAME, "local" by
+ * default), so the single host of a fresh install is the first host of its cluster. An existing
+ * registration is kept as it is (labels, draining), only mirrored again for agents.
+ */
+import type { Config } from '@gantry/config';
+import { parseSize } from '@gantry/config';
+import { registerHost } from '@gantry/control';
+import type { Db } from '@gantry/db';
+import { probeEngine } from '@gantry/docker';
+import { HostRegistry, keysFor, publishEvent } from '@gantry/live';
+import type { Redis } from 'ioredis';
+
+export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
+  const keys = keysFor(config.GANTRY_INSTANCE);
+  const registry = new HostRegistry(redis, keys);
+  const existing = await db.host.findUnique({ where: { name: config.GANTRY_LOCAL_HOST_NAME } });
+  if (existing) {
+    await registry.put({ id: existing.id, name: existing.name, dockerUrl: existing.dockerUrl, address: existing.address, managed: existing.managed });
+    return existing;
+  }
+  const memory = config.GANTRY_LOCAL_HOST_MEMORY ? parseSize(config.GANTRY_LOCAL_HOST_MEMORY) : undefined;
+  const ctx = {
+    db,
+    queues: { add: async () => '' },
+    imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`,
+    live: {
+      wake: async () => {},
+      hostChanged: async (h: { id: string; name: string; dockerUrl: string; address: string; managed: boolean } | { removed: string }) => {
+        if (!('removed' in h)) await registry.put(h);
+        await publishEvent(redis, keys, { kind: 'hosts', why: 'local host registered' });
+      },
+    },
+  };
+  return registerHost(
+    ctx,
+    {
+      name: config.GANTRY_LOCAL_HOST_NAME,
+      dockerUrl: config.DOCKER_HOST,
+      address: config.GANTRY_HOST_ADDRESS,
+      ...(config.GANTRY_LOCAL_HOST_CPUS ? { cpus: config.GANTRY_LOCAL_HOST_CPUS } : {}),
+      ...(memory ? { memoryBytes: memory } : {}),
+    },
+    (url) => probeEngine(url),
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Commands from the scheduler to one host's agent: a BullMQ queue per host ("agent-<hostId>").
+ * Each command carries the epoch of the leader that sent it; agents refuse commands of an epoch
+ * older than the current one, so a deposed leader cannot act.
+ */
+import { Queue, Worker, type Job, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { queuePrefix } from '@gantry/live';
+
+export const agentQueueName = (hostId: string) => `agent-${hostId}`;
+
+const check = z.object({
+  kind: z.enum(['tcp', 'http']),
+  path: z.string().optional(),
+  timeoutMs: z.number(),
+  intervalMs: z.number(),
+  initialDelayMs: z.number(),
+  attempts: z.number().optional(),
+});
+const liveness = z.object({ kind: z.enum(['tcp', 'http']), path: z.string().optional(), intervalMs: z.number(), timeoutMs: z.number(), failures: z.number() });
+
+export const startCommand = z.object({
+  kind: z.literal('start'),
+  epoch: z.number().int(),
+  allocId: z.string(),
+  appId: z.string(),
+  appName: z.string(),
+  process: z.string(),
+  spec: z.object({
+    name: z.string(),
+    image: z.string(),
+    cmd: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()),
+    labels: z.record(z.string(), z.string()),
+    memoryBytes: z.number(),
+    cpuShares: z.number(),
+    exposesPort: z.boolean(),
+  }),
+  startup: check,
+  liveness: liveness.nullable(),
+  hostHeader: z.string(),
+  bootTimeoutMs: z.number(),
+});
+
+export const stopCommand = z.object({
+  kind: z.literal('stop'),
+  epoch: z.number().int(),
+  allocId: z.string(),
+  appId: z.string(),
+  timeoutMs: z.number(),
+  reason: z.string(),
+});
+
+export const agentCommand = z.discriminatedUnion('kind', [startCommand, stopCommand]);
+export type AgentCommand = z.infer<typeof agentCommand>;
+export type StartCommand = z.infer<typeof startCommand>;
+export type StopCommand = z.infer<typeof stopCommand>;
+
+/** Scheduler side: sends commands to hosts. */
+export class AgentCommands {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly instance: string,
+  ) {}
+
+  async send(hostId: string, cmd: AgentCommand): Promise<void> {
+    let q = this.queues.get(hostId);
+    if (!q) {
+      q = new Queue(agentQueueName(hostId), { connection: this.connection, prefix: queuePrefix(this.instance) });
+      this.queues.set(hostId, q);
+    }
+    // One job per allocation and kind: sending again while it is queued or done changes nothing.
+    await q.add(cmd.kind, agentCommand.parse(cmd), {
+      jobId: `${cmd.allocId}-${cmd.kind}`,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: 1000,
+      removeOnFail: 1000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+/** Agent side: processes its host's commands, validating each. */
+export function startAgentWorker(
+  connection: Redis,
+  instance: string,
+  hostId: string,
+  handle: (cmd: AgentCommand, job: Job) => Promise<unknown>,
+  opts: Partial<WorkerOptions> = {},
+): Worker {
+  return new Worker(agentQueueName(hostId), async (job) => handle(agentCommand.parse(job.data), job), {
+    connection,
+    prefix: queuePrefix(instance),
+    concurrency: 8,
+    ...opts,
+  });
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { reconcile, type AllocView, type PlanInput } from './plan';
+import type { AllocationStatus, AppDesired, ReleaseSpec } from './types';
+
+const v1: ReleaseSpec = { id: 'r1', version: 1, processTypes: { web: 'serve', worker: 'work' } };
+const v2: ReleaseSpec = { id: 'r2', version: 2, processTypes: { web: 'serve', worker: 'work' } };
+const res = { memoryBytes: 512, cpuShares: 512 };
+const report = { chosen: 'h1', evaluated: 1, rejections: [], rejectedBy: {}, top: [], summary: '' };
+
+function desired(over: Partial<AppDesired> = {}): AppDesired {
+  return { appId: 'app', current: v1, target: null, formation: { web: { quantity: 2, resources: res, constraints: [] } }, batchSize: null, ...over };
+}
+
+let seq = 0;
+function alloc(release: ReleaseSpec, type: string, index: number, status: AllocationStatus | null, over: Partial<AllocView> = {}): AllocView {
+  seq++;
+  return {
+    id: `a${seq}-${type}.${index}-v${release.version}`,
+    appId: 'app',
+    releaseId: release.id,
+    type,
+    index,
+    hostId: 'h1',
+    resources: res,
+    desired: 'run',
+    routed: true,
+    createdAt: 1000 + seq,
+    report,
+    state: status ? { status, since: 0 } : null,
+    ...over,
+  };
+}
+
+const hosts = (extra: Record<string, { up: boolean; draining: boolean }> = {}) =>
+  new Map(Object.entries({ h1: { up: true, draining: false }, h2: { up: true, draining: false }, ...extra }));
+
+function plan(d: AppDesired, allocs: AllocView[], over: Partial<PlanInput> = {}) {
+  return reconcile({ desired: d, allocs, hosts: hosts(), now: 10_000, bootTimeoutMs: 60_000, drainMs: 2000, ...over });
+}
+
+describe('reconcile: steady state', () => {
+  it('places every missing slot and does nothing when all are healthy', () => {
+    expect(plan(desired(), []).place).toEqual([
+      { type: 'web', index: 1, releaseId: 'r1', why: 'missing' },
+      { type: 'web', index: 2, releaseId: 'r1', why: 'missing' },
+    ]);
+    const ok = plan(desired(), [alloc(v1, 'web', 1, 'healthy'), alloc(v1, 'web', 2, 'healthy')]);
+    expect(ok).toEqual({ place: [], route: [], unroute: [], stop: [], forget: [] });
+  });
+
+  it('routes a new instance only once it is healthy (scale up)', () => {
+    const starting = alloc(v1, 'web', 2, 'starting', { routed: false });
+    expect(plan(desired(), [alloc(v1, 'web', 1, 'healthy'), starting]).route).toEqual([]);
+    const up = { ...starting, state: { status: 'healthy' as const, since: 0 } };
+    expect(plan(desired(), [alloc(v1, 'web', 1, 'healthy'), up]).route).toEqual([up.id]);
+  });
+
+  it('takes scaled-down instances out of routing before stopping them after the drain', () => {
+    const extra = alloc(v1, 'web', 3, 'healthy');
+    const p = plan(desired(), [alloc(v1, 'web', 1, 'healthy'), alloc(v1, 'web', 2, 'healthy'), extra]);
+    expect(p.unroute).toEqual([{ id: extra.id, why: 'scaled down' }]);
+    expect(p.stop).toEqual([]);
+    const draining = { ...extra, desired: 'stop' as const, routed: false, stopRequestedAt: 9000 };
+    expect(plan(desired(), [draining]).stop).toEqual([]); // 1 s into a 2 s drain
+    expect(plan(desired(), [draining], { now: 11_500 }).stop).toEqual([extra.id]);
+    const stopped = { ...draining, state: { status: 'stopped' as const, since: 0 } };
+    expect(plan(desired(), [stopped], { now: 11_500 }).forget).toEqual([extra.id]);
+  });
+
+  it('keeps a crashed instance (its restart policy restarts it) instead of placing another', () => {
+    const p = plan(desired({ formation: { web: { quantity: 1, resources: res, constraints: [] } } }), [alloc(v1, 'web', 1, 'crashed')]);
+    expect(p.place).toEqual([]);
+    expect(p.unroute).toEqual([]);
+  });
+
+  it('replaces instances of a host that is down and forgets them', () => {
+    const lost = alloc(v1, 'web', 1, 'healthy', { hostId: 'h3' });
+    const p = plan(desired(), [lost, alloc(v1, 'web', 2, 'healthy')], { hosts: hosts({ h3: { up: false, draining: false } }) });
+    expect(p.forget).toEqual([lost.id]);
+    expect(p.place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+
+  it('moves instances off a draining host: replacement first, then the old one leaves', () => {
+    const h = hosts({ h3: { up: true, draining: true } });
+    const old = alloc(v1, 'web', 1, 'healthy', { hostId: 'h3' });
+    expect(plan(desired(), [old, alloc(v1, 'web', 2, 'healthy')], { hosts: h }).place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'migrate' }]);
+    const moving = alloc(v1, 'web', 1, 'starting', { routed: false });
+    const waiting = plan(desired(), [old, moving, alloc(v1, 'web', 2, 'healthy')], { hosts: h });
+    expect([waiting.place, waiting.unroute]).toEqual([[], []]);
+    const moved = { ...moving, state: { status: 'healthy' as const, since: 0 } };
+    const p = plan(desired(), [old, moved, alloc(v1, 'web', 2, 'healthy')], { hosts: h });
+    expect(p.route).toEqual([moved.id]);
+    expect(p.unroute).toEqual([{ id: old.id, why: 'moved off a draining host' }]);
+  });
+
+  it('ignores process types the release lacks and stops everything without a release', () => {
+    const d = desired({ current: { id: 'r1', version: 1, processTypes: { web: 'x' } }, formation: { web: { quantity: 1, resources: res, constraints: [] }, clock: { quantity: 1, resources: res, constraints: [] } } });
+    expect(plan(d, []).place.map((p) => p.type)).toEqual(['web']);
+    const a = alloc(v1, 'web', 1, 'healthy');
+    expect(plan(desired({ current: null }), [a]).unroute).toEqual([{ id: a.id, why: 'scaled down' }]);
+  });
+});
+
+describe('reconcile: deploys', () => {
+  const deploying = (over: Partial<AppDesired> = {}) => desired({ target: v2, ...over });
+  const old = () => [alloc(v1, 'web', 1, 'healthy'), alloc(v1, 'web', 2, 'healthy')];
+
+  it('places the whole new formation at once by default, unrouted', () => {
+    expect(plan(deploying(), old()).place).toEqual([
+      { type: 'web', index: 1, releaseId: 'r2', why: 'deploy' },
+      { type: 'web', index: 2, releaseId: 'r2', why: 'deploy' },
+    ]);
+  });
+
+  it('switches only when the whole batch is healthy, then the old instances leave', () => {
+    const [o1, o2] = old() as [AllocView, AllocView];
+    const n1 = alloc(v2, 'web', 1, 'healthy', { routed: false });
+    const n2 = alloc(v2, 'web', 2, 'starting', { routed: false });
+    const half = plan(deploying(), [o1, o2, n1, n2]);
+    expect([half.route, half.unroute, half.deploy]).toEqual([[], [], undefined]);
+    const n2up = { ...n2, state: { status: 'healthy' as const, since: 0 } };
+    const sw = plan(deploying(), [o1, o2, n1, n2up]);
+    expect(sw.route.sort()).toEqual([n1.id, n2.id].sort());
+    expect(sw.unroute.map((u) => u.id).sort()).toEqual([o1.id, o2.id].sort());
+    expect(sw.deploy).toEqual({ outcome: 'succeeded' });
+  });
+
+  it('rolls in batches of the configured size', () => {
+    const d = deploying({ batchSize: 1 });
+    expect(plan(d, old()).place).toEqual([{ type: 'web', index: 1, releaseId: 'r2', why: 'deploy' }]);
+    const [o1, o2] = old() as [AllocView, AllocView];
+    const n1 = alloc(v2, 'web', 1, 'starting', { routed: false });
+    expect(plan(d, [o1, o2, n1]).place).toEqual([]); // batch full
+    const n1up = { ...n1, state: { status: 'healthy' as const, since: 0 } };
+    const sw = plan(d, [o1, o2, n1up]);
+    expect(sw.route).toEqual([n1.id]);
+    expect(sw.unroute.map((u) => u.id)).toEqual([o1.id]);
+    expect(sw.place).toEqual([]); // the next batch starts once this one serves
+    const next = plan(d, [{ ...o1, desired: 'stop', routed: false, stopRequestedAt: 10_000 }, o2, { ...n1up, routed: true }]);
+    expect(next.place).toEqual([{ type: 'web', index: 2, releaseId: 'r2', why: 'deploy' }]);
+  });
+
+  it('fails when a new instance crashes, keeping the old ones serving', () => {
+    const [o1, o2] = old() as [AllocView, AllocView];
+    const bad = alloc(v2, 'web', 1, 'crashed', { routed: false, state: { status: 'crashed', since: 0, exitCode: 3 } });
+    const ok = alloc(v2, 'web', 2, 'healthy', { routed: false });
+    const p = plan(deploying(), [o1, o2, bad, ok]);
+    expect(p.deploy).toEqual({ outcome: 'failed', reason: 'web.1 of v2 did not become healthy: it exited with code 3' });
+    expect(p.unroute.map((u) => u.id).sort()).toEqual([bad.id, ok.id].sort());
+    expect(p.route).toEqual([]);
+  });
+
+  it('fails when a new instance is not healthy within the boot timeout', () => {
+    const slow = alloc(v2, 'web', 1, 'starting', { routed: false, createdAt: 0 });
+    const p = plan(deploying(), [...old(), slow], { now: 61_000 });
+    expect(p.deploy).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('not healthy within 60s') });
+  });
+
+  it('succeeds at once for a formation scaled to zero', () => {
+    expect(plan(deploying({ formation: { web: { quantity: 0, resources: res, constraints: [] } } }), []).deploy).toEqual({ outcome: 'succeeded' });
+  });
+
+  it('deploys the first release of an app (nothing serving before)', () => {
+    const d = desired({ current: null, target: v1 });
+    expect(plan(d, []).place).toHaveLength(2);
+    const p = plan(d, [alloc(v1, 'web', 1, 'healthy', { routed: false }), alloc(v1, 'web', 2, 'healthy', { routed: false })]);
+    expect(p.route).toHaveLength(2);
+    expect(p.deploy).toEqual({ outcome: 'succeeded' });
+  });
+});

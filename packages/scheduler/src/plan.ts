@@ -1,0 +1,157 @@
+/**
+ * reconcile(desired, actual): what to do next for one app, its allocations against its formation.
+ * Pure: the control loop calls it on every change and applies the result; waiting is simply
+ * "nothing to do this pass".
+ *
+ * Per slot (web.1, web.2 ...) the rule is the same in every situation (scale, crash, lost host,
+ * drain, deploy): keep exactly one live allocation of the slot's release on a usable host, and
+ * take the others out of routing only once that one is healthy and routed.
+ *
+ *   steady state   a slot's allocation is routed as soon as it is healthy (scale up, replacement)
+ *   deploy         new allocations are placed a batch at a time, unrouted; when the whole batch is
+ *                  healthy it is routed at once (the switch) and the old ones of those slots leave
+ *   failure        a new allocation that crashes or stays unhealthy past the boot timeout fails the
+ *                  deploy: the current release keeps (or goes back to) serving
+ *   leaving        unroute now, stop after the drain time, forget once the agent stopped it
+ */
+import type { Allocation, AllocationState, AppDesired, HostView, ReleaseSpec } from './types';
+
+export interface AllocView extends Allocation {
+  /** What the agent reported; null until it reports. */
+  state: AllocationState | null;
+}
+
+export interface PlanInput {
+  desired: AppDesired;
+  allocs: AllocView[];
+  hosts: Map<string, Pick<HostView, 'up' | 'draining'>>;
+  now: number;
+  bootTimeoutMs: number;
+  drainMs: number;
+}
+
+export interface PlacementNeed {
+  type: string;
+  index: number;
+  releaseId: string;
+  why: 'missing' | 'deploy' | 'migrate' | 'replace';
+}
+
+export interface AppPlan {
+  place: PlacementNeed[];
+  /** Allocations to put in the route (healthy, and allowed to serve now). */
+  route: string[];
+  /** Allocations to take out of the route now; they stop once drained. */
+  unroute: { id: string; why: string }[];
+  /** Drained allocations to stop now. */
+  stop: string[];
+  /** Allocations to delete: stopped by their agent, or on a host that is down. */
+  forget: string[];
+  deploy?: { outcome: 'succeeded' } | { outcome: 'failed'; reason: string };
+}
+
+const RANK: Record<string, number> = { healthy: 5, starting: 4, pending: 3, unhealthy: 2, crashed: 1 };
+
+export function reconcile(input: PlanInput): AppPlan {
+  const { desired, now } = input;
+  const plan: AppPlan = { place: [], route: [], unroute: [], stop: [], forget: [] };
+  const hostUp = (a: AllocView) => input.hosts.get(a.hostId)?.up === true;
+  const usable = (a: AllocView) => hostUp(a) && input.hosts.get(a.hostId)?.draining !== true;
+  const status = (a: AllocView) => (hostUp(a) ? (a.state?.status ?? 'pending') : 'lost');
+  const live = (a: AllocView) => a.desired === 'run' && !['stopped', 'lost'].includes(status(a));
+  const healthy = (a: AllocView) => live(a) && status(a) === 'healthy';
+  const leaving = new Set<string>();
+  const leave = (a: AllocView, why: string) => {
+    if (leaving.has(a.id) || a.desired === 'stop') return;
+    leaving.add(a.id);
+    plan.unroute.push({ id: a.id, why });
+  };
+
+  // Leaving allocations: stop once drained, forget once stopped; anything on a down host is gone.
+  for (const a of input.allocs) {
+    if (!hostUp(a)) {
+      plan.forget.push(a.id);
+      continue;
+    }
+    if (a.desired === 'stop') {
+      if (status(a) === 'stopped') plan.forget.push(a.id);
+      else if (now - (a.stopRequestedAt ?? now) >= input.drainMs) plan.stop.push(a.id);
+    }
+  }
+
+  const deploying = desired.target !== null && desired.target.id !== desired.current?.id;
+  const active: ReleaseSpec | null = desired.target ?? desired.current;
+  const slots = slotsOf(desired, active);
+  const slotKey = (t: string, i: number) => `${t}.${i}`;
+  const inSlot = new Map<string, AllocView[]>();
+  for (const a of input.allocs) {
+    if (!live(a)) continue;
+    const k = slotKey(a.type, a.index);
+    (inSlot.get(k) ?? inSlot.set(k, []).get(k)!).push(a);
+  }
+
+  // Slots no longer wanted (scaled down, type removed, no release): leave.
+  const wanted = new Set(slots.map((s) => slotKey(s.type, s.index)));
+  for (const [k, list] of inSlot) if (!wanted.has(k)) for (const a of list) leave(a, 'scaled down');
+
+  // A deploy fails when one of its new allocations crashes or is not healthy in time.
+  if (deploying) {
+    const failed = input.allocs.find(
+      (a) =>
+        a.releaseId === active!.id &&
+        a.desired === 'run' &&
+        !a.routed &&
+        hostUp(a) &&
+        (status(a) === 'crashed' || (status(a) !== 'healthy' && now - a.createdAt > input.bootTimeoutMs)),
+    );
+    if (failed) {
+      const why = status(failed) === 'crashed' ? `it exited with code ${failed.state?.exitCode ?? '?'}` : `it was not healthy within ${Math.round(input.bootTimeoutMs / 1000)}s`;
+      plan.deploy = { outcome: 'failed', reason: `${failed.type}.${failed.index} of v${active!.version} did not become healthy: ${why}${failed.state?.message ? ` (${failed.state.message})` : ''}` };
+      for (const a of input.allocs) if (a.releaseId === active!.id && a.desired === 'run' && !a.routed) leave(a, 'its deploy failed');
+      return plan;
+    }
+  }
+
+  // The batch in flight: new allocations placed by this deploy that do not serve yet.
+  const inflight = deploying ? input.allocs.filter((a) => live(a) && a.releaseId === active!.id && !a.routed) : [];
+  const batchReady = inflight.length > 0 && inflight.every(healthy);
+  let budget = deploying ? (desired.batchSize ?? Number.MAX_SAFE_INTEGER) - inflight.length : Number.MAX_SAFE_INTEGER;
+
+  let done = 0;
+  for (const { type, index } of slots) {
+    const list = inSlot.get(slotKey(type, index)) ?? [];
+    const mine = list.filter((a) => a.releaseId === active!.id && usable(a));
+    const others = list.filter((a) => !mine.includes(a));
+    const best = mine.sort((x, y) => (RANK[status(y)] ?? 0) - (RANK[status(x)] ?? 0) || y.createdAt - x.createdAt)[0];
+    for (const extra of mine.slice(1)) leave(extra, 'duplicate of its slot');
+
+    if (!best) {
+      // Nothing of the active release on a usable host: place one (within the deploy's batch).
+      if (deploying && budget <= 0) continue;
+      budget--;
+      const onDrain = others.some((a) => a.releaseId === active!.id);
+      plan.place.push({ type, index, releaseId: active!.id, why: deploying ? 'deploy' : onDrain ? 'migrate' : list.length ? 'replace' : 'missing' });
+      continue;
+    }
+    const servesNow = best.routed || !deploying || batchReady;
+    if (healthy(best) && servesNow) {
+      if (!best.routed) plan.route.push(best.id);
+      for (const o of others) leave(o, o.releaseId === active!.id ? 'moved off a draining host' : 'replaced by a new release');
+      done++;
+    }
+  }
+
+  if (deploying && done === slots.length && !plan.place.length) plan.deploy = { outcome: 'succeeded' };
+  return plan;
+}
+
+/** Every slot the formation asks of a release: types it has, indexes 1..quantity. */
+export function slotsOf(desired: AppDesired, release: ReleaseSpec | null): { type: string; index: number }[] {
+  if (!release) return [];
+  const out: { type: string; index: number }[] = [];
+  for (const type of Object.keys(desired.formation).sort()) {
+    if (!(type in release.processTypes)) continue;
+    for (let i = 1; i <= desired.formation[type]!.quantity; i++) out.push({ type, index: i });
+  }
+  return out;
+}

@@ -1,0 +1,176 @@
+/**
+ * The scheduler's view of the cluster, as plain data. The pure core (placement, planApp) reads
+ * these and returns decisions; it never talks to Docker, Redis or Postgres.
+ *
+ * Glossary
+ *   host        a Docker engine Gantry runs instances on, with an agent reporting for it
+ *   allocation  the scheduler's decision that one instance (app, release, process type, index)
+ *               runs on one host; it carries its placement report
+ *   status      what the host's agent observes about an allocation's container
+ *   slot        (process type, index): web.1, web.2 ... the formation asks for
+ */
+import type { HealthCheck, LivenessCheck } from '@gantry/core';
+
+export interface Resources {
+  memoryBytes: number;
+  /** CPU shares: 1024 = one CPU. */
+  cpuShares: number;
+}
+
+export interface HostView {
+  id: string;
+  name: string;
+  /** Agent heartbeating and its Docker reachable. */
+  up: boolean;
+  draining: boolean;
+  /** Includes the built-in gantry.host=<name>. */
+  labels: Record<string, string>;
+  capacity: Resources;
+}
+
+/** label=value or label!=value; all of a process type's constraints must hold. */
+export interface Constraint {
+  label: string;
+  op: '=' | '!=';
+  value: string;
+}
+
+export interface PlacementRequest {
+  appId: string;
+  type: string;
+  index: number;
+  resources: Resources;
+  constraints: Constraint[];
+}
+
+/** One allocation already on (or planned onto) a host, as placement needs to count it. */
+export interface PlacedUnit {
+  hostId: string;
+  appId: string;
+  type: string;
+  resources: Resources;
+}
+
+export interface HostScore {
+  host: string;
+  /** Each ranker's score in [0, 1], and their weighted total. */
+  scores: Record<string, number>;
+  total: number;
+}
+
+export interface Rejection {
+  host: string;
+  filter: string;
+  reason: string;
+}
+
+/** Why an allocation is where it is, or why it could not be placed. */
+export interface PlacementReport {
+  chosen: string | null;
+  evaluated: number;
+  /** Per-host rejections (all of them for small clusters; the first few per filter for large). */
+  rejections: Rejection[];
+  /** Count of rejected hosts per filter. */
+  rejectedBy: Record<string, number>;
+  /** Scores of the best-ranked feasible hosts, best first. */
+  top: HostScore[];
+  /** Human summary, e.g. "placed on host-b: spread 1.00, binpack 0.42". */
+  summary: string;
+}
+
+export type AllocationStatus =
+  /** Command sent; the agent has not reported yet. */
+  | 'pending'
+  /** Container started, startup health check not passed yet. */
+  | 'starting'
+  | 'healthy'
+  /** Running but failing its liveness check. */
+  | 'unhealthy'
+  /** Exited (and restarting under its restart policy), or failed to start. */
+  | 'crashed'
+  /** Stopped and removed by the agent. */
+  | 'stopped'
+  /** Its host is down. */
+  | 'lost';
+
+export interface Allocation {
+  id: string;
+  appId: string;
+  releaseId: string;
+  type: string;
+  index: number;
+  hostId: string;
+  resources: Resources;
+  /** "run", or "stop": leave routing, drain, then stop. */
+  desired: 'run' | 'stop';
+  /** May take traffic when healthy. */
+  routed: boolean;
+  createdAt: number;
+  /** When desired became "stop": the stop command goes out after the drain time. */
+  stopRequestedAt?: number;
+  report: PlacementReport;
+  /** How its agent checks it (kept here so an agent that restarts can adopt the container). */
+  launch?: LaunchChecks;
+}
+
+export interface LaunchChecks {
+  startup: HealthCheck;
+  liveness: LivenessCheck | null;
+  hostHeader: string;
+  exposesPort: boolean;
+}
+
+export interface AllocationState {
+  status: AllocationStatus;
+  /** When the status last changed (epoch ms). */
+  since: number;
+  exitCode?: number | null;
+  /** Where routers reach it. */
+  address?: string;
+  port?: number | null;
+  restarts?: number;
+  message?: string | null;
+}
+
+export interface ReleaseSpec {
+  id: string;
+  version: number;
+  /** Process types of the release (type -> command). */
+  processTypes: Record<string, string>;
+}
+
+export interface ProcessSpec {
+  quantity: number;
+  resources: Resources;
+  constraints: Constraint[];
+}
+
+/** What an app should run: its serving release and, during a deploy, the release replacing it. */
+export interface AppDesired {
+  appId: string;
+  current: ReleaseSpec | null;
+  /** The release being deployed; equal to current (or null) when no deploy is in progress. */
+  target: ReleaseSpec | null;
+  formation: Record<string, ProcessSpec>;
+  /** Instances replaced at a time in a deploy; null = all at once. */
+  batchSize: number | null;
+}
+
+/** One instance a router may send requests to. */
+export interface Backend {
+  /** Allocation id. */
+  id: string;
+  /** Address routers connect to (the Docker host's address) and the published port. */
+  host: string;
+  port: number;
+  /** Process name as shown in logs, e.g. "web.1". */
+  process: string;
+}
+
+/** What routers serve for a hostname. */
+export interface Route {
+  app: string;
+  appId: string;
+  /** Healthy instances; an empty list means the app exists but has nothing to serve (503). */
+  backends: Backend[];
+}
