@@ -30,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     GANTRY_RECONCILE_INTERVAL: '2s',
     GANTRY_DRAIN_TIME: '1s',
     GANTRY_STOP_TIMEOUT: '5s',
+    GANTRY_HOST_GRACE: '6s',
     GANTRY_LOG_LEVEL: 'debug',
   });
   const { config } = gantry;

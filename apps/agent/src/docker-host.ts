@@ -166,12 +166,27 @@ export class DockerHost {
     }
   }
 
+  /** Starts a stopped container again (already running is fine). */
+  async startExisting(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+    }
+  }
+
   async restart(containerId: string, timeoutMs: number): Promise<void> {
     await this.docker.getContainer(containerId).restart({ t: Math.ceil(timeoutMs / 1000) });
   }
 
-  /** Container lifecycle events of this installation's apps. Returns a stop function. */
-  async events(onEvent: (e: { action: string; containerId: string; labels: Record<string, string>; exitCode?: number }) => void): Promise<() => void> {
+  /**
+   * Container lifecycle events of this installation's apps. `onEnd` is called if the stream ends
+   * (engine restarted, connection dropped) so the caller can subscribe again. Returns a stop function.
+   */
+  async events(
+    onEvent: (e: { action: string; containerId: string; labels: Record<string, string>; exitCode?: number }) => void,
+    onEnd: () => void = () => {},
+  ): Promise<() => void> {
     const stream = (await this.docker.getEvents({
       filters: { type: ['container'], label: [`gantry.instance=${this.opts.installation}`, 'gantry.role=app'] },
     })) as unknown as Readable;
@@ -193,7 +208,20 @@ export class DockerHost {
         }
       }
     });
-    return () => stream.destroy();
+    let stopped = false;
+    const ended = () => {
+      if (!stopped) {
+        stopped = true;
+        onEnd();
+      }
+    };
+    stream.on('end', ended);
+    stream.on('close', ended);
+    stream.on('error', ended);
+    return () => {
+      stopped = true;
+      stream.destroy();
+    };
   }
 }
 

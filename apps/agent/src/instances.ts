@@ -34,6 +34,14 @@ export interface Tracked {
   /** Bumped on every (re)start, so an older check loop stops when a newer one begins. */
   generation: number;
   following: boolean;
+  /** Crashes in a row (reset once it stayed healthy for a minute): sets the restart backoff. */
+  crashStreak: number;
+  healthySince: number;
+}
+
+/** Restart delay after the n-th crash in a row: 1 s doubling up to 60 s. */
+export function restartDelayMs(crashStreak: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, crashStreak - 1), 60_000);
 }
 
 export interface InstancesDeps {
@@ -60,6 +68,7 @@ export class Instances {
 
   async report(t: Tracked, status: AllocationStatus, patch: Partial<AllocationState> = {}): Promise<void> {
     const changed = t.state.status !== status;
+    if (changed) this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) ${t.state.status} -> ${status}`);
     t.state = { ...t.state, ...patch, status, since: changed ? Date.now() : t.state.since };
     await this.deps.allocs.setState(t.allocId, t.state);
     if (changed) {
@@ -88,6 +97,8 @@ export class Instances {
       stopping: false,
       generation: 0,
       following: false,
+      crashStreak: 0,
+      healthySince: 0,
     };
     this.tracked.set(t.allocId, t);
     return t;
@@ -113,27 +124,50 @@ export class Instances {
       await this.report(t, status, { exitCode: outcome.exitCode, message: lastLinesMessage(outcome.reason, lines) });
       return;
     }
+    t.healthySince = Date.now();
     await this.report(t, 'healthy', { address: this.deps.host.opts.address, port: outcome.status.hostPort, exitCode: null, message: null });
     if (t.liveness && t.exposesPort) void this.liveness(t, generation);
   }
 
-  /** Probes a healthy instance forever; enough failures in a row: unhealthy, then a restart. */
+  /**
+   * Probes a healthy instance forever; enough failures in a row: unhealthy (it leaves routing at
+   * once), then a restart. When the engine cannot be asked (its daemon is gone, the host is dying)
+   * the last known address is probed anyway: what counts is whether the instance answers.
+   */
   private async liveness(t: Tracked, generation: number): Promise<void> {
     const check = t.liveness!;
     let failures = 0;
+    let lastTarget: ProbeTarget | null = null;
     while (!t.stopping && t.generation === generation) {
       await sleep(check.intervalMs);
       if (t.stopping || t.generation !== generation) return;
-      const st = await this.deps.host.status(t.containerId).catch(() => null);
-      const target = st ? this.target(st) : null;
-      if (!st || !st.running || !target) return; // exit events handle crashes
+      let engineDown = false;
+      const st = await this.deps.host.status(t.containerId).catch(() => {
+        engineDown = true;
+        return null;
+      });
+      if (!engineDown && !st) return; // gone
+      if (!engineDown && st && (!st.running || st.restarting)) {
+        // Exited and the event was missed: handle it as the event would have.
+        if (t.generation === generation) await this.exited(t, st.exitCode);
+        return;
+      }
+      const target: ProbeTarget | null = st ? this.target(st) : lastTarget;
+      if (!target) continue;
+      lastTarget = target;
       const r = await probe({ kind: check.kind, path: check.path, timeoutMs: check.timeoutMs }, target, t.hostHeader);
       if (r.ok) {
+        if (t.state.status === 'unhealthy') await this.report(t, 'healthy', { message: null });
         failures = 0;
         continue;
       }
       if (++failures < check.failures) continue;
       if (t.stopping || t.generation !== generation) return;
+      if (engineDown) {
+        // Nothing to restart it with: say so (the route drops it) and keep checking.
+        if (t.state.status !== 'unhealthy') await this.report(t, 'unhealthy', { message: `not answering and its Docker engine is unreachable (last: ${r.detail})` });
+        continue;
+      }
       await this.report(t, 'unhealthy', { message: `failed ${failures} health checks in a row (last: ${r.detail}); restarting it` });
       this.deps.log.warn(`${t.process} (${t.allocId}) unhealthy: restarting`);
       t.state.restarts = (t.state.restarts ?? 0) + 1;
@@ -142,17 +176,45 @@ export class Instances {
     }
   }
 
-  /** A container of a tracked instance exited (it may be restarted by its restart policy). */
+  /**
+   * Brings a crashed instance back: Docker's restart policy restarts crashes, but not containers
+   * that were killed; whatever Docker does not restart, the agent starts after the backoff delay.
+   */
+  private async awaitRestart(t: Tracked, generation: number): Promise<void> {
+    const exitedAt = Date.now();
+    const delay = restartDelayMs(t.crashStreak);
+    let started = false;
+    while (!t.stopping && t.generation === generation) {
+      await sleep(250);
+      const st = await this.deps.host.status(t.containerId).catch(() => undefined);
+      if (st === null) return; // removed
+      if (st === undefined) continue; // engine unreachable for now
+      if (st.running && !st.restarting) {
+        if (t.generation === generation) await this.restarted(t);
+        return;
+      }
+      if (!started && !st.restarting && Date.now() - exitedAt >= delay) {
+        started = true;
+        this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) starting again after ${delay} ms (crash ${t.crashStreak} in a row)`);
+        await this.deps.host.startExisting(t.containerId).catch((err: Error) => this.deps.log.error(`restart of ${t.process}: ${err.message}`));
+      }
+    }
+  }
+
+  /** A container of a tracked instance exited: report it, and bring it back (with backoff). */
   async exited(t: Tracked, exitCode: number | null): Promise<void> {
     if (t.stopping) return;
-    t.generation++;
+    const generation = ++t.generation;
+    t.crashStreak = t.healthySince > 0 && Date.now() - t.healthySince > 60_000 ? 1 : t.crashStreak + 1;
     const lines = await this.deps.host.lastLines(t.containerId, 10);
     await this.report(t, 'crashed', { exitCode, message: lastLinesMessage(`exited with code ${exitCode ?? '?'}`, lines), port: null });
+    void this.awaitRestart(t, generation);
   }
 
   /** Docker started a tracked container again (restart policy or our restart). */
   async restarted(t: Tracked): Promise<void> {
-    if (t.stopping) return;
+    // Seen once, whether by the event or by polling.
+    if (t.stopping || (t.state.status !== 'crashed' && t.state.status !== 'unhealthy')) return;
     t.state.restarts = (t.state.restarts ?? 0) + 1;
     await this.watch(t);
   }
@@ -165,6 +227,16 @@ export class Instances {
     await this.deps.host.stop(t.containerId, timeoutMs);
     await this.report(t, 'stopped', { port: null });
     this.tracked.delete(allocId);
+  }
+
+  /** Stops an instance whose allocation no longer exists: nothing left to report to. */
+  async drop(allocId: string, timeoutMs: number): Promise<void> {
+    const t = this.tracked.get(allocId);
+    if (!t) return;
+    t.stopping = true;
+    t.generation++;
+    this.tracked.delete(allocId);
+    await this.deps.host.stop(t.containerId, timeoutMs).catch(() => {});
   }
 
   /** Where to probe an instance: its container address here, or its published port from afar. */

@@ -55,14 +55,22 @@ async function main(): Promise<void> {
 
   // Docker events keep the states honest between checks: exits and restarts are seen at once.
   let stopEvents: (() => void) | null = null;
-  const followEvents = async () => {
+  let shuttingDown = false;
+  const followEvents = async (): Promise<void> => {
     stopEvents?.();
-    stopEvents = await host.events((e) => {
-      const t = instances.byContainer(e.containerId);
-      if (!t) return;
-      if (e.action === 'die') void instances.exited(t, e.exitCode ?? null).catch(() => {});
-      else if (e.action === 'start') void instances.restarted(t).catch(() => {});
-    });
+    stopEvents = await host.events(
+      (e) => {
+        const t = instances.byContainer(e.containerId);
+        if (!t) return;
+        if (e.action === 'die') void instances.exited(t, e.exitCode ?? null).catch(() => {});
+        else if (e.action === 'start') void instances.restarted(t).catch(() => {});
+      },
+      // The stream ended (engine restart, dropped connection): subscribe again.
+      () => {
+        if (shuttingDown) return;
+        setTimeout(() => void followEvents().catch(() => setTimeout(() => void followEvents().catch(() => {}), 2000)), 500);
+      },
+    );
   };
 
   await heartbeat.beat();
@@ -99,6 +107,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     log.info('shutting down (instances keep running)');
+    shuttingDown = true;
     clearInterval(beatTimer);
     clearInterval(watchDocker);
     clearInterval(reconcileTimer);

@@ -17,9 +17,10 @@ export async function reconcileLocal(deps: { hostId: string; host: DockerHost; a
     const allocId = c.labels['gantry.alloc.id'];
     const alloc = allocId ? allocs.get(allocId) : undefined;
     if (!alloc || alloc.hostId !== deps.hostId) {
-      if (allocId && deps.instances.tracked.has(allocId)) continue; // being stopped right now
+      // Replaced while this host was away, destroyed with its app, or left by an older Gantry.
       deps.log.info(`removing ${c.name}: no allocation of this host claims it`);
-      await deps.host.stop(c.containerId, deps.stopTimeoutMs).catch(() => {});
+      if (allocId && deps.instances.tracked.has(allocId)) await deps.instances.drop(allocId, deps.stopTimeoutMs);
+      else await deps.host.stop(c.containerId, deps.stopTimeoutMs).catch(() => {});
       continue;
     }
     if (deps.instances.tracked.has(alloc.id) || alloc.desired !== 'run') continue;

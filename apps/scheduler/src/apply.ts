@@ -45,8 +45,8 @@ export interface ApplyInput {
   plan: AppPlan;
   allocs: AllocView[];
   hosts: Map<string, HostState>;
-  /** Every allocation of the cluster that holds resources (for placement). */
-  placed: PlacedUnit[];
+  /** Every allocation of the cluster (for placement: running ones count for spread, all for resources). */
+  placed: Allocation[];
   now: number;
 }
 
@@ -76,9 +76,21 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
   const pending: Record<string, Allocation['report']> = {};
   const started: string[] = [];
   if (plan.place.length) {
+    // Leaving allocations still hold their memory and CPU until stopped, but must not repel
+    // new replicas: they count against their host's capacity only, not for spread.
+    const leaving = new Set([...input.placed.filter((a) => a.desired === 'stop').map((a) => a.id), ...plan.unroute.map((u) => u.id)]);
+    const held = new Map<string, { memoryBytes: number; cpuShares: number }>();
+    for (const a of input.placed) {
+      if (!leaving.has(a.id)) continue;
+      const h = held.get(a.hostId) ?? { memoryBytes: 0, cpuShares: 0 };
+      held.set(a.hostId, { memoryBytes: h.memoryBytes + a.resources.memoryBytes, cpuShares: h.cpuShares + a.resources.cpuShares });
+    }
     const placer = new Placer(
-      [...input.hosts.values()].map((h) => h.view),
-      input.placed,
+      [...input.hosts.values()].map(({ view }) => {
+        const h = held.get(view.id);
+        return h ? { ...view, capacity: { memoryBytes: view.capacity.memoryBytes - h.memoryBytes, cpuShares: view.capacity.cpuShares - h.cpuShares } } : view;
+      }),
+      input.placed.filter((a) => !leaving.has(a.id)).map((a): PlacedUnit => ({ hostId: a.hostId, appId: a.appId, type: a.type, resources: a.resources })),
     );
     for (const need of plan.place) {
       const release = state.releases.get(need.releaseId)!;

@@ -10,7 +10,7 @@
 import type { Db } from '@gantry/db';
 import type { AllocationStore, HostRegistry, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
-import { type AllocView, type PlacedUnit, reconcile } from '@gantry/scheduler-core';
+import { type AllocView, reconcile } from '@gantry/scheduler-core';
 import { applyPlan, type ApplyDeps } from './apply';
 import { loadApp, loadHosts, type HostState } from './state';
 
@@ -60,8 +60,9 @@ export class ControlLoop {
           for (const id of await this.appIds()) this.queue.add(id);
         }
         const [appId] = this.queue;
-        this.queue.delete(appId!);
-        await this.pass(appId!).catch((err: Error) => this.deps.log.error(`pass of ${appId}: ${err.stack ?? err.message}`));
+        if (appId === undefined) continue;
+        this.queue.delete(appId);
+        await this.pass(appId).catch((err: Error) => this.deps.log.error(`pass of ${appId}: ${err.stack ?? err.message}`));
       }
     } finally {
       this.running = false;
@@ -129,13 +130,9 @@ export class ControlLoop {
       bootTimeoutMs: this.deps.bootTimeoutMs,
       drainMs: this.deps.drainMs,
     });
-    const placed = plan.place.length ? await this.placedUnits() : [];
+    const placed = plan.place.length ? await this.deps.allocs.all() : [];
     await applyPlan(this.deps, { state, plan, allocs: views, hosts, placed, now });
     this.scheduleTimers(appId, views, hosts, now);
-  }
-
-  private async placedUnits(): Promise<PlacedUnit[]> {
-    return (await this.deps.allocs.all()).map((a) => ({ hostId: a.hostId, appId: a.appId, type: a.type, resources: a.resources }));
   }
 
   /** Passes that time alone triggers: the end of a drain, a boot deadline. */

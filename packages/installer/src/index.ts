@@ -4,3 +4,4 @@ export * from './admin';
 export * from './dashboard';
 export * from './isolate';
 export * from './local-host';
+export * from './lab/index';

@@ -90,7 +90,25 @@ describe('reconcile: steady state', () => {
     const moved = { ...moving, state: { status: 'healthy' as const, since: 0 } };
     const p = plan(desired(), [old, moved, alloc(v1, 'web', 2, 'healthy')], { hosts: h });
     expect(p.route).toEqual([moved.id]);
-    expect(p.unroute).toEqual([{ id: old.id, why: 'moved off a draining host' }]);
+    expect(p.unroute).toEqual([{ id: old.id, why: 'moved (host draining, constraints or size changed)' }]);
+  });
+
+  it('moves instances whose host no longer meets the constraints, keeping them until replaced', () => {
+    const eu = { up: true, draining: false, labels: { region: 'eu' } };
+    const us = { up: true, draining: false, labels: { region: 'us' } };
+    const d = desired({ formation: { web: { quantity: 1, resources: res, constraints: [{ label: 'region', op: '=', value: 'eu' }] } } });
+    const onUs = alloc(v1, 'web', 1, 'healthy', { hostId: 'us' });
+    const p = plan(d, [onUs], { hosts: new Map([['eu', eu], ['us', us]]) });
+    expect(p.place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'migrate' }]);
+    expect(p.unroute).toEqual([]); // it serves until its replacement is healthy
+    const onEu = alloc(v1, 'web', 1, 'healthy', { hostId: 'eu', routed: false });
+    expect(plan(d, [onUs, onEu], { hosts: new Map([['eu', eu], ['us', us]]) }).unroute.map((u) => u.id)).toEqual([onUs.id]);
+  });
+
+  it('replaces instances whose size changed (ps:type)', () => {
+    const big = { memoryBytes: 1024, cpuShares: 1024 };
+    const d = desired({ formation: { web: { quantity: 1, resources: big, constraints: [] } } });
+    expect(plan(d, [alloc(v1, 'web', 1, 'healthy')]).place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'migrate' }]);
   });
 
   it('ignores process types the release lacks and stops everything without a release', () => {

@@ -14,7 +14,7 @@
  *                  deploy: the current release keeps (or goes back to) serving
  *   leaving        unroute now, stop after the drain time, forget once the agent stopped it
  */
-import type { Allocation, AllocationState, AppDesired, HostView, ReleaseSpec } from './types';
+import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources } from './types';
 
 export interface AllocView extends Allocation {
   /** What the agent reported; null until it reports. */
@@ -24,7 +24,7 @@ export interface AllocView extends Allocation {
 export interface PlanInput {
   desired: AppDesired;
   allocs: AllocView[];
-  hosts: Map<string, Pick<HostView, 'up' | 'draining'>>;
+  hosts: Map<string, Pick<HostView, 'up' | 'draining'> & { labels?: Record<string, string> }>;
   now: number;
   bootTimeoutMs: number;
   drainMs: number;
@@ -56,7 +56,14 @@ export function reconcile(input: PlanInput): AppPlan {
   const { desired, now } = input;
   const plan: AppPlan = { place: [], route: [], unroute: [], stop: [], forget: [] };
   const hostUp = (a: AllocView) => input.hosts.get(a.hostId)?.up === true;
-  const usable = (a: AllocView) => hostUp(a) && input.hosts.get(a.hostId)?.draining !== true;
+  // Usable: on a host that is up, not draining, still meets the type's constraints, at the type's size.
+  const usable = (a: AllocView) => {
+    const host = input.hosts.get(a.hostId);
+    const spec = desired.formation[a.type];
+    if (!host || !host.up || host.draining) return false;
+    if (!spec) return true;
+    return satisfies(host.labels ?? {}, spec.constraints) && sameResources(a.resources, spec.resources);
+  };
   const status = (a: AllocView) => (hostUp(a) ? (a.state?.status ?? 'pending') : 'lost');
   const live = (a: AllocView) => a.desired === 'run' && !['stopped', 'lost'].includes(status(a));
   const healthy = (a: AllocView) => live(a) && status(a) === 'healthy';
@@ -129,14 +136,14 @@ export function reconcile(input: PlanInput): AppPlan {
       // Nothing of the active release on a usable host: place one (within the deploy's batch).
       if (deploying && budget <= 0) continue;
       budget--;
-      const onDrain = others.some((a) => a.releaseId === active!.id);
-      plan.place.push({ type, index, releaseId: active!.id, why: deploying ? 'deploy' : onDrain ? 'migrate' : list.length ? 'replace' : 'missing' });
+      const moving = others.some((a) => a.releaseId === active!.id);
+      plan.place.push({ type, index, releaseId: active!.id, why: deploying ? 'deploy' : moving ? 'migrate' : list.length ? 'replace' : 'missing' });
       continue;
     }
     const servesNow = best.routed || !deploying || batchReady;
     if (healthy(best) && servesNow) {
       if (!best.routed) plan.route.push(best.id);
-      for (const o of others) leave(o, o.releaseId === active!.id ? 'moved off a draining host' : 'replaced by a new release');
+      for (const o of others) leave(o, o.releaseId === active!.id ? 'moved (host draining, constraints or size changed)' : 'replaced by a new release');
       done++;
     }
   }
@@ -154,4 +161,13 @@ export function slotsOf(desired: AppDesired, release: ReleaseSpec | null): { typ
     for (let i = 1; i <= desired.formation[type]!.quantity; i++) out.push({ type, index: i });
   }
   return out;
+}
+
+/** Whether host labels meet every constraint (a missing label fails "=" and passes "!="). */
+export function satisfies(labels: Record<string, string>, constraints: Constraint[]): boolean {
+  return constraints.every((c) => (c.op === '=' ? labels[c.label] === c.value : labels[c.label] !== c.value));
+}
+
+function sameResources(a: Resources, b: Resources): boolean {
+  return a.memoryBytes === b.memoryBytes && a.cpuShares === b.cpuShares;
 }

@@ -25,12 +25,12 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A new user with a personal team and an API token. */
-export async function newUser(label = 'user'): Promise<TestUser> {
+/** A new user with a personal team and an API token (a Gantry admin with `admin`). */
+export async function newUser(label = 'user', opts: { admin?: boolean } = {}): Promise<TestUser> {
   const ctx = { db: testDb(), queues: { add: async () => '' }, imageRepoPrefix: `gantry-${gantry().instance}` };
   const email = `${uniqueName(label)}@example.test`;
   const password = randomBytes(12).toString('base64url');
-  const user = await createUser(ctx, { email, password });
+  const user = await createUser(ctx, { email, password, isAdmin: opts.admin ?? false });
   const { token } = await issueToken(ctx, user.id, 'e2e');
   return { id: user.id, email, password, token, client: new GantryClient({ baseUrl: gantry().apiUrl, token }) };
 }
