@@ -5,29 +5,18 @@
  *   - plain Docker: `docker build` + `docker run` of an equivalent Dockerfile (same Node and npm
  *     versions, npm ci), cold (--no-cache) and warm (layer cache, same code change).
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { GantryClient } from '@gantry/api-client';
 import { REPO_ROOT } from '@gantry/config';
-import { createUser, issueToken } from '@gantry/control';
-import { connectDb } from '@gantry/db';
 import { startIsolatedGantry } from '@gantry/installer';
+import { GIT_ENV, benchUser, commitFile, fixtureRepo, median, remote as remoteOf, secs } from './common';
 import { firstOk } from './http';
 import { buildAndRun, equivalentDockerfile, removePlain, writeDockerfile } from './plain-docker';
 
-const run = promisify(execFile);
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', GIT_CONFIG_GLOBAL: '/dev/null' };
-const git = (cwd: string, args: string[]) => run('git', args, { cwd, env: GIT_ENV });
 const WARM_RUNS = 3;
-
-async function commitVersion(dir: string, version: string): Promise<void> {
-  await writeFile(join(dir, 'version.txt'), `${version}\n`);
-  await git(dir, ['add', '-A']);
-  await git(dir, ['commit', '-q', '-m', `version ${version}`]);
-}
+const commitVersion = (dir: string, version: string) => commitFile(dir, 'version.txt', `${version}\n`);
 
 /** git push, timed from its start to the first 200 serving `version`; also returns the push output. */
 async function timedPush(dir: string, remote: string, routerPort: number, host: string, version: string): Promise<{ ms: number; output: string }> {
@@ -42,9 +31,6 @@ async function timedPush(dir: string, remote: string, routerPort: number, host: 
   return { ms, output };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 async function main(): Promise<void> {
   console.log('Starting an isolated Gantry (instance "bench")...');
   const gantry = await startIsolatedGantry('bench', 20_000);
@@ -52,19 +38,12 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'gantry-bench-'));
   const plainTags = ['gantry-bench-plain:cold', 'gantry-bench-plain:warm'];
   try {
-    const db = connectDb(config.DATABASE_URL, { max: 2 });
-    const ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` };
-    const user = await createUser(ctx, { email: `bench-${Date.now()}@example.test`, password: 'bench-password-1' });
-    const { token } = await issueToken(ctx, user.id, 'bench');
-    await db.$disconnect();
-    const client = new GantryClient({ baseUrl: `http://127.0.0.1:${config.GANTRY_API_PORT}`, token });
+    const { token, client } = await benchUser(config);
     await client.createApp('bench-node');
     const host = `bench-node.${config.GANTRY_APPS_DOMAIN}`;
-    const remote = `http://git:${token}@127.0.0.1:${config.GANTRY_GIT_PORT}/bench-node.git`;
+    const remote = remoteOf(config, 'bench-node', token);
 
-    const repo = join(work, 'gantry-app');
-    await cp(join(REPO_ROOT, 'test/fixtures/node-app'), repo, { recursive: true });
-    await git(repo, ['init', '-q', '-b', 'main']);
+    const repo = await fixtureRepo('node-app', join(work, 'gantry-app'));
     await commitVersion(repo, 'cold');
 
     console.log('Gantry: cold push...');

@@ -14,6 +14,7 @@ import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
 import { Poller } from './helpers/load';
+import { cliHome, gantryCli } from './helpers/cli';
 import { spawnScheduler } from './helpers/processes';
 
 const up = (list: InstanceView[]) => list.filter((i) => i.state === 'up');
@@ -73,22 +74,35 @@ describe('a cluster of three hosts', () => {
     for (const n of names ?? []) await admin?.client.removeHost(n).catch(() => {});
   });
 
-  it('spreads replicas: 3 instances one per host, 6 two per host, and explains why', async () => {
-    await admin.client.updateFormation(app, { web: { quantity: 3 } });
+  it('spreads replicas: 3 instances one per host, 6 two per host, and explains why (through the CLI)', async () => {
+    const home = cliHome();
+    const login = await gantryCli(home, ['login', '--api', gantry().apiUrl, '--email', admin.email, '--password', admin.password]);
+    expect(login.code, login.stderr).toBe(0);
+    const cli = (...args: string[]) => gantryCli(home, [...args, '-a', app]);
+
+    expect((await cli('ps:scale', 'web=3')).code).toBe(0);
     const three = await settled(3);
     expect(Object.values(perHost(three)).sort()).toEqual([1, 1, 1]);
     expect(Object.keys(perHost(three)).sort()).toEqual(names);
 
-    await admin.client.updateFormation(app, { web: { quantity: 6 } });
+    const scaled = await cli('ps:scale', 'web=6');
+    expect(scaled.stderr + scaled.stdout).toMatch(/now running web at 6:standard-1x/);
     const six = await settled(6);
     expect(Object.values(perHost(six))).toEqual([2, 2, 2]);
+    const ps = await cli('ps');
+    for (const n of names) expect(ps.stdout).toContain(n);
 
-    const explain = await admin.client.explain(app, 'web.4');
-    expect(explain.placed).toBe(true);
-    expect(explain.lines[0]).toMatch(/^web\.4 placed on e2e-[abc]/);
-    expect(explain.lines.join('\n')).toMatch(/spread/);
-    expect(explain.lines.join('\n')).toMatch(/binpack/);
-    expect(explain.lines.join('\n')).toMatch(/rejected by not-draining: host is draining/); // the local host
+    const explain = await cli('ps:explain', 'web.4');
+    expect(explain.code, explain.stderr).toBe(0);
+    expect(explain.stdout).toMatch(/^web\.4 placed on e2e-[abc]/);
+    expect(explain.stdout).toMatch(/spread/);
+    expect(explain.stdout).toMatch(/binpack/);
+    expect(explain.stdout).toMatch(/rejected by not-draining: host is draining/); // the local host
+
+    const hosts = await gantryCli(home, ['hosts']);
+    expect(hosts.code, hosts.stderr).toBe(0);
+    expect(hosts.stdout).toMatch(/local\s+up, draining/);
+    for (const n of names) expect(hosts.stdout).toMatch(new RegExp(`${n}\\s+up\\s+10\\.`));
   });
 
   it('sends a constrained process type only to matching hosts, and explains an impossible constraint', async () => {
