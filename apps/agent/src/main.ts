@@ -14,7 +14,7 @@ import { loadConfig } from '@gantry/config';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
 import { AllocationStore, AppLogs, HostRegistry, connectRedis, keysFor, publishEvent } from '@gantry/live';
-import { createLogger } from '@gantry/log';
+import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
 import { Heartbeat } from './heartbeat';
@@ -116,11 +116,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  onShutdown(shutdown);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

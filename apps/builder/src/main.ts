@@ -12,7 +12,7 @@ import { connectDb } from '@gantry/db';
 import { connectDocker } from '@gantry/docker';
 import { JobQueues, startWorker } from '@gantry/jobs';
 import { AppLogs, BuildOutput, connectRedis, keysFor, startHeartbeat } from '@gantry/live';
-import { createLogger } from '@gantry/log';
+import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { cleanupApp } from './cleanup';
 import { createImageServer } from './image-server';
 import { processBuild } from './process-build';
@@ -71,8 +71,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  onShutdown(shutdown);
 }
 
 /** Builder containers older than any build may run were left by a builder that died: remove them. */
@@ -84,7 +83,4 @@ async function sweepOrphanBuilders(docker: ReturnType<typeof connectDocker>, ins
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

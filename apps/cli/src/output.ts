@@ -1,3 +1,4 @@
+import { formatSize } from '@gantry/config';
 /**
  * Terminal output: tables that fit the terminal, colours (only on a TTY without NO_COLOR), a
  * spinner (only on a TTY), and the ` ▸    ` error style. Data goes to stdout, progress and errors
@@ -196,19 +197,8 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 }
 
 
-/** 536870912 -> "512 MB", 1610612736 -> "1.5 GB" (binary units, Docker-style names). */
-export function humanBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  const text = v < 10 ? v.toFixed(1).replace(/\.0$/, '') : String(Math.round(v));
-  return `${text} ${units[i]}`;
-}
+/** 536870912 -> "512 MB", 1610612736 -> "1.5 GB". */
+export const humanBytes = formatSize;
 
 /** The first non-empty line of a message ("" for none). */
 export function firstLine(message: string | null | undefined): string {

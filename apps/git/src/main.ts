@@ -14,7 +14,7 @@ import { loadConfig } from '@gantry/config';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
 import { connectRedis, keysFor, startHeartbeat } from '@gantry/live';
-import { createLogger } from '@gantry/log';
+import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { createHookServer } from './hook-server';
 import { createGitHttpServer } from './http-server';
 import { PushRegistry } from './pushes';
@@ -70,11 +70,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  onShutdown(shutdown);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

@@ -24,7 +24,7 @@ import {
   publishEvent,
   startHeartbeat,
 } from '@gantry/live';
-import { createLogger } from '@gantry/log';
+import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { Deploys } from './deploys';
 import { ControlLoop } from './loop';
 
@@ -119,11 +119,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  onShutdown(shutdown);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

@@ -15,7 +15,7 @@ import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
 import { AllocationStore, AppLogs, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
 import { probeEngine } from '@gantry/docker';
-import { createLogger } from '@gantry/log';
+import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
 import type { ApiDeps } from './api/deps';
 
@@ -80,11 +80,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  onShutdown(shutdown);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+runMain(main);

@@ -25,8 +25,9 @@ export function formatDuration(ms: number): string {
   return s ? `${m}m${s}s` : `${m}m`;
 }
 
+/** 536870912 -> "512 MB", 1610612736 -> "1.5 GB" (binary units, Docker-style names). */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let v = bytes / 1024;
   let i = 0;
@@ -34,5 +35,6 @@ export function formatSize(bytes: number): string {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  const text = v < 10 ? v.toFixed(1).replace(/\.0$/, '') : String(Math.round(v));
+  return `${text} ${units[i]}`;
 }

@@ -15,3 +15,23 @@ export function createLogger(service: string, level: Level = 'info', write: (lin
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+/** Runs a service's main function; a startup failure is printed and exits with status 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}
+
+/** Calls `shutdown` once on SIGTERM or SIGINT (tsx may deliver a signal twice). */
+export function onShutdown(shutdown: () => Promise<void>): void {
+  let started = false;
+  const once = () => {
+    if (started) return;
+    started = true;
+    void shutdown();
+  };
+  process.once('SIGTERM', once);
+  process.once('SIGINT', once);
+}

@@ -168,6 +168,12 @@ describe('reconcile: deploys', () => {
     expect(p.route).toEqual([]);
   });
 
+  it('fails at once when a new instance fails its startup health check', () => {
+    const bad = alloc(v2, 'web', 1, 'unhealthy', { routed: false, state: { status: 'unhealthy', since: 0, message: 'GET /health answered 503' } });
+    const p = plan(deploying(), [...old(), bad]);
+    expect(p.deploy).toEqual({ outcome: 'failed', reason: 'web.1 of v2 did not become healthy: its health check failed (GET /health answered 503)' });
+  });
+
   it('fails when a new instance is not healthy within the boot timeout', () => {
     const slow = alloc(v2, 'web', 1, 'starting', { routed: false, createdAt: 0 });
     const p = plan(deploying(), [...old(), slow], { now: 61_000 });

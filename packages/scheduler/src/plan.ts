@@ -109,10 +109,16 @@ export function reconcile(input: PlanInput): AppPlan {
         a.desired === 'run' &&
         !a.routed &&
         hostUp(a) &&
-        (status(a) === 'crashed' || (status(a) !== 'healthy' && now - a.createdAt > input.bootTimeoutMs)),
+        (status(a) === 'crashed' || status(a) === 'unhealthy' || (status(a) !== 'healthy' && now - a.createdAt > input.bootTimeoutMs)),
     );
     if (failed) {
-      const why = status(failed) === 'crashed' ? `it exited with code ${failed.state?.exitCode ?? '?'}` : `it was not healthy within ${Math.round(input.bootTimeoutMs / 1000)}s`;
+      const s = status(failed);
+      const why =
+        s === 'crashed'
+          ? `it exited with code ${failed.state?.exitCode ?? '?'}`
+          : s === 'unhealthy'
+            ? 'its health check failed'
+            : `it was not healthy within ${Math.round(input.bootTimeoutMs / 1000)}s`;
       plan.deploy = { outcome: 'failed', reason: `${failed.type}.${failed.index} of v${active!.version} did not become healthy: ${why}${failed.state?.message ? ` (${failed.state.message})` : ''}` };
       for (const a of input.allocs) if (a.releaseId === active!.id && a.desired === 'run' && !a.routed) leave(a, 'its deploy failed');
       return plan;
