@@ -12,6 +12,7 @@ import * as auth from './commands/auth';
 import * as builds from './commands/builds';
 import * as config from './commands/config';
 import * as gitCommands from './commands/git';
+import * as domains from './commands/domains';
 import * as hosts from './commands/hosts';
 import * as logs from './commands/logs';
 import * as ps from './commands/ps';
@@ -60,6 +61,7 @@ Examples:
   releases.register(program);
   ps.register(program);
   hosts.register(program);
+  domains.register(program);
   logs.register(program);
   builds.register(program);
   gitCommands.register(program);

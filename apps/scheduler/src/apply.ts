@@ -22,7 +22,6 @@ import {
   hostnameFor,
   instanceSpec,
   routeFor,
-  sameBackends,
 } from '@gantry/scheduler-core';
 import type { Deploys } from './deploys';
 import type { AppState, HostState } from './state';
@@ -168,8 +167,8 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
   });
 }
 
-/** Publishes the app's route from its routed, healthy allocations on hosts that are up. */
-export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'appsDomain' | 'log'>, state: Pick<AppState, 'app'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
+/** Publishes the app's route, at all its hostnames, from its routed, healthy allocations on hosts that are up. */
+export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'log'>, state: Pick<AppState, 'app' | 'routing'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
   const allocs = await deps.allocs.ofApp(state.app.id);
   const states = await deps.allocs.states(allocs.map((a) => a.id));
   const route = routeFor(
@@ -185,12 +184,10 @@ export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | '
         port: s?.port ?? null,
       };
     }),
+    state.routing.options,
   );
-  const hostname = hostnameFor(state.app.name, deps.appsDomain);
-  const current = (await deps.routes.get([hostname])).get(hostname) ?? null;
-  if (current && sameBackends(current, route)) return;
-  const version = await deps.routes.set({ [hostname]: route });
-  if (waitForRouters) {
+  const version = await deps.routes.setApp(state.app.id, state.routing.hostnames, route);
+  if (version !== null && waitForRouters) {
     const behind = await deps.routes.waitForRouters(version, 3000);
     if (behind.length) deps.log.warn(`routers ${behind.join(', ')} did not confirm table v${version} in time`);
   }

@@ -8,7 +8,7 @@
  *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
  */
 import type { Db } from '@gantry/db';
-import type { AllocationStore, HostRegistry, RoutingTable } from '@gantry/live';
+import type { AllocationStore, CertStore, HostRegistry, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import { type AllocView, reconcile } from '@gantry/scheduler-core';
 import { applyPlan, type ApplyDeps } from './apply';
@@ -16,6 +16,7 @@ import { loadApp, loadHosts, type HostState } from './state';
 
 export interface LoopDeps extends ApplyDeps {
   db: Db;
+  certs: CertStore;
   registry: HostRegistry;
   routes: RoutingTable;
   graceMs: number;
@@ -92,6 +93,18 @@ export class ControlLoop {
     for (const id of known.keys()) await this.deps.registry.remove(id);
   }
 
+  /** Mirrors every app's certificates from the database into what routers read. */
+  async syncCerts(): Promise<void> {
+    const rows = await this.deps.db.certificate.findMany({ orderBy: { createdAt: 'asc' } });
+    const byApp = new Map<string, typeof rows>();
+    for (const c of rows) (byApp.get(c.appId) ?? byApp.set(c.appId, []).get(c.appId)!).push(c);
+    const inRedis = new Set([...(await this.deps.certs.all()).values()].map((c) => c.appId));
+    for (const appId of new Set([...byApp.keys(), ...inRedis])) {
+      const certs = byApp.get(appId) ?? [];
+      await this.deps.certs.replaceApp(appId, certs.map((c) => ({ id: c.id, appId, certPem: c.certPem, keyEncrypted: c.keyEncrypted, notAfter: c.notAfter.toISOString(), hostnames: c.hostnames })));
+    }
+  }
+
   /** Watches hosts going up, down or draining. */
   async checkHosts(): Promise<void> {
     const hosts = await loadHosts(this.deps.db, this.deps.registry, Date.now(), this.deps.graceMs, this.deps.cpuOvercommit);
@@ -109,15 +122,14 @@ export class ControlLoop {
   async pass(appId: string): Promise<void> {
     const now = Date.now();
     const hosts = await loadHosts(this.deps.db, this.deps.registry, now, this.deps.graceMs, this.deps.cpuOvercommit);
-    const state = await loadApp(this.deps.db, appId);
+    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain);
     const allocs = await this.deps.allocs.ofApp(appId);
     if (!state) {
       // Destroyed: forget its allocations (agents remove the containers) and its route.
       for (const a of allocs) await this.deps.allocs.remove(a);
       await this.deps.allocs.setPending(appId, {});
-      const { routes } = await this.deps.routes.load();
-      const mine = [...routes].filter(([, r]) => r.appId === appId).map(([host]) => host);
-      if (mine.length) await this.deps.routes.set(Object.fromEntries(mine.map((h) => [h, null])));
+      await this.deps.routes.setApp(appId, [], null);
+      await this.deps.certs.replaceApp(appId, []);
       return;
     }
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));

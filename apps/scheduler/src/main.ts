@@ -15,6 +15,7 @@ import {
   AllocationStore,
   AppLogs,
   BuildOutput,
+  CertStore,
   HostRegistry,
   LeaderLease,
   RoutingTable,
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     allocs: new AllocationStore(redis, keys),
     registry: new HostRegistry(redis, keys),
     routes: new RoutingTable(redis, keys),
+    certs: new CertStore(redis, keys),
     commands: new AgentCommands(redis, config.GANTRY_INSTANCE),
     deploys,
     log,
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
       leader = true;
       log.info(`leading (epoch ${lease.epoch})`);
       await loop.syncRegistry();
+      await loop.syncCerts();
       loop.sweep();
     }
   };

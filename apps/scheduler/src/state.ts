@@ -6,7 +6,7 @@
 import { DEFAULT_SIZE, findSize, type HealthChecks } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
-import type { AppDesired, Constraint, HostView, Launcher, ProcessSpec, ReleaseSpec, Resources } from '@gantry/scheduler-core';
+import type { AppDesired, Constraint, HostView, Launcher, ProcessSpec, ReleaseSpec, Resources, RouteOptions } from '@gantry/scheduler-core';
 
 export interface HostState {
   view: HostView;
@@ -53,14 +53,16 @@ export interface ReleaseRuntime {
 
 export interface AppState {
   app: { id: string; name: string };
+  /** Every hostname it answers at (its own and custom domains), and its router options. */
+  routing: { hostnames: string[]; options: RouteOptions };
   desired: AppDesired;
   releases: Map<string, ReleaseRuntime>;
   sizes: Record<string, string>;
 }
 
 /** The app's desired state, or null when the app no longer exists. */
-export async function loadApp(db: Db, appId: string): Promise<AppState | null> {
-  const app = await db.app.findUnique({ where: { id: appId }, include: { formation: true } });
+export async function loadApp(db: Db, appId: string, appsDomain: string): Promise<AppState | null> {
+  const app = await db.app.findUnique({ where: { id: appId }, include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } } } });
   if (!app) return null;
   const ids = [app.currentReleaseId, app.targetReleaseId].filter((x): x is string => Boolean(x));
   const rows = await db.release.findMany({ where: { id: { in: ids } }, include: { build: { select: { strategy: true } } } });
@@ -75,6 +77,10 @@ export async function loadApp(db: Db, appId: string): Promise<AppState | null> {
   const target = app.targetReleaseId ? (releases.get(app.targetReleaseId)?.spec ?? null) : null;
   return {
     app: { id: app.id, name: app.name },
+    routing: {
+      hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...app.domains.map((d) => d.hostname)],
+      options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },
+    },
     // A release without an image (config set before the first push) has nothing to run.
     desired: { appId: app.id, current: current && releases.get(current.id)!.imageRef ? current : null, target, formation, batchSize: app.deployBatch },
     releases,

@@ -13,7 +13,7 @@ import { loadConfig } from '@gantry/config';
 import type { LiveNotifier } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
+import { AllocationStore, AppLogs, CertStore, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
 import { probeEngine } from '@gantry/docker';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
@@ -35,6 +35,13 @@ async function main(): Promise<void> {
       if ('removed' in h) await hosts.remove(h.removed);
       else await hosts.put(h);
       await publishEvent(redis, keys, { kind: 'hosts', why: 'hosts changed' });
+    },
+    certsChanged: async (appId: string) => {
+      const certs = await db.certificate.findMany({ where: { appId }, orderBy: { createdAt: 'asc' } });
+      await new CertStore(redis, keys).replaceApp(
+        appId,
+        certs.map((c) => ({ id: c.id, appId, certPem: c.certPem, keyEncrypted: c.keyEncrypted, notAfter: c.notAfter.toISOString(), hostnames: c.hostnames })),
+      );
     },
   };
   const deps: ApiDeps = {

@@ -1,4 +1,4 @@
-import type { AppInfoView, AppView, BuildView, ErrorBody, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
+import type { AppInfoView, AppView, BuildView, CertView, DomainView, ErrorBody, RouterSettingsView, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
 
 /** An error answer from the API (or no answer at all: status 0). */
 export class ApiError extends Error {
@@ -88,6 +88,15 @@ export class GantryClient {
   setConstraints = (app: string, type: string, constraints: string[]) =>
     this.request<FormationEntryView[]>('PUT', `/apps/${enc(app)}/formation/${enc(type)}/constraints`, { constraints });
   setDeployBatch = (app: string, batch: number | null) => this.request<{ batch: number | null }>('PUT', `/apps/${enc(app)}/deploy-batch`, { batch });
+
+  domains = (app: string) => this.request<DomainView[]>('GET', `/apps/${enc(app)}/domains`);
+  addDomain = (app: string, hostname: string) => this.request<DomainView>('POST', `/apps/${enc(app)}/domains`, { hostname });
+  removeDomain = (app: string, hostname: string) => this.request<void>('DELETE', `/apps/${enc(app)}/domains/${enc(hostname)}`);
+  certs = (app: string) => this.request<CertView[]>('GET', `/apps/${enc(app)}/certs`);
+  addCert = (app: string, cert: string, key: string) => this.request<CertView & { covers: string[] }>('POST', `/apps/${enc(app)}/certs`, { cert, key });
+  removeCert = (app: string, id: string) => this.request<void>('DELETE', `/apps/${enc(app)}/certs/${enc(id)}`);
+  routerSettings = (app: string) => this.request<RouterSettingsView>('GET', `/apps/${enc(app)}/router`);
+  updateRouterSettings = (app: string, s: Partial<RouterSettingsView>) => this.request<RouterSettingsView>('PATCH', `/apps/${enc(app)}/router`, s);
 
   hosts = () => this.request<HostView[]>('GET', '/hosts');
   host = (name: string) => this.request<HostView & { instances: { app: string; process: string; state: string; desired: string }[] }>('GET', `/hosts/${enc(name)}`);

@@ -135,3 +135,27 @@ export interface HealthView {
 export interface ErrorBody {
   error: { id: string; message: string; details?: Record<string, unknown> };
 }
+
+export interface DomainView {
+  hostname: string;
+  /** "default" is <app>.<apps domain>; "custom" ones were added. */
+  kind: 'default' | 'custom';
+  createdAt: string;
+}
+
+export interface CertView {
+  id: string;
+  hostnames: string[];
+  fingerprint: string;
+  notBefore: string;
+  notAfter: string;
+  createdAt: string;
+}
+
+export interface RouterSettingsView {
+  httpsRedirect: boolean;
+  /** Seconds to the first byte of a response before a 504. */
+  firstByteTimeout: number;
+  /** Seconds a stream (SSE, websocket) may stay idle. */
+  idleTimeout: number;
+}

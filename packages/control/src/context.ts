@@ -7,6 +7,8 @@ export interface LiveNotifier {
   wake(appId: string, why: string): Promise<void>;
   /** A host was added, changed or removed: agents' registry and the scheduler follow. */
   hostChanged(host: { id: string; name: string; dockerUrl: string; address: string; managed: boolean } | { removed: string }): Promise<void>;
+  /** The app's certificates changed: routers get the new set. */
+  certsChanged?(appId: string): Promise<void>;
 }
 
 /** Dependencies of every use case, passed in by the edge that calls it (API, git service, jobs). */

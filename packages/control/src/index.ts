@@ -7,3 +7,5 @@ export * from './releases';
 export * from './builds';
 export * from './formation';
 export * from './hosts';
+export * from './domains';
+export * from './certs';

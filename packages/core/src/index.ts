@@ -6,3 +6,6 @@ export * from './secrets';
 export * from './sizes';
 export * from './app-json';
 export * from './formation';
+export * from './hostnames';
+export * from './secretbox';
+export * from './tls-certs';

@@ -9,3 +9,4 @@ export * from './allocations';
 export * from './hosts';
 export * from './events';
 export * from './leader';
+export * from './certs';

@@ -10,6 +10,12 @@ export interface Keys {
   routesVersion: string;
   /** Pub/sub channel: JSON RoutesChanged. */
   routesChanged: string;
+  /** Set of the hostnames an app is routed at. */
+  appRoutes: (appId: string) => string;
+  /** Hash: certificate name (maybe "*.example.com") -> JSON CertRecord; set of names per app; channel. */
+  certs: string;
+  appCerts: (appId: string) => string;
+  certsChanged: string;
   /** Hash: router id -> JSON RouterPresence (which table version each live router serves). */
   routers: string;
   /** Stream of one build's output lines, ending with an "end" entry. */
@@ -50,6 +56,10 @@ export function keysFor(instance: string): Keys {
     routes: `${p}routes`,
     routesVersion: `${p}routes:version`,
     routesChanged: `${p}routes:changed`,
+    appRoutes: (appId) => `${p}routes:app:${appId}`,
+    certs: `${p}certs`,
+    appCerts: (appId) => `${p}certs:app:${appId}`,
+    certsChanged: `${p}certs:changed`,
     routers: `${p}routers`,
     buildLog: (id) => `${p}build:${id}:log`,
     pushLock: (appId) => `${p}lock:push:${appId}`,

@@ -55,6 +55,25 @@ export class RoutingTable {
     return version;
   }
 
+  /**
+   * Routes an app at exactly these hostnames: new ones are set, ones it no longer has (a removed
+   * domain, a renamed app) are removed. Returns the table version, or null when nothing changed.
+   */
+  async setApp(appId: string, hostnames: string[], route: Route | null): Promise<number | null> {
+    const previous = await this.redis.smembers(this.keys.appRoutes(appId));
+    const wanted = route ? hostnames : [];
+    const current = await this.get([...new Set([...previous, ...wanted])]);
+    const changes: Record<string, Route | null> = {};
+    for (const h of previous) if (!wanted.includes(h)) changes[h] = null;
+    for (const h of wanted) if (JSON.stringify(current.get(h) ?? null) !== JSON.stringify(route)) changes[h] = route;
+    if (Object.keys(changes).length === 0) return null;
+    const version = await this.set(changes);
+    const multi = this.redis.multi().del(this.keys.appRoutes(appId));
+    if (wanted.length) multi.sadd(this.keys.appRoutes(appId), ...wanted);
+    await multi.exec();
+    return version;
+  }
+
   async version(): Promise<number> {
     return Number((await this.redis.get(this.keys.routesVersion)) ?? 0);
   }

@@ -167,10 +167,21 @@ export interface Backend {
   process: string;
 }
 
+/** Per-app router behaviour. */
+export interface RouteOptions {
+  /** Time to the first byte of a response before a 504. */
+  firstByteMs: number;
+  /** Streams (SSE, websockets) idle this long are closed. */
+  idleMs: number;
+  /** Plain HTTP requests get a redirect to HTTPS. */
+  httpsRedirect: boolean;
+}
+
 /** What routers serve for a hostname. */
 export interface Route {
   app: string;
   appId: string;
   /** Healthy instances; an empty list means the app exists but has nothing to serve (503). */
   backends: Backend[];
+  options?: RouteOptions;
 }

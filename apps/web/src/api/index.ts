@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps';
 import { appRoutes } from './routes/apps';
 import { buildRoutes } from './routes/builds';
 import { configRoutes } from './routes/config';
+import { domainRoutes } from './routes/domains';
 import { formationRoutes } from './routes/formation';
 import { hostRoutes } from './routes/hosts';
 import { healthRoutes } from './routes/health';
@@ -26,6 +27,7 @@ export function apiRouter(): Router<ApiDeps> {
   psRoutes(r);
   formationRoutes(r);
   hostRoutes(r);
+  domainRoutes(r);
   logRoutes(r);
   return r;
 }
