@@ -107,3 +107,12 @@ export class BackendRegistry {
     this.states = live;
   }
 }
+
+/** Gives a request's instance back (one outstanding request fewer). Idempotent. */
+export function releaseBackend(req: { backend: BackendState | undefined }): void {
+  const b = req.backend;
+  if (b !== undefined) {
+    b.inflight--;
+    req.backend = undefined;
+  }
+}

@@ -1,7 +1,8 @@
 /**
- * Headers the router adds to, or strips from, a request before it reaches an app instance.
- * Everything here mutates the request's own header object: the proxy copies it once when it
- * builds the upstream request, so there is no second copy on the hot path.
+ * Headers the router adds to, or strips from, a request before it reaches an app instance:
+ * the policy, and its form for websocket upgrades (which http-proxy-3 forwards from the
+ * request's header object, mutated here). Plain HTTP requests get the same policy applied while
+ * their head is written (request-head.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -45,7 +46,7 @@ const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding', 'x-req
 export function prepareForwardHeaders(headers: IncomingHttpHeaders, client: ClientConnection, upgrade: boolean): void {
   const connection = headers.connection;
   if (connection !== undefined) {
-    if (connection.indexOf(',') !== -1 || !isPlainConnectionToken(connection)) stripNamedHeaders(headers, connection, upgrade);
+    stripNamedHeaders(headers, connection, upgrade);
     if (!upgrade) delete headers.connection;
   }
   if (!upgrade && headers.upgrade !== undefined) delete headers.upgrade;
@@ -78,11 +79,23 @@ function isPlainConnectionToken(value: string): boolean {
   return v === 'keep-alive' || v === 'close' || v === 'upgrade';
 }
 
-function stripNamedHeaders(headers: IncomingHttpHeaders, connection: string, upgrade: boolean): void {
+/**
+ * The header names a client's Connection header lists, lowercase, as the router removes them
+ * (never Host, the body framing or X-Request-Id; never Upgrade for a websocket). Null when there
+ * are none, which is nearly always ("keep-alive", "close", "Upgrade").
+ */
+export function connectionTokens(connection: string | undefined, upgrade: boolean): string[] | null {
+  if (connection === undefined || (connection.indexOf(',') === -1 && isPlainConnectionToken(connection))) return null;
+  let names: string[] | null = null;
   for (const raw of connection.split(',')) {
     const name = raw.trim().toLowerCase();
     if (name === '' || name === 'close' || name === 'keep-alive' || PROTECTED.has(name)) continue;
     if (name === 'upgrade' && upgrade) continue;
-    delete headers[name];
+    (names ??= []).push(name);
   }
+  return names;
+}
+
+function stripNamedHeaders(headers: IncomingHttpHeaders, connection: string, upgrade: boolean): void {
+  for (const name of connectionTokens(connection, upgrade) ?? []) delete headers[name];
 }

@@ -4,12 +4,16 @@
  */
 import { ConfigError, loadConfig } from '@gantry/config';
 import { connectRedis, keysFor } from '@gantry/live';
+import { createLineWriter } from './line-writer';
 import { createLogger } from './log';
 import { startRouter } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const write = (line: string) => void process.stdout.write(line);
+  // One stdout write per event-loop turn (log and access lines, in order); the rest on exit.
+  const lines = createLineWriter((chunk) => void process.stdout.write(chunk));
+  process.on('exit', () => lines.flush());
+  const write = (line: string) => lines.write(line);
   const log = createLogger(config.GANTRY_LOG_LEVEL, write);
   const name = `gantry-router-${config.GANTRY_INSTANCE}-${process.pid}`;
   const redis = connectRedis(config.REDIS_URL, name);

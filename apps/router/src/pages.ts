@@ -66,6 +66,28 @@ export function timeoutPage(app: string, seconds: number, requestId: string): Pa
   return page(504, `${app} did not answer in time`, `The instance did not start its response within ${seconds} seconds.`, requestId);
 }
 
+export function bodyTooLargePage(limitBytes: number, requestId: string): Page {
+  return page(413, 'Request body too large', `The router accepts request bodies up to ${formatBytes(limitBytes)}.`, requestId);
+}
+
+export function headersTooLargePage(limitBytes: number, requestId: string): Page {
+  return page(431, 'Request headers too large', `The router accepts request heads (request line and headers) up to ${formatBytes(limitBytes)}.`, requestId);
+}
+
+export function badRequestPage(requestId: string): Page {
+  return page(400, 'Bad request', 'The router could not read this request as HTTP/1.1.', requestId);
+}
+
+export function requestTimeoutPage(requestId: string): Page {
+  return page(408, 'Request timeout', 'The request was not received completely in time.', requestId);
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KB`;
+  return `${n} bytes`;
+}
+
 /** Answers with a page (X-Request-Id must already be set on `res`). */
 export function sendPage(res: ServerResponse, p: Page): void {
   if (res.headersSent) {

@@ -13,13 +13,16 @@ import { hostname as machineName } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { RoutingTable, type Keys } from '@gantry/live';
 import { accessLogLine } from './access-log';
+import { createClientErrorHandler } from './client-errors';
 import { prepareForwardHeaders, requestIdFor } from './headers';
 import { normalizeHost } from './hostname';
+import { DEFAULT_LIMITS, declaresTooLargeBody, type RouterLimits } from './limits';
 import { silentLogger, type Logger } from './log';
 import { notFoundPage, sendHealth, sendPage, upgradeWithBodyPage, writeSocketPage } from './pages';
-import { AppProxy, releaseBackend, type ProxyTimeouts } from './proxy';
+import { AppProxy, type ProxyTimeouts } from './proxy';
 import { RoutedRequest } from './request';
 import { LiveTable, type RedisConnection } from './table';
+import { WebSocketProxy } from './websocket';
 
 export interface RouterTimeouts extends ProxyTimeouts {
   /** How long in-flight requests get to finish on shutdown. */
@@ -34,6 +37,8 @@ export const DEFAULT_TIMEOUTS: RouterTimeouts = {
   connectMs: 3_000,
   firstByteMs: 30_000,
   ejectMs: 2_000,
+  // Heroku's 55 s: SSE and websockets need a byte (a comment, a ping) more often than this.
+  streamIdleMs: 55_000,
   drainMs: 10_000,
   heartbeatMs: 2_000,
   // Above the 60 s idle timeout of common load balancers that may sit in front.
@@ -58,6 +63,8 @@ export interface RouterDeps {
   /** Receives one line per request when set. */
   accessLog?: (line: string) => void;
   timeouts?: Partial<RouterTimeouts>;
+  /** Request size limits (DEFAULT_LIMITS otherwise). */
+  limits?: Partial<RouterLimits>;
 }
 
 export interface RunningRouter {
@@ -71,6 +78,7 @@ export interface RunningRouter {
 
 export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   const timeouts: RouterTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const limits: RouterLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const log = deps.log ?? silentLogger;
   const accessLog = deps.accessLog;
   const id = deps.routerId ?? `${machineName()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -83,7 +91,8 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     log,
     heartbeatMs: timeouts.heartbeatMs,
   });
-  const proxy = new AppProxy({ timeouts, log });
+  const proxy = new AppProxy({ timeouts, log, maxBodyBytes: limits.maxBodyBytes });
+  const wsProxy = new WebSocketProxy(timeouts, log);
 
   let inflight = 0;
   let draining = false;
@@ -92,7 +101,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
 
   function onResponseClose(this: ServerResponse<RoutedRequest>): void {
     const req = this.req;
-    releaseBackend(req);
+    proxy.release(req);
     if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) accessLog(accessLogLine(req, this.statusCode, performance.now()));
     if (--inflight === 0 && onDrained !== undefined) onDrained();
   }
@@ -103,15 +112,16 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     res.once('close', onResponseClose);
     const requestId = requestIdFor(req.headers);
     req.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
     if (draining) res.shouldKeepAlive = false;
     const hostname = normalizeHost(req.headers.host);
     const route = table.lookup(hostname);
     if (route === undefined) {
+      res.setHeader('x-request-id', requestId);
       if (isHealthCheck(req)) return sendHealth(res, { ok: true, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
       return sendPage(res, notFoundPage(hostname, deps.appsDomain, requestId));
     }
-    prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, false);
+    // Forwarded headers are applied while the upstream request head is written (request-head.ts);
+    // the response carries X-Request-Id from there too.
     proxy.web(req, res, route);
   }
 
@@ -131,7 +141,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       if (accessLog !== undefined) accessLog(accessLogLine(req, req.responded && !req.errorCode ? 101 : 503, performance.now()));
     });
     prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, true);
-    proxy.ws(req, socket, head, route);
+    wsProxy.ws(req, socket, head, route);
   }
 
   /**
@@ -168,8 +178,18 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     onRequest(req, res);
   }
 
-  const server: Server<typeof RoutedRequest> = createServer({ IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs }, onRequest);
+  const server: Server<typeof RoutedRequest> = createServer(
+    { IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs, maxHeaderSize: limits.maxHeaderBytes },
+    onRequest,
+  );
   server.on('upgrade', onUpgrade);
+  // 431 (head too large), 400, 408 with the router's page instead of Node's bare answer.
+  server.on('clientError', createClientErrorHandler({ ...limits, log }));
+  // "Expect: 100-continue": no 100 for a body that will be refused (413) anyway.
+  server.on('checkContinue', (req: RoutedRequest, res: ServerResponse<RoutedRequest>) => {
+    if (!declaresTooLargeBody(req.headers['content-length'], limits.maxBodyBytes)) res.writeContinue();
+    onRequest(req, res);
+  });
 
   await table.start();
   try {

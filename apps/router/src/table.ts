@@ -23,6 +23,10 @@ export interface RouteEntry {
   readonly app: string;
   readonly appId: string;
   readonly pool: Pool;
+  /** The app's own first-byte timeout (route options), else the router's applies. */
+  readonly firstByteMs: number | undefined;
+  /** The app's own idle timeout for streams (route options), else the router's applies. */
+  readonly idleMs: number | undefined;
 }
 
 export interface LiveTableOptions {
@@ -194,7 +198,15 @@ export class LiveTable {
       if (isBackend(b)) backends.push(this.registry.obtain(b));
       else this.o.log.warn(`at=warn code=bad_route host=${hostname} desc="backend without host/port ignored" backend=${JSON.stringify(b)}`);
     }
-    return { hostname, app: String(route.app ?? hostname), appId: String(route.appId ?? ''), pool: createPool(backends) };
+    const options = route.options;
+    return {
+      hostname,
+      app: String(route.app ?? hostname),
+      appId: String(route.appId ?? ''),
+      pool: createPool(backends),
+      firstByteMs: positiveMs(options?.firstByteMs),
+      idleMs: positiveMs(options?.idleMs),
+    };
   }
 
   /** Instances that left every route are forgotten now and then (ports change every deploy). */
@@ -265,6 +277,11 @@ function isBackend(b: unknown): b is Backend {
   if (typeof b !== 'object' || b === null) return false;
   const { host, port, id } = b as Partial<Backend>;
   return typeof host === 'string' && host !== '' && typeof id === 'string' && Number.isInteger(port) && port! > 0 && port! < 65536;
+}
+
+/** A usable duration from a route option (a positive finite number), else undefined. */
+function positiveMs(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 function errorMessage(err: unknown): string {
