@@ -2,26 +2,13 @@
  * Custom domains and TLS certificates: a domain routes to its app at once and belongs to one app
  * only; certificates are checked, cover the app's names, and their keys are stored encrypted.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError } from '@gantry/api-client';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
+import { selfSigned } from './helpers/certs';
 import { get, waitFor } from './helpers/http';
-
-export function selfSigned(names: string[]): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-cert-'));
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${names[0]}`, '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-}
 
 async function statusOf(p: Promise<unknown>): Promise<number> {
   try {

@@ -18,9 +18,9 @@ describe('accessLogLine', () => {
     const req = request();
     req.servedBy = 'web.2';
     req.connectMs = 1.4;
-    expect(accessLogLine(req, 200, 112.6)).toBe(
+    expect(accessLogLine(req, 200, 1234, 112.6)).toBe(
       'at=info method=GET path="/a \\"quoted\\" path?x=1" host=myapp.localhost request_id=rid-0123456789abcdefghij ' +
-        'fwd="" dyno=web.2 connect=1ms service=13ms status=200 protocol=http',
+        'fwd="" dyno=web.2 connect=1ms service=13ms status=200 bytes=1234 protocol=http',
     );
   });
 
@@ -28,6 +28,6 @@ describe('accessLogLine', () => {
     const req = request();
     req.errorCode = 'H12';
     req.errorDesc = 'Request timeout';
-    expect(accessLogLine(req, 504, 30_100)).toMatch(/^at=error code=H12 desc="Request timeout" method=GET .* status=504 /);
+    expect(accessLogLine(req, 504, 560, 30_100)).toMatch(/^at=error code=H12 desc="Request timeout" method=GET .* status=504 /);
   });
 });

@@ -3,10 +3,12 @@
  * Reads the configuration, connects to Redis, serves until SIGTERM/SIGINT, then drains and exits 0.
  */
 import { ConfigError, loadConfig } from '@gantry/config';
-import { connectRedis, keysFor } from '@gantry/live';
+import { AppLogs, CertStore, connectRedis, keysFor } from '@gantry/live';
 import { createLineWriter } from './line-writer';
 import { createLogger } from './log';
+import { RouterLogShipper } from './log-shipper';
 import { startRouter } from './server';
+import { CertContexts } from './tls';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -19,18 +21,31 @@ async function main(): Promise<void> {
   const redis = connectRedis(config.REDIS_URL, name);
   const subscriber = connectRedis(config.REDIS_URL, `${name}-sub`);
 
-  log.info(`starting: instance ${config.GANTRY_INSTANCE}, loading the routing table from Redis`);
+  const keys = keysFor(config.GANTRY_INSTANCE);
+  log.info(`starting: instance ${config.GANTRY_INSTANCE}, loading the routing table and certificates from Redis`);
+  const certs = new CertContexts({ store: new CertStore(redis, keys), sub: subscriber, keys, secret: config.GANTRY_SECRET, log });
+  await certs.start();
+  // Request lines go into each app's log stream (source "router"), and to stdout at info level.
+  const shipper = new RouterLogShipper(new AppLogs(redis, keys.prefix));
+  const toStdout = config.GANTRY_LOG_LEVEL === 'debug' || config.GANTRY_LOG_LEVEL === 'info';
   const router = await startRouter({
     bind: config.GANTRY_BIND,
     port: config.GANTRY_ROUTER_PORT,
     appsDomain: config.GANTRY_APPS_DOMAIN,
-    keys: keysFor(config.GANTRY_INSTANCE),
+    keys,
     redis,
     subscriber,
     log,
-    accessLog: config.GANTRY_LOG_LEVEL === 'debug' || config.GANTRY_LOG_LEVEL === 'info' ? (line) => write(`router: ${line}\n`) : undefined,
+    accessLog: (line, appId) => {
+      if (appId !== undefined) shipper.ship(appId, line);
+      if (toStdout) write(`router: ${line}\n`);
+    },
+    tls: { port: config.GANTRY_ROUTER_TLS_PORT, sniCallback: certs.sniCallback, publicPort: config.GANTRY_APPS_TLS_PUBLIC_PORT },
   });
-  log.info(`listening on http://${config.GANTRY_BIND}:${router.port} as ${router.id}, table version ${router.version}`);
+  log.info(
+    `listening on http://${config.GANTRY_BIND}:${router.port} and https://${config.GANTRY_BIND}:${router.tlsPort} (${certs.size} certificate name(s)) ` +
+      `as ${router.id}, table version ${router.version}`,
+  );
 
   // Under tsx (and with supervisors that signal the whole process group) the same signal can
   // arrive twice at once: only a repeat more than a second later forces the exit.
@@ -45,7 +60,9 @@ async function main(): Promise<void> {
     log.info(`${signal}: stopping`);
     void router
       .close()
+      .then(() => shipper.flush())
       .then(() => {
+        certs.stop();
         // Presence is already removed; nothing else to flush, and quit() would wait for a Redis
         // that may be down.
         redis.disconnect();

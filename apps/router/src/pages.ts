@@ -101,6 +101,16 @@ export function sendPage(res: ServerResponse, p: Page): void {
   res.end(p.html);
 }
 
+/** Redirects (301/308) with a tiny body; X-Request-Id must already be set on `res`. */
+export function sendRedirect(res: ServerResponse, location: string, status: 301 | 308): void {
+  const html = `<a href="${escapeHtml(location)}">Moved here</a>\n`;
+  res.statusCode = status;
+  res.setHeader('location', location);
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(html));
+  res.end(html);
+}
+
 /** Answers a websocket upgrade request on its raw socket, then closes it. */
 export function writeSocketPage(socket: Duplex, p: Page, requestId: string): void {
   if (!socket.writable) {

@@ -49,6 +49,8 @@ export class RoutedRequest extends IncomingMessage {
   responded = false;
   /** The upstream request of a websocket upgrade (http-proxy-3). */
   wsUpstream: ClientRequest | undefined = undefined;
+  /** Response body bytes passed on from the instance (for the access log). */
+  bytesOut = 0;
   /** Heroku-style error code of a failed request, for the access log (H12, H14...). */
   errorCode = '';
   errorDesc = '';

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, ServerResponse, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { hostname as machineName } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -18,10 +19,11 @@ import { prepareForwardHeaders, requestIdFor } from './headers';
 import { normalizeHost } from './hostname';
 import { DEFAULT_LIMITS, declaresTooLargeBody, type RouterLimits } from './limits';
 import { silentLogger, type Logger } from './log';
-import { notFoundPage, sendHealth, sendPage, upgradeWithBodyPage, writeSocketPage } from './pages';
+import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage } from './pages';
 import { AppProxy, type ProxyTimeouts } from './proxy';
 import { RoutedRequest } from './request';
 import { LiveTable, type RedisConnection } from './table';
+import type { SniCallback } from './tls';
 import { WebSocketProxy } from './websocket';
 
 export interface RouterTimeouts extends ProxyTimeouts {
@@ -60,8 +62,10 @@ export interface RouterDeps {
   /** Name in the routers hash; unique per router process by default. */
   routerId?: string;
   log?: Logger;
-  /** Receives one line per request when set. */
-  accessLog?: (line: string) => void;
+  /** Receives one line per request when set, with the id of the app it was for (if any). */
+  accessLog?: (line: string, appId: string | undefined) => void;
+  /** HTTPS: certificates chosen by SNI; `publicPort` is the port named in redirects to HTTPS. */
+  tls?: { port: number; sniCallback: SniCallback; publicPort?: number };
   timeouts?: Partial<RouterTimeouts>;
   /** Request size limits (DEFAULT_LIMITS otherwise). */
   limits?: Partial<RouterLimits>;
@@ -70,6 +74,8 @@ export interface RouterDeps {
 export interface RunningRouter {
   readonly id: string;
   readonly port: number;
+  /** HTTPS port, when serving TLS. */
+  readonly tlsPort: number | undefined;
   /** Routing-table version served. */
   readonly version: number;
   /** Stops accepting, lets in-flight requests finish (bounded), leaves the routers hash. */
@@ -81,6 +87,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   const limits: RouterLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const log = deps.log ?? silentLogger;
   const accessLog = deps.accessLog;
+  const tlsPublicPort = deps.tls === undefined ? undefined : (deps.tls.publicPort ?? deps.tls.port);
   const id = deps.routerId ?? `${machineName()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const table = new LiveTable({
     routing: new RoutingTable(deps.redis, deps.keys),
@@ -102,7 +109,10 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   function onResponseClose(this: ServerResponse<RoutedRequest>): void {
     const req = this.req;
     proxy.release(req);
-    if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) accessLog(accessLogLine(req, this.statusCode, performance.now()));
+    if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) {
+      const bytes = req.responded ? req.bytesOut : Number(this.getHeader('content-length') ?? 0);
+      accessLog(accessLogLine(req, this.statusCode, bytes, performance.now()), req.route?.appId || undefined);
+    }
     if (--inflight === 0 && onDrained !== undefined) onDrained();
   }
 
@@ -119,6 +129,11 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       res.setHeader('x-request-id', requestId);
       if (isHealthCheck(req)) return sendHealth(res, { ok: true, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
       return sendPage(res, notFoundPage(hostname, deps.appsDomain, requestId));
+    }
+    if (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket)) {
+      req.route = route;
+      res.setHeader('x-request-id', requestId);
+      return sendRedirect(res, httpsLocation(hostname, tlsPublicPort, req.url ?? '/'), req.method === 'GET' || req.method === 'HEAD' ? 301 : 308);
     }
     // Forwarded headers are applied while the upstream request head is written (request-head.ts);
     // the response carries X-Request-Id from there too.
@@ -138,7 +153,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     websockets.add(socket);
     socket.once('close', () => {
       websockets.delete(socket);
-      if (accessLog !== undefined) accessLog(accessLogLine(req, req.responded && !req.errorCode ? 101 : 503, performance.now()));
+      if (accessLog !== undefined) accessLog(accessLogLine(req, req.responded && !req.errorCode ? 101 : 503, 0, performance.now()), route.appId || undefined);
     });
     prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, true);
     wsProxy.ws(req, socket, head, route);
@@ -178,36 +193,43 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     onRequest(req, res);
   }
 
-  const server: Server<typeof RoutedRequest> = createServer(
-    { IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs, maxHeaderSize: limits.maxHeaderBytes },
-    onRequest,
-  );
-  server.on('upgrade', onUpgrade);
-  // 431 (head too large), 400, 408 with the router's page instead of Node's bare answer.
-  server.on('clientError', createClientErrorHandler({ ...limits, log }));
-  // "Expect: 100-continue": no 100 for a body that will be refused (413) anyway.
-  server.on('checkContinue', (req: RoutedRequest, res: ServerResponse<RoutedRequest>) => {
-    if (!declaresTooLargeBody(req.headers['content-length'], limits.maxBodyBytes)) res.writeContinue();
-    onRequest(req, res);
-  });
+  const serverOptions = { IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs, maxHeaderSize: limits.maxHeaderBytes };
+  const servers: Server<typeof RoutedRequest>[] = [createServer(serverOptions, onRequest)];
+  // Without SNI, or for a name without a certificate, the handshake fails (no default certificate).
+  if (deps.tls !== undefined) servers.push(createTlsServer({ ...serverOptions, SNICallback: deps.tls.sniCallback }, onRequest) as unknown as Server<typeof RoutedRequest>);
+  const onClientError = createClientErrorHandler({ ...limits, log });
+  for (const server of servers) {
+    server.on('upgrade', onUpgrade);
+    // 431 (head too large), 400, 408 with the router's page instead of Node's bare answer.
+    server.on('clientError', onClientError);
+    // "Expect: 100-continue": no 100 for a body that will be refused (413) anyway.
+    server.on('checkContinue', (req: RoutedRequest, res: ServerResponse<RoutedRequest>) => {
+      if (!declaresTooLargeBody(req.headers['content-length'], limits.maxBodyBytes)) res.writeContinue();
+      onRequest(req, res);
+    });
+  }
+  // TLS handshakes that fail (no certificate for the name, a plain-HTTP client) just close.
+  servers[1]?.on('tlsClientError', (err: Error) => log.debug(`tls: ${err.message}`));
 
   await table.start();
   try {
-    await listen(server, deps.port, deps.bind);
+    await listen(servers[0]!, deps.port, deps.bind);
+    if (deps.tls !== undefined) await listen(servers[1]!, deps.tls.port, deps.bind);
   } catch (err) {
+    for (const server of servers) server.close();
     await table.stop();
     proxy.close();
     throw err;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : deps.port;
+  const port = boundPort(servers[0]!, deps.port);
+  const tlsPort = servers[1] === undefined ? undefined : boundPort(servers[1], deps.tls!.port);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       draining = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      for (const server of servers) server.closeIdleConnections();
       if (inflight > 0) {
         log.info(`draining ${inflight} in-flight request(s), at most ${timeouts.drainMs} ms`);
         await new Promise<void>((resolve) => {
@@ -220,7 +242,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
         if (inflight > 0) log.warn(`at=warn code=drain_timeout desc="${inflight} request(s) cut at shutdown"`);
       }
       for (const ws of websockets) ws.destroy();
-      server.closeAllConnections();
+      for (const server of servers) server.closeAllConnections();
       await closed;
       await table.stop();
       proxy.close();
@@ -229,11 +251,22 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   return {
     id,
     port,
+    tlsPort,
     get version() {
       return table.version;
     },
     close,
   };
+}
+
+/** Where a plain-HTTP request is sent when its app wants HTTPS (port 443 is left out). */
+function httpsLocation(hostname: string, port: number, url: string): string {
+  return `https://${hostname}${port === 443 ? '' : `:${port}`}${url.startsWith('/') ? url : '/'}`;
+}
+
+function boundPort(server: Server, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : fallback;
 }
 
 function isHealthCheck(req: RoutedRequest): boolean {

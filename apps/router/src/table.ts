@@ -27,6 +27,8 @@ export interface RouteEntry {
   readonly firstByteMs: number | undefined;
   /** The app's own idle timeout for streams (route options), else the router's applies. */
   readonly idleMs: number | undefined;
+  /** Plain HTTP requests are redirected to HTTPS (route options). */
+  readonly httpsRedirect: boolean;
 }
 
 export interface LiveTableOptions {
@@ -206,6 +208,7 @@ export class LiveTable {
       pool: createPool(backends),
       firstByteMs: positiveMs(options?.firstByteMs),
       idleMs: positiveMs(options?.idleMs),
+      httpsRedirect: options?.httpsRedirect === true,
     };
   }
 

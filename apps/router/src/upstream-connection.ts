@@ -259,7 +259,9 @@ export class UpstreamConnection implements ResponseHandler {
   }
 
   onBody(chunk: Buffer): void {
-    const res = this.req!.res!;
+    const req = this.req!;
+    const res = req.res!;
+    req.bytesOut += chunk.length;
     // A copy: the slice is in the shared read buffer, and a write may be queued.
     if (!res.write(Buffer.from(chunk)) && !this.clientPaused) {
       // Reading stops when onRead returns.
@@ -282,6 +284,7 @@ export class UpstreamConnection implements ResponseHandler {
     }
     if (this.clientPaused) res.removeListener('drain', this.onClientDrain);
     this.owner.done(req);
+    if (last !== undefined) req.bytesOut += last.length;
     if (last === undefined) res.end();
     // A copy (see onBody); small ones as a latin1 string, which Node writes in one piece with
     // the head.

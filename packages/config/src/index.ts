@@ -73,12 +73,16 @@ const schema = z.object({
   GANTRY_API_PORT: port(3000),
   GANTRY_GIT_PORT: port(7070),
   GANTRY_ROUTER_PORT: port(8080),
+  /** HTTPS of apps, with their certificates served by SNI. */
+  GANTRY_ROUTER_TLS_PORT: port(8443),
   /** Hostname users reach the dashboard and git service at. */
   GANTRY_PUBLIC_HOST: z.string().default('localhost'),
   /** Apps answer at <app>.<GANTRY_APPS_DOMAIN>. */
   GANTRY_APPS_DOMAIN: z.string().default('localhost'),
   /** Port in app URLs; defaults to the router port (set 80 behind a balancer). */
   GANTRY_APPS_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Port in HTTPS redirects; defaults to the router's TLS port (set 443 behind a balancer). */
+  GANTRY_APPS_TLS_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   GANTRY_MAX_API_BODY: size('1m'),
   GANTRY_MAX_PUSH_SIZE: size('512m'),
 

@@ -84,6 +84,7 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
     GANTRY_GIT_PORT: String(portBase + 7070),
     GANTRY_ROUTER_PORT: String(portBase + 8080),
     GANTRY_IMAGES_PORT: String(portBase + 7071),
+    GANTRY_ROUTER_TLS_PORT: String(portBase + 8443),
     GANTRY_BIND: '127.0.0.1',
     ...extraEnv,
   };
