@@ -440,7 +440,7 @@ describe('router', () => {
   it('lets an in-flight request finish on shutdown, then leaves the routers hash', async () => {
     const redis = connectRedis(`redis://127.0.0.1:${REDIS_PORT}/0`, `${instance}-router2`);
     const sub = connectRedis(`redis://127.0.0.1:${REDIS_PORT}/0`, `${instance}-router2-sub`);
-    const second = await startRouter({ bind: '127.0.0.1', port: 0, appsDomain: 'localhost', keys, redis, subscriber: sub, timeouts: { drainMs: 5000 } });
+    const second = await startRouter({ bind: '127.0.0.1', port: 0, appsDomain: 'localhost', keys, redis, subscriber: sub, timeouts: { drainMs: 5000, lingerMs: 400 } });
     try {
       expect(await presence(second.id)).not.toBeNull();
       const events: string[] = [];
@@ -451,7 +451,15 @@ describe('router', () => {
       await sleep(200);
       const closed = second.close().then(() => events.push('closed'));
       await sleep(50);
-      await expect(request(second.port, 'b.localhost', '/', { agent: false })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      // Lingering: health says draining, requests are still served but their connection closes.
+      const health = await request(second.port, 'localhost', '/_health', { agent: false });
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body)).toMatchObject({ ok: false, draining: true });
+      const late = await request(second.port, 'b.localhost', '/', { agent: clientAgent });
+      expect(late.status).toBe(200);
+      expect(late.headers.connection).toBe('close');
+      // Then it stops accepting.
+      await until('the listener to close', async () => (await request(second.port, 'b.localhost', '/', { agent: false }).catch((e: NodeJS.ErrnoException) => e.code)) === 'ECONNREFUSED');
 
       const r = await slow;
       expect(r.status).toBe(200);

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       if (appId !== undefined) shipper.ship(appId, line);
       if (toStdout) write(`router: ${line}\n`);
     },
+    limits: { maxBodyBytes: config.GANTRY_ROUTER_MAX_BODY },
     tls: { port: config.GANTRY_ROUTER_TLS_PORT, sniCallback: certs.sniCallback, publicPort: config.GANTRY_APPS_TLS_PUBLIC_PORT },
   });
   log.info(

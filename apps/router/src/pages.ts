@@ -129,7 +129,9 @@ export function writeSocketPage(socket: Duplex, p: Page, requestId: string): voi
 }
 
 export interface Health {
-  ok: true;
+  /** False while shutting down: balancers that check health stop sending new connections. */
+  ok: boolean;
+  draining: boolean;
   /** Routing-table version this router serves. */
   version: number;
   /** Number of hostnames in the table. */
@@ -140,7 +142,7 @@ export interface Health {
 
 export function sendHealth(res: ServerResponse, health: Health): void {
   const body = JSON.stringify(health);
-  res.statusCode = 200;
+  res.statusCode = health.ok ? 200 : 503;
   res.setHeader('content-type', 'application/json');
   res.setHeader('cache-control', 'no-store');
   res.setHeader('content-length', Buffer.byteLength(body));

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, ServerResponse, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { hostname as machineName } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { RoutingTable, type Keys } from '@gantry/live';
@@ -29,6 +29,9 @@ import { WebSocketProxy } from './websocket';
 export interface RouterTimeouts extends ProxyTimeouts {
   /** How long in-flight requests get to finish on shutdown. */
   drainMs: number;
+  /** On shutdown, the router keeps accepting this long (within drainMs) while its health check
+   *  says it is draining and every answer closes its connection; then it stops accepting. */
+  lingerMs: number;
   /** Presence report / version check interval. */
   heartbeatMs: number;
   /** Idle keep-alive connections from clients are closed after this. */
@@ -42,6 +45,7 @@ export const DEFAULT_TIMEOUTS: RouterTimeouts = {
   // Heroku's 55 s: SSE and websockets need a byte (a comment, a ping) more often than this.
   streamIdleMs: 55_000,
   drainMs: 10_000,
+  lingerMs: 1_000,
   heartbeatMs: 2_000,
   // Above the 60 s idle timeout of common load balancers that may sit in front.
   clientKeepAliveMs: 65_000,
@@ -127,7 +131,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     const route = table.lookup(hostname);
     if (route === undefined) {
       res.setHeader('x-request-id', requestId);
-      if (isHealthCheck(req)) return sendHealth(res, { ok: true, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
+      if (isHealthCheck(req)) return sendHealth(res, { ok: !draining, draining, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
       return sendPage(res, notFoundPage(hostname, deps.appsDomain, requestId));
     }
     if (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket)) {
@@ -228,12 +232,21 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   const close = () =>
     (closing ??= (async () => {
       draining = true;
-      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      const started = performance.now();
+      // Linger, still accepting: /_health answers 503, so a balancer that checks it sends new
+      // connections to another router, and every answer carries "Connection: close", so clients
+      // on kept-alive connections reconnect (elsewhere) instead of finding their socket closed.
+      const lingerMs = Math.min(timeouts.lingerMs, timeouts.drainMs);
+      if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+      // Stop accepting. Not with http's close(), which would also drop idle keep-alive
+      // connections at once, while a client may be sending its next request on one.
+      const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))));
       for (const server of servers) server.closeIdleConnections();
       if (inflight > 0) {
-        log.info(`draining ${inflight} in-flight request(s), at most ${timeouts.drainMs} ms`);
+        const leftMs = Math.max(0, timeouts.drainMs - (performance.now() - started));
+        log.info(`draining ${inflight} in-flight request(s), at most ${Math.round(leftMs)} ms`);
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, timeouts.drainMs);
+          const timer = setTimeout(resolve, leftMs);
           onDrained = () => {
             clearTimeout(timer);
             resolve();
@@ -242,7 +255,11 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
         if (inflight > 0) log.warn(`at=warn code=drain_timeout desc="${inflight} request(s) cut at shutdown"`);
       }
       for (const ws of websockets) ws.destroy();
-      for (const server of servers) server.closeAllConnections();
+      for (const server of servers) {
+        server.closeAllConnections();
+        // http's own close now: stops its connection-checking timer (the listener is closed already).
+        server.close(() => {});
+      }
       await closed;
       await table.stop();
       proxy.close();

@@ -85,6 +85,8 @@ const schema = z.object({
   GANTRY_APPS_TLS_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   GANTRY_MAX_API_BODY: size('1m'),
   GANTRY_MAX_PUSH_SIZE: size('512m'),
+  /** Request bodies the router passes to apps; larger ones get 413. */
+  GANTRY_ROUTER_MAX_BODY: size('10m'),
 
   DOCKER_HOST: z.string().default('unix:///var/run/docker.sock'),
   /** Address of this Docker host as routers reach it: instance ports are published on it. */

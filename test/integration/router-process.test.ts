@@ -1,0 +1,427 @@
+/**
+ * Router processes as they run in production (`apps/router/src/main.ts`, configured by
+ * environment), two of them behind a TCP balancer, in front of real HTTP backends:
+ * consistency between routers, streams (SSE) and their per-app timeouts, size limits, and a
+ * rolling restart of both routers under load without a single failed request.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@gantry/config';
+import { connectRedis, keysFor, RoutingTable, type Route } from '@gantry/live';
+
+const REDIS_URL = 'redis://127.0.0.1:6379/0';
+const instance = `rp-${randomBytes(4).toString('hex')}`;
+const keys = keysFor(instance);
+const MAX_BODY = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+interface Backend {
+  name: string;
+  port: number;
+  /** Resolves the pending "/sse-step" stream's second event. */
+  step: (() => void) | undefined;
+  close(): Promise<void>;
+}
+
+async function startBackend(name: string): Promise<Backend> {
+  const backend: Backend = { name, port: 0, step: undefined, close: async () => {} };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://backend');
+    const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    switch (url.pathname) {
+      case '/sse-step':
+        // One event, then the second only once the test saw the first through the router.
+        sse();
+        res.write('data: one\n\n');
+        backend.step = () => res.end('data: two\n\n');
+        return;
+      case '/sse-ticks': {
+        sse();
+        const every = Number(url.searchParams.get('every'));
+        let left = Number(url.searchParams.get('n'));
+        const timer = setInterval(() => {
+          res.write(`data: tick ${left}\n\n`);
+          if (--left === 0) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, every);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      case '/sse-silent':
+        sse();
+        res.write('data: hello\n\n');
+        return; // never another byte
+      case '/slow':
+        setTimeout(() => res.end(`${name} slow`), Number(url.searchParams.get('ms')));
+        return;
+    }
+    let bytes = 0;
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name, bytes }));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  backend.port = (server.address() as AddressInfo).port;
+  backend.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return backend;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router processes and the TCP balancer in front of them
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+interface RouterProcess {
+  port: number;
+  output: string;
+  proc: ChildProcess;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+async function startRouterProcess(port: number, tlsPort: number): Promise<RouterProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/router/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      GANTRY_INSTANCE: instance,
+      REDIS_URL,
+      GANTRY_BIND: '127.0.0.1',
+      GANTRY_ROUTER_PORT: String(port),
+      GANTRY_ROUTER_TLS_PORT: String(tlsPort),
+      GANTRY_ROUTER_MAX_BODY: String(MAX_BODY),
+      GANTRY_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const router: RouterProcess = {
+    port,
+    output: '',
+    proc,
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+  const collect = (c: Buffer) => (router.output += c.toString());
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
+  await until(`router on :${port} to answer`, async () => {
+    if (proc.exitCode !== null) throw new Error(`router exited ${proc.exitCode}: ${router.output}`);
+    return (await request(port, 'localhost', '/_health').catch(() => null))?.status === 200;
+  }, 30_000);
+  return router;
+}
+
+/**
+ * A TCP balancer like HAProxy's (mode tcp, `option httpchk GET /_health`, `check inter 100ms`,
+ * `option redispatch`): each connection to the next router that passes its health check,
+ * round-robin, and on to another one when a router refuses the connection.
+ */
+async function startBalancer(ports: number[]) {
+  let next = 0;
+  const healthy = new Set(ports);
+  const check = setInterval(() => {
+    for (const port of ports) {
+      void request(port, 'localhost', '/_health').then(
+        (r) => (r.status === 200 ? healthy.add(port) : healthy.delete(port)),
+        () => healthy.delete(port),
+      );
+    }
+  }, 100);
+  const pick = () => {
+    for (let i = 0; i < ports.length; i++) {
+      const port = ports[next++ % ports.length]!;
+      if (healthy.has(port)) return port;
+    }
+    return ports[next++ % ports.length]!;
+  };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    client.pause();
+    sockets.add(client);
+    const attempt = (tries: number) => {
+      const port = pick();
+      const upstream = net.connect(port, '127.0.0.1');
+      const refused = () => {
+        if (tries + 1 < ports.length * 3) attempt(tries + 1);
+        else client.destroy();
+      };
+      upstream.once('error', refused);
+      upstream.once('connect', () => {
+        sockets.add(upstream);
+        upstream.off('error', refused);
+        // An end on one side ends the other once what it still has to write is written; an error
+        // (reset) on one side resets the other.
+        const reset = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', reset).on('close', () => sockets.delete(client));
+        upstream.on('error', reset).on('close', () => sockets.delete(upstream));
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    attempt(0);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      clearInterval(check);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function request(
+  port: number,
+  host: string,
+  path = '/',
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer; agent?: http.Agent | false } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers }, agent: opts.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
+    req.end(opts.body);
+  });
+}
+
+/** Opens a stream; `events` fills as data arrives, `ended` settles when the router ends or cuts it. */
+function stream(port: number, host: string, path: string) {
+  const events: string[] = [];
+  let status = 0;
+  let headers: http.IncomingHttpHeaders = {};
+  const ended = new Promise<'end' | 'cut'>((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      status = res.statusCode ?? 0;
+      headers = res.headers;
+      res.setEncoding('utf8');
+      let buffered = '';
+      res.on('data', (c: string) => {
+        buffered += c;
+        let i: number;
+        while ((i = buffered.indexOf('\n\n')) >= 0) {
+          events.push(buffered.slice(0, i).replace(/^data: /, ''));
+          buffered = buffered.slice(i + 2);
+        }
+      });
+      res.on('end', () => resolve('end'));
+      res.on('aborted', () => resolve('cut'));
+      res.on('error', () => resolve('cut'));
+    });
+    req.on('error', reject);
+  });
+  return {
+    events,
+    ended,
+    get status() {
+      return status;
+    },
+    get headers() {
+      return headers;
+    },
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const admin = connectRedis(REDIS_URL, `${instance}-test-admin`);
+const routing = new RoutingTable(admin, keys);
+let b1: Backend;
+let b2: Backend;
+let routers: RouterProcess[] = [];
+const tlsPorts: number[] = [];
+
+let nextId = 0;
+function route(app: string, backends: Backend[], options?: Partial<NonNullable<Route['options']>>): Route {
+  return {
+    app,
+    appId: `id-${app}`,
+    backends: backends.map((b, i) => ({ id: `${app}-${++nextId}`, host: '127.0.0.1', port: b.port, process: `web.${i + 1}` })),
+    ...(options ? { options: { firstByteMs: 30_000, idleMs: 55_000, httpsRedirect: false, ...options } } : {}),
+  };
+}
+
+/** Changes the table and waits until every router serves the new version. */
+async function setRoutes(changes: Record<string, Route | null>): Promise<number> {
+  const version = await routing.set(changes);
+  expect(await routing.waitForRouters(version, 10_000)).toEqual([]);
+  return version;
+}
+
+beforeAll(async () => {
+  b1 = await startBackend('b1');
+  b2 = await startBackend('b2');
+  await routing.set({
+    'one.localhost': route('one', [b1]),
+    'quick.localhost': route('quick', [b1], { firstByteMs: 800, idleMs: 800 }),
+  });
+  for (let i = 0; i < 2; i++) {
+    tlsPorts.push(await freePort());
+    routers.push(await startRouterProcess(await freePort(), tlsPorts[i]!));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(routers.map((r) => r.stop()));
+  await b1?.close();
+  await b2?.close();
+  const leftovers = await admin.keys(`${keys.prefix}*`);
+  if (leftovers.length) await admin.del(...leftovers);
+  await admin.quit();
+});
+
+describe('router processes', () => {
+  it('serve the same table: a change reaches both, and both report its version', async () => {
+    for (const r of routers) expect(JSON.parse((await request(r.port, 'one.localhost')).body).name).toBe('b1');
+    const version = await setRoutes({ 'one.localhost': route('one', [b2]) });
+    const presence = await admin.hgetall(keys.routers);
+    const versions = Object.values(presence).map((json) => (JSON.parse(json) as { version: number }).version);
+    expect(versions).toHaveLength(2);
+    for (const v of versions) expect(v).toBeGreaterThanOrEqual(version);
+    for (const r of routers) expect(JSON.parse((await request(r.port, 'one.localhost')).body).name).toBe('b2');
+  });
+
+  it('passes server-sent events through as they come, not buffered', async () => {
+    const s = stream(routers[0]!.port, 'one.localhost', '/sse-step');
+    await until('the first event through the router', () => s.events.length === 1);
+    expect(s.status).toBe(200);
+    expect(s.headers['content-type']).toBe('text/event-stream');
+    expect(s.events).toEqual(['one']);
+    b2.step!();
+    expect(await s.ended).toBe('end');
+    expect(s.events).toEqual(['one', 'two']);
+  });
+
+  it("cuts a stream idle for longer than the app's idle timeout, and leaves a busy one alone", async () => {
+    const silent = stream(routers[0]!.port, 'quick.localhost', '/sse-silent');
+    expect(await silent.ended).toBe('cut');
+    expect(silent.events).toEqual(['hello']);
+    // A byte every 200 ms under an 800 ms idle timeout, for longer than 800 ms in total.
+    const busy = stream(routers[0]!.port, 'quick.localhost', '/sse-ticks?every=200&n=8');
+    expect(await busy.ended).toBe('end');
+    expect(busy.events).toHaveLength(8);
+  });
+
+  it("answers 504 after the app's own first-byte timeout, and waits longer for other apps", async () => {
+    const cut = await request(routers[1]!.port, 'quick.localhost', '/slow?ms=3000');
+    expect(cut.status).toBe(504);
+    expect(cut.body).toContain(cut.headers['x-request-id'] as string);
+    const patient = await request(routers[1]!.port, 'one.localhost', '/slow?ms=1500');
+    expect(patient.status).toBe(200);
+    expect(patient.body).toBe('b2 slow');
+  });
+
+  it('refuses bodies over the limit with 413 (declared or chunked) and heads over the limit with 431', async () => {
+    const port = routers[0]!.port;
+    const ok = await request(port, 'one.localhost', '/', { method: 'POST', body: randomBytes(MAX_BODY / 2) });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).bytes).toBe(MAX_BODY / 2);
+
+    const declared = await request(port, 'one.localhost', '/', { method: 'POST', body: randomBytes(MAX_BODY + 1) });
+    expect(declared.status).toBe(413);
+    expect(declared.body).toContain(declared.headers['x-request-id'] as string);
+
+    const chunked = await request(port, 'one.localhost', '/', { method: 'POST', body: randomBytes(MAX_BODY * 2), headers: { 'transfer-encoding': 'chunked' } });
+    expect(chunked.status).toBe(413);
+
+    const bigHead = await request(port, 'one.localhost', '/', { headers: { 'x-big': 'x'.repeat(20 * 1024) } });
+    expect(bigHead.status).toBe(431);
+  });
+
+  it('restarts one router after the other behind a balancer, under load, without a failed request', async () => {
+    const balancer = await startBalancer(routers.map((r) => r.port));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    let done = 0;
+    let running = true;
+    const client = async (n: number) => {
+      for (let i = 0; running; i++) {
+        // Every fourth request is in flight for a while, so restarts happen mid-request.
+        const path = i % 4 === n % 4 ? '/slow?ms=300' : `/?c=${n}&i=${i}`;
+        try {
+          const r = await request(balancer.port, 'one.localhost', path, { agent });
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          done++;
+        } catch (err) {
+          failures.push(`${path}: ${(err as Error).message}${(err as { reused?: boolean }).reused ? ' (on a reused connection)' : ''}`);
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, n) => client(n));
+    try {
+      await sleep(500);
+      for (const [i, r] of routers.entries()) {
+        const before = done;
+        expect(await r.stop()).toBe(0);
+        await until('requests to go on through the other router', () => done > before + 20);
+        routers[i] = await startRouterProcess(r.port, tlsPorts[i]!);
+        await sleep(500);
+      }
+    } finally {
+      running = false;
+      await Promise.all(clients);
+      agent.destroy();
+      await balancer.close();
+    }
+    expect(failures).toEqual([]);
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(done).toBeGreaterThan(100);
+  }, 120_000);
+});
