@@ -67,13 +67,16 @@ export class Instances {
   }
 
   async report(t: Tracked, status: AllocationStatus, patch: Partial<AllocationState> = {}): Promise<void> {
-    const changed = t.state.status !== status;
+    const previous = t.state.status;
+    const changed = previous !== status;
     if (changed) this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) ${t.state.status} -> ${status}`);
     t.state = { ...t.state, ...patch, status, since: changed ? Date.now() : t.state.since };
     await this.deps.allocs.setState(t.allocId, t.state);
     if (changed) {
       await publishEvent(this.deps.redis, this.deps.keys, { kind: 'state', appId: t.appId, allocId: t.allocId, status });
-      await this.event(t, `${t.process} is ${status}${patch.message ? `: ${patch.message}` : ''}`);
+      // Heroku's wording: "Process exited with status 3", "State changed from up to crashed".
+      if (status === 'crashed' && patch.exitCode !== undefined) await this.event(t, `Process exited with status ${patch.exitCode ?? 'unknown'}`);
+      await this.event(t, `State changed from ${previous} to ${status}${patch.message ? `: ${patch.message}` : ''}`);
     }
   }
 

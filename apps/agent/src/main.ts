@@ -13,7 +13,7 @@
 import { loadConfig } from '@gantry/config';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, MetricsStore, connectRedis, keysFor, publishEvent } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
@@ -21,6 +21,7 @@ import { Heartbeat } from './heartbeat';
 import { ImageFetcher } from './images';
 import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
+import { StatsSampler } from './stats';
 
 const BEAT_MS = 2000;
 const RECONCILE_MS = 10_000;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const instances = new Instances({
     host,
     allocs,
-    logs: new AppLogs(redis, keys.prefix),
+    logs: new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION),
     redis,
     keys,
     log,
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
 
   await followEvents().catch((err: Error) => log.warn(`events: ${err.message}`));
   await local().catch((err: Error) => log.warn(`first reconcile: ${err.message}`));
+  const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log }).start();
   const reconcileTimer = setInterval(() => void local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)), RECONCILE_MS);
 
   const worker = startAgentWorker(connectRedis(config.REDIS_URL, `gantry-agent-${name}-worker`), config.GANTRY_INSTANCE, record.id, (cmd) =>
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
     clearInterval(beatTimer);
     clearInterval(watchDocker);
     clearInterval(reconcileTimer);
+    stats.stop();
     stopEvents?.();
     await worker.close();
     redis.disconnect();

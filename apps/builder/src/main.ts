@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   await docker.ping();
   const output = new BuildOutput(redis, keys);
   await sweepOrphanBuilders(docker, config.GANTRY_INSTANCE, config.GANTRY_BUILD_TIMEOUT, log);
-  const deps = { config, ctx: { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` }, docker, output, log };
+  const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
+  const events = { append: (appId: string, line: string) => logs.append(appId, [{ source: 'gantry' as const, process: 'build', line }]) };
+  const deps = { config, ctx: { db, queues, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` }, docker, output, logs, log };
 
   const worker = startWorker('build', connectRedis(config.REDIS_URL, 'gantry-builder-worker'), config.GANTRY_INSTANCE, {
     process: async ({ buildId }) => {
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   });
   worker.on('error', (err) => log.error(`worker: ${err.message}`));
   const cleaner = startWorker('cleanup', connectRedis(config.REDIS_URL, 'gantry-builder-cleanup'), config.GANTRY_INSTANCE, {
-    process: (job) => cleanupApp({ config, docker, logs: new AppLogs(redis, keys.prefix), log }, job),
+    process: (job) => cleanupApp({ config, docker, logs, log }, job),
   });
   cleaner.on('error', (err) => log.error(`cleanup worker: ${err.message}`));
   const images = createImageServer({ docker, instance: config.GANTRY_INSTANCE, secret: config.GANTRY_SECRET, log });

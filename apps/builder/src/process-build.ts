@@ -15,7 +15,7 @@ import { formatDuration } from '@gantry/config';
 import { createRelease, finishBuild, imageRepoFor, startBuild, type Ctx } from '@gantry/control';
 import { InvalidInput, parseAppJsonHealthChecks, parseProcfile, type ConfigVars, type HealthChecks, type ProcessTypes } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
-import type { BuildOutput } from '@gantry/live';
+import type { AppLogs, BuildOutput } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import { buildWithBuildpacks } from './buildpack-build';
 import { planBuildpacks } from './buildpacks';
@@ -29,6 +29,8 @@ export interface BuilderDeps {
   ctx: Ctx;
   docker: Docker;
   output: BuildOutput;
+  /** The app log streams, which get every build line too (source "build"). */
+  logs?: AppLogs;
   log: Logger;
 }
 
@@ -40,7 +42,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
   const { config, ctx } = deps;
   const build = await startBuild(ctx, buildId);
   const app = build.app;
-  const out = new BuildReporter(deps.output, buildId);
+  const out = new BuildReporter(deps.output, buildId, deps.logs ? { logs: deps.logs, appId: app.id } : undefined);
   const started = Date.now();
   if (build.attempts > 1) out.heading(`The previous builder stopped during this build; building again (attempt ${build.attempts})`);
 

@@ -1,11 +1,12 @@
-import type { BuildOutput } from '@gantry/live';
+import type { AppLogs, BuildOutput } from '@gantry/live';
 
 const FLUSH_MS = 40;
 const MAX_KEPT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Build output: every line goes live to the pusher (batched every 40 ms into the build's Redis
- * stream) and is kept (up to 4 MB) for the build record.
+ * stream), into the app's log stream (source "build"), and is kept (up to 4 MB) for the build
+ * record.
  */
 export class BuildReporter {
   private pending: string[] = [];
@@ -18,6 +19,7 @@ export class BuildReporter {
   constructor(
     private readonly output: BuildOutput,
     private readonly buildId: string,
+    private readonly appLog?: { logs: AppLogs; appId: string },
   ) {}
 
   line(text: string): void {
@@ -46,7 +48,16 @@ export class BuildReporter {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = [];
-    this.flushing = this.flushing.then(() => this.output.lines(this.buildId, batch)).catch(() => {});
+    const appLog = this.appLog;
+    this.flushing = this.flushing
+      .then(() =>
+        Promise.all([
+          this.output.lines(this.buildId, batch),
+          appLog?.logs.append(appLog.appId, batch.map((line) => ({ source: 'build' as const, process: 'build', line }))),
+        ]),
+      )
+      .then(() => {})
+      .catch(() => {});
     await this.flushing;
   }
 

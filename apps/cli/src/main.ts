@@ -13,8 +13,11 @@ import * as builds from './commands/builds';
 import * as config from './commands/config';
 import * as gitCommands from './commands/git';
 import * as domains from './commands/domains';
+import * as dynos from './commands/dynos';
+import * as drains from './commands/drains';
 import * as hosts from './commands/hosts';
 import * as logs from './commands/logs';
+import * as metrics from './commands/metrics';
 import * as ps from './commands/ps';
 import * as releases from './commands/releases';
 import { formatError } from './output';
@@ -60,9 +63,12 @@ Examples:
   config.register(program);
   releases.register(program);
   ps.register(program);
+  dynos.register(program);
   hosts.register(program);
   domains.register(program);
   logs.register(program);
+  metrics.register(program);
+  drains.register(program);
   builds.register(program);
   gitCommands.register(program);
   program.commandsGroup('Help:').helpCommand('help [command]', 'show help for a command');
@@ -86,7 +92,7 @@ export function report(err: unknown): number {
     return EXIT.auth;
   }
   if (err instanceof CliError) {
-    print(err.message);
+    if (err.message) print(err.message); // none: the exit code of a command run remotely (gantry run)
     return err.exitCode;
   }
   if (err instanceof ApiError || isGantryError(err)) {

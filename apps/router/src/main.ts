@@ -3,10 +3,11 @@
  * Reads the configuration, connects to Redis, serves until SIGTERM/SIGINT, then drains and exits 0.
  */
 import { ConfigError, loadConfig } from '@gantry/config';
-import { AppLogs, CertStore, connectRedis, keysFor } from '@gantry/live';
+import { AppLogs, CertStore, MetricsStore, connectRedis, keysFor } from '@gantry/live';
 import { createLineWriter } from './line-writer';
 import { createLogger } from './log';
 import { RouterLogShipper } from './log-shipper';
+import { RouterMetrics } from './metrics';
 import { startRouter } from './server';
 import { CertContexts } from './tls';
 
@@ -26,8 +27,10 @@ async function main(): Promise<void> {
   const certs = new CertContexts({ store: new CertStore(redis, keys), sub: subscriber, keys, secret: config.GANTRY_SECRET, log });
   await certs.start();
   // Request lines go into each app's log stream (source "router"), and to stdout at info level.
-  const shipper = new RouterLogShipper(new AppLogs(redis, keys.prefix));
+  const shipper = new RouterLogShipper(new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION));
   const toStdout = config.GANTRY_LOG_LEVEL === 'debug' || config.GANTRY_LOG_LEVEL === 'info';
+  // Requests, status classes and latency per app into the 10 s metric buckets.
+  const metrics = new RouterMetrics(new MetricsStore(redis, keys)).start();
   const router = await startRouter({
     bind: config.GANTRY_BIND,
     port: config.GANTRY_ROUTER_PORT,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
       if (toStdout) write(`router: ${line}\n`);
     },
     limits: { maxBodyBytes: config.GANTRY_ROUTER_MAX_BODY },
+    metrics,
     tls: { port: config.GANTRY_ROUTER_TLS_PORT, sniCallback: certs.sniCallback, publicPort: config.GANTRY_APPS_TLS_PUBLIC_PORT },
   });
   log.info(
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: stopping`);
     void router
       .close()
-      .then(() => shipper.flush())
+      .then(() => Promise.all([shipper.flush(), metrics.stop()]))
       .then(() => {
         certs.stop();
         // Presence is already removed; nothing else to flush, and quit() would wait for a Redis

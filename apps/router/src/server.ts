@@ -22,6 +22,7 @@ import { silentLogger, type Logger } from './log';
 import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage } from './pages';
 import { AppProxy, type ProxyTimeouts } from './proxy';
 import { RoutedRequest } from './request';
+import type { RouterMetrics } from './metrics';
 import { LiveTable, type RedisConnection } from './table';
 import type { SniCallback } from './tls';
 import { WebSocketProxy } from './websocket';
@@ -73,6 +74,8 @@ export interface RouterDeps {
   timeouts?: Partial<RouterTimeouts>;
   /** Request size limits (DEFAULT_LIMITS otherwise). */
   limits?: Partial<RouterLimits>;
+  /** Counts every answered app request (status, latency) when set; see metrics.ts. */
+  metrics?: Pick<RouterMetrics, 'record'>;
 }
 
 export interface RunningRouter {
@@ -91,6 +94,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   const limits: RouterLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const log = deps.log ?? silentLogger;
   const accessLog = deps.accessLog;
+  const metrics = deps.metrics;
   const tlsPublicPort = deps.tls === undefined ? undefined : (deps.tls.publicPort ?? deps.tls.port);
   const id = deps.routerId ?? `${machineName()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const table = new LiveTable({
@@ -113,6 +117,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   function onResponseClose(this: ServerResponse<RoutedRequest>): void {
     const req = this.req;
     proxy.release(req);
+    if (metrics !== undefined && req.route !== undefined) metrics.record(req.route.appId, this.statusCode, performance.now() - req.startedAt);
     if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) {
       const bytes = req.responded ? req.bytesOut : Number(this.getHeader('content-length') ?? 0);
       accessLog(accessLogLine(req, this.statusCode, bytes, performance.now()), req.route?.appId || undefined);

@@ -8,7 +8,7 @@
  *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
  */
 import type { Db } from '@gantry/db';
-import type { AllocationStore, CertStore, HostRegistry, RoutingTable } from '@gantry/live';
+import type { AllocationStore, CertStore, HostRegistry, RestartRequests, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import { type AllocView, reconcile } from '@gantry/scheduler-core';
 import { applyPlan, type ApplyDeps } from './apply';
@@ -19,6 +19,8 @@ export interface LoopDeps extends ApplyDeps {
   certs: CertStore;
   registry: HostRegistry;
   routes: RoutingTable;
+  /** Users' ps:restart / ps:stop requests. */
+  restarts: RestartRequests;
   graceMs: number;
   drainMs: number;
   cpuOvercommit: number;
@@ -134,8 +136,13 @@ export class ControlLoop {
     }
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));
     const views: AllocView[] = allocs.map((a) => ({ ...a, state: states.get(a.id) ?? null }));
+    const restarts = await this.deps.restarts.ofApp(appId);
+    // A request is done once its allocation leaves (or is gone).
+    const done = Object.keys(restarts).filter((id) => !views.some((a) => a.id === id && a.desired === 'run'));
+    await this.deps.restarts.drop(appId, done);
+    for (const id of done) delete restarts[id];
     const plan = reconcile({
-      desired: state.desired,
+      desired: { ...state.desired, restarts },
       allocs: views,
       hosts: new Map([...hosts].map(([id, h]) => [id, h.view])),
       now,

@@ -20,6 +20,7 @@ export const SERVICES: readonly ServiceDef[] = [
   { name: 'builder', entry: 'apps/builder/src/main.ts' },
   { name: 'scheduler', entry: 'apps/scheduler/src/main.ts' },
   { name: 'router', entry: 'apps/router/src/main.ts' },
+  { name: 'drains', entry: 'apps/drains/src/main.ts' },
 ];
 
 /** argv to run a service: this Node with tsx (TypeScript without a build step). */

@@ -17,6 +17,7 @@ import { AllocationStore, AppLogs, CertStore, HostRegistry, RoutingTable, connec
 import { probeEngine } from '@gantry/docker';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
+import { handleApiUpgrade } from './api/run-upgrade';
 import type { ApiDeps } from './api/deps';
 
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,8 +45,10 @@ async function main(): Promise<void> {
       );
     },
   };
+  const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
+  const events = { append: (appId: string, line: string) => logs.append(appId, [{ source: 'gantry' as const, process: 'api', line }]) };
   const deps: ApiDeps = {
-    ctx: { db, queues, live, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
+    ctx: { db, queues, live, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
     config,
     redis,
     blockingRedis: () => connectRedis(config.REDIS_URL, 'gantry-web-tail'),
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     allocs: new AllocationStore(redis, keys),
     hosts,
     probeEngine: (url) => probeEngine(url),
-    logs: new AppLogs(redis, keys.prefix),
+    logs,
     routes: new RoutingTable(redis, keys),
     log: (m) => log.error(m),
   };
@@ -71,6 +74,8 @@ async function main(): Promise<void> {
     }
     void handleNext(req, res);
   });
+  // gantry run: POST /api/v1/apps/:app/dynos with "Upgrade: gantry-run".
+  server.on('upgrade', (req, socket, head) => void handleApiUpgrade(deps, req, socket, head));
   server.headersTimeout = 30_000;
   server.requestTimeout = 0; // log tails stream for as long as the client wants
   await new Promise<void>((r) => server.listen(config.GANTRY_API_PORT, config.GANTRY_BIND, r));

@@ -1,4 +1,4 @@
-import type { AppInfoView, AppView, BuildView, CertView, DomainView, ErrorBody, RouterSettingsView, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, UserView } from './types';
+import type { AppInfoView, AppView, BuildView, CertView, DomainView, DrainView, ErrorBody, RouterSettingsView, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, RestartView, UserView } from './types';
 
 /** An error answer from the API (or no answer at all: status 0). */
 export class ApiError extends Error {
@@ -67,6 +67,7 @@ export class GantryClient {
   createApp = (name?: string) => this.request<AppView>('POST', '/apps', name ? { name } : {});
   appInfo = (app: string) => this.request<AppInfoView>('GET', `/apps/${enc(app)}`);
   destroyApp = (app: string) => this.request<void>('DELETE', `/apps/${enc(app)}`);
+  renameApp = (app: string, name: string) => this.request<AppView>('PATCH', `/apps/${enc(app)}`, { name });
 
   config = (app: string) => this.request<Record<string, string>>('GET', `/apps/${enc(app)}/config`);
   setConfig = (app: string, vars: Record<string, string | null>) =>
@@ -80,6 +81,10 @@ export class GantryClient {
   build = (app: string, number: number) => this.request<BuildView>('GET', `/apps/${enc(app)}/builds/${number}`);
 
   ps = (app: string) => this.request<InstanceView[]>('GET', `/apps/${enc(app)}/ps`);
+  /** ps:restart: every instance, a process type ("web") or one instance ("web.2"). */
+  restartInstances = (app: string, target?: string) => this.request<RestartView>('POST', `/apps/${enc(app)}/ps/restart`, target ? { target } : {});
+  /** ps:stop: a process type or one instance; the scheduler replaces them to keep the formation. */
+  stopInstances = (app: string, target: string) => this.request<RestartView>('POST', `/apps/${enc(app)}/ps/stop`, { target });
   explain = (app: string, process: string) => this.request<ExplainView>('GET', `/apps/${enc(app)}/ps/${enc(process)}/explain`);
   formation = (app: string) => this.request<FormationEntryView[]>('GET', `/apps/${enc(app)}/formation`);
   /** ps:scale / ps:type: { web: { quantity: 3 }, worker: { size: 'standard-2x' } }. */
@@ -105,7 +110,14 @@ export class GantryClient {
   drainHost = (name: string) => this.request<HostView>('POST', `/hosts/${enc(name)}/drain`);
   undrainHost = (name: string) => this.request<HostView>('DELETE', `/hosts/${enc(name)}/drain`);
   removeHost = (name: string) => this.request<void>('DELETE', `/hosts/${enc(name)}`);
-  logs = (app: string, lines = 100) => this.request<LogLineView[]>('GET', `/apps/${enc(app)}/logs?lines=${lines}`);
+  logs = (app: string, lines = 100, filter: { source?: string; ps?: string } = {}) =>
+    this.request<LogLineView[]>('GET', `/apps/${enc(app)}/logs?${new URLSearchParams({ lines: String(lines), ...filter })}`);
+  drains = (app: string) => this.request<DrainView[]>('GET', `/apps/${enc(app)}/drains`);
+  addDrain = (app: string, url: string) => this.request<DrainView>('POST', `/apps/${enc(app)}/drains`, { url });
+  /** `ref`: the drain's id, token or URL. */
+  removeDrain = (app: string, ref: string) => this.request<void>('DELETE', `/apps/${enc(app)}/drains/${enc(ref)}`);
+  /** Requests (rate, latency percentiles, status classes) and instance usage over the last `windowSeconds`. */
+  metrics = (app: string, windowSeconds = 600) => this.request<import('./types').AppMetricsView>('GET', `/apps/${enc(app)}/metrics?window=${windowSeconds}`);
 }
 
 const enc = encodeURIComponent;

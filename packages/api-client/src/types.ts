@@ -83,6 +83,11 @@ export interface InstanceView {
   routed: boolean;
 }
 
+/** What ps:restart / ps:stop asked to replace. */
+export interface RestartView {
+  processes: string[];
+}
+
 export interface FormationEntryView {
   type: string;
   quantity: number;
@@ -158,4 +163,68 @@ export interface RouterSettingsView {
   firstByteTimeout: number;
   /** Seconds a stream (SSE, websocket) may stay idle. */
   idleTimeout: number;
+}
+
+export interface DrainView {
+  id: string;
+  /** syslog+tls://host:port, syslog://host:port or an http(s):// URL. */
+  url: string;
+  /** "d.<uuid>": sent with every message (syslog hostname, Logplex-Drain-Token header). */
+  token: string;
+  createdAt: string;
+  /** The forwarder's counters, once it has forwarded to this drain. */
+  stats?: { delivered: number; dropped: number; queued: number; error?: string; at: string };
+}
+
+/** Usage of an instance as its agent last measured it (on `ps` entries, where a sample exists). */
+export interface InstanceUsageView {
+  /** null until the agent has two readings. */
+  cpuPercent: number | null;
+  /** Bytes in use (without page cache) and the instance's memory limit. */
+  memUsed: number;
+  memLimit: number;
+  /** Seconds since the container last started. */
+  uptime: number;
+}
+
+// Declaration merging (adds to InstanceView above): `ps` entries carry the usage fields when the
+// agent sampled the instance lately, and leave them out otherwise.
+export interface InstanceView {
+  cpuPercent?: InstanceUsageView['cpuPercent'];
+  memUsed?: number;
+  memLimit?: number;
+  uptime?: number;
+}
+
+export type StatusClassCounts = Record<'2xx' | '3xx' | '4xx' | '5xx', number>;
+
+export interface LatencyView {
+  /** Milliseconds; null without requests. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  mean: number | null;
+}
+
+/** `GET /apps/:app/metrics?window=600`: the router's and the instances' figures over the window. */
+export interface AppMetricsView {
+  app: string;
+  /** Seconds covered (whole 10 s buckets, the current partial one included). */
+  window: number;
+  bucketSeconds: number;
+  from: string;
+  to: string;
+  router: LatencyView & { requests: number; rps: number; status: StatusClassCounts };
+  /** One entry per bucket, oldest first. */
+  series: (LatencyView & { at: string; requests: number; status: StatusClassCounts; cpuPercent: number; memUsed: number })[];
+  instances: InstanceMetricsView[];
+}
+
+export interface InstanceMetricsView extends InstanceUsageView {
+  id: string;
+  process: string;
+  restarts: number;
+  startedAt: string;
+  /** When the sample was taken. */
+  at: string;
 }

@@ -85,6 +85,8 @@ const schema = z.object({
   GANTRY_APPS_TLS_PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   GANTRY_MAX_API_BODY: size('1m'),
   GANTRY_MAX_PUSH_SIZE: size('512m'),
+  /** Log lines kept per app (all sources), across deploys and restarts. */
+  GANTRY_LOG_RETENTION: z.coerce.number().int().min(100).max(10_000_000).default(20_000),
   /** Request bodies the router passes to apps; larger ones get 413. */
   GANTRY_ROUTER_MAX_BODY: size('10m'),
 

@@ -16,6 +16,8 @@ export interface Ctx {
   db: Db;
   queues: Pick<JobQueues, 'add'>;
   live?: LiveNotifier;
+  /** Platform events into the app's log stream (source "gantry", process "api"). */
+  events?: { append(appId: string, line: string): Promise<void> };
   /** Docker image repository prefix of this installation, e.g. "gantry-main". */
   imageRepoPrefix: string;
   now?: () => Date;

@@ -5,6 +5,7 @@
 import { InvalidInput, SIZES, findSize } from '@gantry/core';
 import type { FormationEntry } from '@gantry/db';
 import { appFor } from './access';
+import { announce, scaledLine } from './events';
 import type { Actor, Ctx } from './context';
 
 export interface ConstraintInput {
@@ -69,7 +70,9 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
     ),
   );
   await ctx.live?.wake(app.id, `formation changed by ${actor.email}`);
-  return listFormation(ctx, actor, appName);
+  const result = await listFormation(ctx, actor, appName);
+  await announce(ctx, app.id, scaledLine(result.formation, types, actor.email));
+  return result;
 }
 
 export async function setConstraints(ctx: Ctx, actor: Actor, appName: string, type: string, constraints: ConstraintInput[]) {

@@ -1,6 +1,7 @@
 import { InvalidInput, NotFound, applyConfigChange, formationFor, type ConfigVars, type FormationEntry, type HealthChecks, type ProcessTypes } from '@gantry/core';
 import type { Prisma, Release } from '@gantry/db';
 import { appFor } from './access';
+import { announce, releaseLine } from './events';
 import type { Actor, Ctx } from './context';
 import { now } from './context';
 
@@ -64,6 +65,8 @@ export async function createRelease(ctx: Ctx, input: NewRelease, opts: { notifyB
     await lockApp(tx, input.appId);
     return insertRelease(ctx, tx, input);
   });
+  const user = input.userId ? await ctx.db.user.findUnique({ where: { id: input.userId } }) : null;
+  await announce(ctx, input.appId, releaseLine(release, user?.email ?? 'gantry'));
   if (release.imageRef) {
     await ctx.queues.add('deploy', { releaseId: release.id, ...(opts.notifyBuildId ? { notifyBuildId: opts.notifyBuildId } : {}) }, { jobId: release.id });
   }
@@ -108,6 +111,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
       userId: actor.userId,
     });
   });
+  if (release) await announce(ctx, app.id, releaseLine(release, actor.email));
   if (release?.imageRef) await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
   return release;
 }
@@ -132,6 +136,7 @@ export async function rollback(ctx: Ctx, actor: Actor, appName: string, version:
       userId: actor.userId,
     });
   });
+  await announce(ctx, app.id, releaseLine(release, actor.email));
   await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
   return release;
 }

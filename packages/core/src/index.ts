@@ -9,3 +9,4 @@ export * from './formation';
 export * from './hostnames';
 export * from './secretbox';
 export * from './tls-certs';
+export * from './drain-url';

@@ -10,3 +10,6 @@ export * from './hosts';
 export * from './events';
 export * from './leader';
 export * from './certs';
+export * from './drains';
+export * from './restarts';
+export * from './metrics';

@@ -47,6 +47,8 @@ export interface Keys {
   epoch: string;
   /** Live deploy of an app: JSON DeployRecord. */
   deploy: (appId: string) => string;
+  /** Hash: allocation id -> "restart" | "stop", what users asked of an app's instances. */
+  restarts: (appId: string) => string;
 }
 
 export function keysFor(instance: string): Keys {
@@ -76,6 +78,7 @@ export function keysFor(instance: string): Keys {
     leader: `${p}scheduler:leader`,
     epoch: `${p}scheduler:epoch`,
     deploy: (appId) => `${p}deploy:${appId}`,
+    restarts: (appId) => `${p}restarts:${appId}`,
   };
 }
 

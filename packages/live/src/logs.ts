@@ -18,6 +18,22 @@ export interface LogEntry {
 
 export const DEFAULT_LOG_RETENTION = 10_000;
 
+export const LOG_SOURCES: readonly LogSource[] = ['app', 'build', 'gantry', 'router'];
+
+/** Which lines to show: one source, and/or one process ("web.2") or process type ("web"). */
+export interface LogFilter {
+  source?: LogSource;
+  process?: string;
+}
+
+export function matchesLogFilter(e: Pick<LogEntry, 'source' | 'process'>, f: LogFilter): boolean {
+  if (f.source !== undefined && e.source !== f.source) return false;
+  if (f.process !== undefined && e.process !== f.process && !e.process.startsWith(`${f.process}.`)) return false;
+  return true;
+}
+
+const isEmptyFilter = (f: LogFilter) => f.source === undefined && f.process === undefined;
+
 export class AppLogs {
   constructor(
     private readonly redis: Redis,
@@ -40,8 +56,32 @@ export class AppLogs {
 
   /** The newest `count` entries, oldest first. */
   async recent(appId: string, count: number): Promise<LogEntry[]> {
+    if (count <= 0) return []; // COUNT 0 answers nil, not an empty list
     const rows = await this.redis.xrevrange(this.key(appId), '+', '-', 'COUNT', count);
     return rows.map(toEntry).reverse();
+  }
+
+  /**
+   * The newest `count` entries that match the filter, oldest first: reads backwards in pages until
+   * enough match or the stream's start (at most `retention` entries are ever read).
+   */
+  async recentMatching(appId: string, count: number, filter: LogFilter): Promise<LogEntry[]> {
+    if (isEmptyFilter(filter)) return this.recent(appId, count);
+    const found: LogEntry[] = [];
+    let end = '+';
+    let read = 0;
+    while (found.length < count && read < this.retention * 2) {
+      const rows = await this.redis.xrevrange(this.key(appId), end, '-', 'COUNT', 1000);
+      if (rows.length === 0) break;
+      read += rows.length;
+      for (const row of rows) {
+        const e = toEntry(row);
+        if (matchesLogFilter(e, filter)) found.push(e);
+        if (found.length === count) break;
+      }
+      end = `(${rows.at(-1)![0]}`;
+    }
+    return found.reverse();
   }
 
   /** Entries after `afterId`, waiting up to blockMs for new ones. Use a dedicated connection. */

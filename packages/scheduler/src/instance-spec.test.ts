@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { instanceSpec, type InstanceSpecInput } from './instance-spec';
+import { spawnSync } from 'node:child_process';
+import { RUN_ARGV_SCRIPT, instanceSpec, oneOffSpec, type InstanceSpecInput } from './instance-spec';
 
 const base: InstanceSpecInput = {
   installation: 'main',
@@ -51,5 +52,41 @@ describe('instanceSpec', () => {
   it('publishes a port only for web processes', () => {
     expect(instanceSpec(base).exposesPort).toBe(true);
     expect(instanceSpec({ ...base, type: 'worker' }).exposesPort).toBe(false);
+  });
+});
+
+describe('oneOffSpec (gantry run)', () => {
+  const run = {
+    installation: 'main',
+    app: base.app,
+    release: base.release,
+    launcher: 'buildpack' as const,
+    argv: ['sh', '-c', 'echo "$X"; exit 3'],
+    env: { EXTRA: '1' },
+    size: 'standard-1x',
+    number: 4321,
+    suffix: 'abc123',
+  };
+
+  it('passes argv to gantry-launch as data, through a constant script', () => {
+    const s = oneOffSpec(run);
+    expect(s.cmd).toEqual(['gantry-launch', RUN_ARGV_SCRIPT]);
+    expect(s.env).toMatchObject({ GANTRY_RUN_ARGC: '3', GANTRY_RUN_ARG_0: 'sh', GANTRY_RUN_ARG_1: '-c', GANTRY_RUN_ARG_2: 'echo "$X"; exit 3' });
+    expect(s.env).toMatchObject({ GREETING: 'hi', EXTRA: '1', DYNO: 'run.4321', PORT: '5000' });
+    expect(s.name).toBe('gantry-main-shop-run.4321-v7-abc123');
+    expect(s.labels['gantry.role']).toBe('run');
+    expect(s.exposesPort).toBe(false);
+  });
+
+  it('gives Dockerfile apps the argv as the command', () => {
+    const s = oneOffSpec({ ...run, launcher: 'shell' });
+    expect(s.cmd).toEqual(run.argv);
+    expect(s.env.GANTRY_RUN_ARGC).toBeUndefined();
+  });
+
+  it('rebuilds the argv exactly in bash, spaces and quotes included', () => {
+    const s = oneOffSpec({ ...run, argv: ['printf', '<%s>', 'a b', '$HOME', "it's", ''] });
+    const r = spawnSync('bash', ['-c', RUN_ARGV_SCRIPT], { env: { PATH: process.env.PATH, ...s.env } as unknown as NodeJS.ProcessEnv, encoding: 'utf8' });
+    expect(r.stdout).toBe("<a b><$HOME><it's><>");
   });
 });

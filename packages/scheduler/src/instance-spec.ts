@@ -38,8 +38,7 @@ export interface InstanceSpec {
 export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
   const size = findSize(i.size) ?? findSize(DEFAULT_SIZE)!;
   const process = `${i.type}.${i.index}`;
-  let cmd: string[] | undefined;
-  if (i.command) cmd = i.launcher === 'buildpack' ? ['gantry-launch', i.command] : ['/bin/sh', '-c', i.command];
+  const cmd = i.command ? launchCommand(i.launcher, i.command) : undefined;
   return {
     name: `gantry-${i.installation}-${i.app.name}-${process}-v${i.release.version}-${i.suffix}`,
     image: i.release.imageRef,
@@ -65,5 +64,75 @@ export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
     memoryBytes: size.memoryBytes,
     cpuShares: size.cpuShares,
     exposesPort: i.type === 'web',
+  };
+}
+
+/** How a Procfile command starts: through gantry-launch (profile.d, as Heroku) or `sh -c`. */
+export function launchCommand(launcher: Launcher, command: string): string[] {
+  return launcher === 'buildpack' ? ['gantry-launch', command] : ['/bin/sh', '-c', command];
+}
+
+/**
+ * The constant script gantry-launch runs for `gantry run` in buildpack apps: it rebuilds the
+ * user's argv from GANTRY_RUN_ARGC and GANTRY_RUN_ARG_<n> (data, never parsed by a shell), unsets
+ * them and execs it, after gantry-launch has set up the environment as for web processes.
+ */
+export const RUN_ARGV_SCRIPT =
+  'set --; n=${GANTRY_RUN_ARGC:-0}; for ((i = 0; i < n; i++)); do v="GANTRY_RUN_ARG_$i"; set -- "$@" "${!v}"; unset "$v"; done; unset GANTRY_RUN_ARGC; exec "$@"';
+
+export interface OneOffSpecInput {
+  installation: string;
+  app: { id: string; name: string };
+  release: { id: string; version: number; imageRef: string; config: ConfigVars };
+  launcher: Launcher;
+  /** The command as argv, never joined into a shell string. */
+  argv: string[];
+  /** Extra variables (run --env), over the config vars. */
+  env: Record<string, string>;
+  size: string;
+  /** run.<number>, as Heroku names one-off dynos. */
+  number: number;
+  suffix: string;
+}
+
+/**
+ * A one-off container (`gantry run`): the release's image, config vars and launcher, like an
+ * instance, but the user's argv instead of a Procfile command. Buildpack apps get the argv through
+ * gantry-launch (RUN_ARGV_SCRIPT); Dockerfile apps get it as the container's command.
+ */
+export function oneOffSpec(i: OneOffSpecInput): InstanceSpec {
+  const size = findSize(i.size) ?? findSize(DEFAULT_SIZE)!;
+  const process = `run.${i.number}`;
+  const argvEnv: Record<string, string> = {};
+  if (i.launcher === 'buildpack') {
+    argvEnv.GANTRY_RUN_ARGC = String(i.argv.length);
+    i.argv.forEach((arg, n) => (argvEnv[`GANTRY_RUN_ARG_${n}`] = arg));
+  }
+  return {
+    name: `gantry-${i.installation}-${i.app.name}-${process}-v${i.release.version}-${i.suffix}`,
+    image: i.release.imageRef,
+    cmd: i.launcher === 'buildpack' ? ['gantry-launch', RUN_ARGV_SCRIPT] : [...i.argv],
+    env: {
+      ...i.release.config,
+      ...i.env,
+      PORT: String(INSTANCE_PORT),
+      DYNO: process,
+      GANTRY_APP: i.app.name,
+      GANTRY_RELEASE: `v${i.release.version}`,
+      ...argvEnv,
+    },
+    labels: {
+      'gantry.instance': i.installation,
+      'gantry.role': 'run',
+      'gantry.app': i.app.name,
+      'gantry.app.id': i.app.id,
+      'gantry.release': String(i.release.version),
+      'gantry.release.id': i.release.id,
+      'gantry.process.type': 'run',
+      'gantry.process.index': String(i.number),
+    },
+    memoryBytes: size.memoryBytes,
+    cpuShares: size.cpuShares,
+    exposesPort: false,
   };
 }

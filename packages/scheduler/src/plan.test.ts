@@ -192,3 +192,29 @@ describe('reconcile: deploys', () => {
     expect(p.deploy).toEqual({ outcome: 'succeeded' });
   });
 });
+
+describe('reconcile: ps:restart and ps:stop', () => {
+  it('restarts by starting a replacement first; the old one leaves once it is healthy', () => {
+    const old = alloc(v1, 'web', 1, 'healthy');
+    const other = alloc(v1, 'web', 2, 'healthy');
+    const d = desired({ restarts: { [old.id]: 'restart' } });
+    const first = plan(d, [old, other]);
+    expect(first.place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'restart' }]);
+    expect(first.unroute).toEqual([]);
+
+    const starting = alloc(v1, 'web', 1, 'starting', { routed: false });
+    expect(plan(d, [old, other, starting])).toEqual({ place: [], route: [], unroute: [], stop: [], forget: [] });
+
+    const healthy = { ...starting, state: { status: 'healthy' as const, since: 0 } };
+    const switched = plan(d, [old, other, healthy]);
+    expect(switched.route).toEqual([healthy.id]);
+    expect(switched.unroute).toEqual([{ id: old.id, why: 'restarted' }]);
+  });
+
+  it('stops at once, and places a replacement to keep the formation', () => {
+    const old = alloc(v1, 'web', 1, 'healthy');
+    const p = plan(desired({ restarts: { [old.id]: 'stop' } }), [old, alloc(v1, 'web', 2, 'healthy')]);
+    expect(p.unroute).toEqual([{ id: old.id, why: 'stopped by a user' }]);
+    expect(p.place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'restart' }]);
+  });
+});

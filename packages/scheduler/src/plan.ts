@@ -13,6 +13,9 @@
  *   failure        a new allocation that crashes or stays unhealthy past the boot timeout fails the
  *                  deploy: the current release keeps (or goes back to) serving
  *   leaving        unroute now, stop after the drain time, forget once the agent stopped it
+ *   restart        (ps:restart) a restarted allocation no longer counts for its slot: its
+ *                  replacement is placed and it leaves once that one is healthy, as in a deploy
+ *   stop           (ps:stop) a stopped allocation leaves now; its slot is placed again
  */
 import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources } from './types';
 
@@ -34,7 +37,7 @@ export interface PlacementNeed {
   type: string;
   index: number;
   releaseId: string;
-  why: 'missing' | 'deploy' | 'migrate' | 'replace';
+  why: 'missing' | 'deploy' | 'migrate' | 'replace' | 'restart';
 }
 
 export interface AppPlan {
@@ -101,6 +104,10 @@ export function reconcile(input: PlanInput): AppPlan {
   const wanted = new Set(slots.map((s) => slotKey(s.type, s.index)));
   for (const [k, list] of inSlot) if (!wanted.has(k)) for (const a of list) leave(a, 'scaled down');
 
+  // Stopped by a user (ps:stop): leave now; the slot loop below places a replacement.
+  const restarts = desired.restarts ?? {};
+  for (const list of inSlot.values()) for (const a of list) if (restarts[a.id] === 'stop') leave(a, 'stopped by a user');
+
   // A deploy fails when one of its new allocations crashes or is not healthy in time.
   if (deploying) {
     const failed = input.allocs.find(
@@ -133,7 +140,7 @@ export function reconcile(input: PlanInput): AppPlan {
   let done = 0;
   for (const { type, index } of slots) {
     const list = inSlot.get(slotKey(type, index)) ?? [];
-    const mine = list.filter((a) => a.releaseId === active!.id && usable(a));
+    const mine = list.filter((a) => a.releaseId === active!.id && usable(a) && restarts[a.id] === undefined);
     const others = list.filter((a) => !mine.includes(a));
     const best = mine.sort((x, y) => (RANK[status(y)] ?? 0) - (RANK[status(x)] ?? 0) || y.createdAt - x.createdAt)[0];
     for (const extra of mine.slice(1)) leave(extra, 'duplicate of its slot');
@@ -142,14 +149,18 @@ export function reconcile(input: PlanInput): AppPlan {
       // Nothing of the active release on a usable host: place one (within the deploy's batch).
       if (deploying && budget <= 0) continue;
       budget--;
+      const restarting = others.some((a) => restarts[a.id] !== undefined);
       const moving = others.some((a) => a.releaseId === active!.id);
-      plan.place.push({ type, index, releaseId: active!.id, why: deploying ? 'deploy' : moving ? 'migrate' : list.length ? 'replace' : 'missing' });
+      const why = deploying ? 'deploy' : restarting ? 'restart' : moving ? 'migrate' : list.length ? 'replace' : 'missing';
+      plan.place.push({ type, index, releaseId: active!.id, why });
       continue;
     }
     const servesNow = best.routed || !deploying || batchReady;
     if (healthy(best) && servesNow) {
       if (!best.routed) plan.route.push(best.id);
-      for (const o of others) leave(o, o.releaseId === active!.id ? 'moved (host draining, constraints or size changed)' : 'replaced by a new release');
+      for (const o of others) {
+        leave(o, restarts[o.id] ? 'restarted' : o.releaseId === active!.id ? 'moved (host draining, constraints or size changed)' : 'replaced by a new release');
+      }
       done++;
     }
   }

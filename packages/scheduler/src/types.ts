@@ -154,7 +154,14 @@ export interface AppDesired {
   formation: Record<string, ProcessSpec>;
   /** Instances replaced at a time in a deploy; null = all at once. */
   batchSize: number | null;
+  /**
+   * Allocations a user asked to restart (`ps:restart`: a replacement starts, the old one leaves
+   * once it is healthy) or to stop (`ps:stop`: it leaves now, a replacement keeps the formation).
+   */
+  restarts?: Record<string, RestartMode>;
 }
+
+export type RestartMode = 'restart' | 'stop';
 
 /** One instance a router may send requests to. */
 export interface Backend {

@@ -6,7 +6,7 @@ import type { AppInfoView } from '@gantry/api-client';
 import type { Command } from 'commander';
 import { CliError, appFromGitUrl, checkAppName } from '../args';
 import { REMOTE, client, resolveApp, withApp } from '../context';
-import { connectRepo, insideRepo, remoteUrl, removeRemote } from '../git';
+import { connectRepo, insideRepo, remoteUrl, removeRemote, setRemote } from '../git';
 import { ago, heading, info, print, printFields, printJson, printTable, spinner, warn } from '../output';
 import { ask, stdinIsTTY } from '../prompt';
 
@@ -156,6 +156,42 @@ Examples:
       if (url && appFromGitUrl(url) === app) {
         await removeRemote(REMOTE, cwd);
         info(`Removed git remote ${REMOTE}`);
+      }
+    });
+
+  withApp(program.command('apps:rename').alias('rename'))
+    .argument('<newname>', 'the new name (3-30 lowercase letters, digits, dashes)')
+    .description('rename an app: its URL moves to the new name; the gantry git remote follows')
+    .addHelpText(
+      'after',
+      `
+The app answers at its new hostname at once and no longer at the old one (custom domains stay).
+When the "gantry" git remote of the current directory points at the app, it is updated, so
+\`git push gantry main\` keeps working; other clones need \`gantry git:remote -a NEWNAME\`.
+
+Examples:
+  $ gantry apps:rename new-name -a old-name
+  $ gantry rename new-name          # app of the gantry git remote`,
+    )
+    .action(async (newName: string, opts: { app?: string }) => {
+      checkAppName(newName);
+      const app = await resolveApp(opts.app);
+      const spin = spinner(`Renaming ${app} to ${newName}`);
+      const view = await client()
+        .renameApp(app, newName)
+        .catch((e: unknown) => {
+          spin.stop('failed');
+          throw e;
+        });
+      spin.stop('done');
+      print(`${view.url} | ${view.gitUrl}`);
+      const cwd = process.cwd();
+      const url = await remoteUrl(REMOTE, cwd);
+      if (url && appFromGitUrl(url) === app) {
+        await setRemote(REMOTE, view.gitUrl, cwd);
+        info(`Git remote ${REMOTE} updated → ${view.gitUrl}`);
+      } else {
+        info(`Other clones of the app: run \`gantry git:remote -a ${newName}\` in them.`);
       }
     });
 

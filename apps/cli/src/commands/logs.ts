@@ -3,7 +3,9 @@ import type { LogLineView } from '@gantry/api-client';
 import type { Command } from 'commander';
 import { CliError, parseCount } from '../args';
 import { client, resolveApp, withApp } from '../context';
-import { info, out, print, printJson, type Style } from '../output';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError } from '@gantry/api-client';
+import { err, info, out, print, printJson, type Style } from '../output';
 
 const PALETTE: Style[] = ['cyan', 'magenta', 'green', 'yellow'];
 
@@ -31,13 +33,22 @@ export async function* ndjson(body: AsyncIterable<Uint8Array>): AsyncGenerator<L
   if (buffered.trim()) yield JSON.parse(buffered) as LogLineView;
 }
 
+const SOURCES = ['app', 'build', 'gantry', 'router'];
+
+/** How long a cut tail waits before reconnecting: 0.5 s doubling to 5 s. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(500 * 2 ** attempt, 5000);
+}
+
 export function register(program: Command): void {
   program.commandsGroup('Logs:');
 
   withApp(program.command('logs'))
     .description('show recent log lines of an app (app, build, router and gantry events)')
     .option('-n, --num <lines>', 'how many recent lines (0-5000)', '100')
-    .option('-t, --tail', 'keep following new lines until Ctrl-C')
+    .option('-t, --tail', 'keep following new lines until Ctrl-C (reconnects if the API restarts)')
+    .option('-p, --ps <process>', 'only lines of one process (web.2) or process type (web)')
+    .option('-s, --source <source>', `only lines of one source: ${SOURCES.join(', ')}`)
     .option('--json', 'output as JSON (with --tail: one JSON object per line)')
     .addHelpText(
       'after',
@@ -47,22 +58,49 @@ Each line reads "<time> <source>[<process>]: <line>", source being app, build, r
 Examples:
   $ gantry logs -a my-app
   $ gantry logs -n 500 --tail
+  $ gantry logs --ps web.2 --source app
+  $ gantry logs --source router --tail
   $ gantry logs --json | jq -r '.[] | select(.source == "router") | .line'`,
     )
-    .action(async (opts: { app?: string; num: string; tail?: boolean; json?: boolean }) => {
+    .action(async (opts: { app?: string; num: string; tail?: boolean; json?: boolean; ps?: string; source?: string }) => {
       const lines = parseCount(opts.num, 'number of lines', 0, 5000);
+      if (opts.source !== undefined && !SOURCES.includes(opts.source)) {
+        throw new CliError(`Unknown source "${opts.source}". Sources: ${SOURCES.join(', ')}.`, 2);
+      }
+      const filter = { ...(opts.source ? { source: opts.source } : {}), ...(opts.ps ? { ps: opts.ps } : {}) };
       const app = await resolveApp(opts.app);
       const api = client();
       if (!opts.tail) {
-        const recent = await api.logs(app, lines);
+        const recent = await api.logs(app, lines, filter);
         if (opts.json) return printJson(recent);
-        if (recent.length === 0) info(`${app} has no log lines yet.`);
+        if (recent.length === 0) info(`${app} has no log lines${opts.ps || opts.source ? ' that match' : ' yet'}.`);
         for (const l of recent) print(formatLogLine(l));
         return;
       }
-      const res = await api.send('GET', `/apps/${encodeURIComponent(app)}/logs?lines=${lines}&tail=1`);
-      if (!res.body) throw new CliError('The API sent no log stream.');
-      for await (const l of ndjson(res.body as unknown as AsyncIterable<Uint8Array>)) print(opts.json ? JSON.stringify(l) : formatLogLine(l));
-      throw new CliError('The log stream ended (the API went away?). Run the command again to keep following.');
+      // Follows until Ctrl-C. When the stream is cut (the API restarts, the network blips) it
+      // reconnects and resumes after the last line it printed, so nothing is lost or repeated.
+      let last: string | undefined;
+      let why = 'ended';
+      for (let attempt = 0; ; attempt++) {
+        const query = new URLSearchParams({ lines: String(lines), tail: '1', ...filter, ...(last ? { after: last } : {}) });
+        try {
+          const res = await api.send('GET', `/apps/${encodeURIComponent(app)}/logs?${query}`);
+          if (!res.body) throw new CliError('The API sent no log stream.');
+          for await (const l of ndjson(res.body as unknown as AsyncIterable<Uint8Array>)) {
+            attempt = 0;
+            last = l.id;
+            print(opts.json ? JSON.stringify(l) : formatLogLine(l));
+          }
+        } catch (e) {
+          // Refusals (unknown app, no access, bad filter) end the command; an unreachable or
+          // failing API (a restart) does not.
+          if ((e instanceof ApiError && e.status >= 400 && e.status < 500) || e instanceof CliError) throw e;
+          why = (e as Error).message;
+        }
+        const delay = reconnectDelayMs(attempt);
+        info(err.dim(`(log stream cut: ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s)`));
+        why = 'ended';
+        await sleep(delay);
+      }
     });
 }

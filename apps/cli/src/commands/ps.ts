@@ -2,13 +2,14 @@
  * ps, ps:scale, ps:type, ps:constraints, ps:explain, deploy:batch: the instances (dynos) of an
  * app, its formation (how many of which size, where they may run) and how deploys roll.
  */
-import type { FormationEntryView, GantryClient } from '@gantry/api-client';
+import type { FormationEntryView, GantryClient, InstanceView } from '@gantry/api-client';
 import { SIZES } from '@gantry/core';
 import type { Command } from 'commander';
 import { CliError, checkProcessName, checkProcessType, parseBatch, parseConstraint, parseScaleArgs, parseSizeName, parseTypeArgs, formatConstraint, type FormationChanges } from '../args';
 import { FORMATION_COLUMNS, constraintsText, formationLine, formationRow, hasMessage, instanceColumns, instanceRow, messageBlocks, scaleProgress, scaleSummary, sortInstances, stateText } from '../cluster';
 import { client, resolveApp, withApp } from '../context';
-import { firstLine, humanBytes, print, printJson, printTable, waitFor, withSpinner } from '../output';
+import { firstLine, humanBytes, print, printJson, printTable, waitFor, withSpinner, type Column } from '../output';
+import { cpuText, memoryText, uptimeText } from './metrics';
 
 export const SCALE_WAIT_INTERVAL_MS = 1000;
 export const SCALE_WAIT_TIMEOUT_MS = 120_000;
@@ -44,11 +45,24 @@ async function waitUntilUp(api: GantryClient, app: string, targets: Record<strin
   );
 }
 
+const USAGE_COLUMNS: Column[] = [{ header: 'Uptime' }, { header: 'CPU' }, { header: 'Memory' }];
+
+/** Uptime, CPU and memory (the agent's latest sample) go before the message column, if any. */
+function withUsageColumns(cols: Column[], withMessage: boolean): Column[] {
+  const at = withMessage ? cols.length - 1 : cols.length;
+  return [...cols.slice(0, at), ...USAGE_COLUMNS, ...cols.slice(at)];
+}
+
+function withUsageCells(row: string[], i: InstanceView, withMessage: boolean): string[] {
+  const at = withMessage ? row.length - 1 : row.length;
+  return [...row.slice(0, at), uptimeText(i), cpuText(i), memoryText(i), ...row.slice(at)];
+}
+
 export function register(program: Command): void {
   program.commandsGroup('Processes:');
 
   withApp(program.command('ps'))
-    .description('list the instances of an app: state, release, host, address')
+    .description('list the instances of an app: state, release, host, address, uptime, CPU, memory')
     .option('-v, --verbose', 'show the full messages (a crash\'s last output lines, why an instance is pending)')
     .option('--json', 'output as JSON')
     .addHelpText(
@@ -56,7 +70,8 @@ export function register(program: Command): void {
       `
 States: pending (not placed yet), starting, up, unhealthy (fails its health check), crashed,
 stopping, lost (its host is down). Crashed, unhealthy and pending instances show the first line
-of why; -v shows all of it.
+of why; -v shows all of it. Uptime, CPU and memory (used / limit) are what the host's agent
+last sampled (every 10 s); gantry metrics adds request rates and latency.
 
 Examples:
   $ gantry ps -a my-app
@@ -72,8 +87,8 @@ Examples:
       const withMessage = sorted.some(hasMessage);
       const now = Date.now();
       printTable(
-        instanceColumns(withMessage),
-        sorted.map((i) => instanceRow(i, now).slice(0, withMessage ? undefined : -1)),
+        withUsageColumns(instanceColumns(withMessage), withMessage),
+        sorted.map((i) => withUsageCells(instanceRow(i, now).slice(0, withMessage ? undefined : -1), i, withMessage)),
       );
       if (opts.verbose) for (const line of messageBlocks(sorted)) print(line);
     });

@@ -6,10 +6,13 @@ import { appRoutes } from './routes/apps';
 import { buildRoutes } from './routes/builds';
 import { configRoutes } from './routes/config';
 import { domainRoutes } from './routes/domains';
+import { dynoRoutes } from './routes/dynos';
+import { drainRoutes } from './routes/drains';
 import { formationRoutes } from './routes/formation';
 import { hostRoutes } from './routes/hosts';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/logs';
+import { metricsRoutes } from './routes/metrics';
 import { psRoutes } from './routes/ps';
 import { releaseRoutes } from './routes/releases';
 import { sessionRoutes } from './routes/session';
@@ -25,10 +28,13 @@ export function apiRouter(): Router<ApiDeps> {
   releaseRoutes(r);
   buildRoutes(r);
   psRoutes(r);
+  dynoRoutes(r);
   formationRoutes(r);
   hostRoutes(r);
   domainRoutes(r);
   logRoutes(r);
+  metricsRoutes(r);
+  drainRoutes(r);
   return r;
 }
 

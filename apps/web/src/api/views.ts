@@ -1,7 +1,7 @@
-import type { AppInfoView, AppView, BuildView, FormationEntryView, FormationView, InstanceStateName, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
+import type { AppInfoView, AppMetricsView, AppView, BuildView, FormationEntryView, FormationView, InstanceMetricsView, InstanceStateName, InstanceUsageView, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
 import type { Config } from '@gantry/config';
 import type { App, Build, FormationEntry, Release, User } from '@gantry/db';
-import type { LogEntry } from '@gantry/live';
+import { METRICS_BUCKET_MS, type AppMetrics, type InstanceSample, type LogEntry } from '@gantry/live';
 import type { Allocation, AllocationState, AllocationStatus, PlacementReport } from '@gantry/scheduler-core';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -83,7 +83,14 @@ const DISPLAY: Record<AllocationStatus, InstanceStateName> = {
 };
 
 /** One allocation as `gantry ps` shows it. */
-export function instanceView(a: Allocation, state: AllocationState | null, release: number | null, host: { name: string; up: boolean } | null): InstanceView {
+export function instanceView(
+  a: Allocation,
+  state: AllocationState | null,
+  release: number | null,
+  host: { name: string; up: boolean } | null,
+  sample: InstanceSample | null = null,
+  now = Date.now(),
+): InstanceView {
   const status: InstanceStateName = host && !host.up ? 'lost' : a.desired === 'stop' ? 'stopping' : DISPLAY[state?.status ?? 'pending'];
   return {
     id: a.id,
@@ -99,6 +106,41 @@ export function instanceView(a: Allocation, state: AllocationState | null, relea
     restarts: state?.restarts ?? 0,
     message: state?.message ?? null,
     routed: a.routed,
+    ...(sample ? instanceUsageView(sample, now) : {}),
+  };
+}
+
+/** CPU, memory and uptime of an instance from its agent's latest sample. */
+export function instanceUsageView(s: InstanceSample, now: number): InstanceUsageView {
+  return { cpuPercent: s.cpuPercent, memUsed: s.memUsed, memLimit: s.memLimit, uptime: Math.max(0, Math.round((now - s.startedAt) / 1000)) };
+}
+
+export function instanceMetricsView(s: InstanceSample, now: number): InstanceMetricsView {
+  return { id: s.allocId, process: s.process, restarts: s.restarts, startedAt: new Date(s.startedAt).toISOString(), at: new Date(s.at).toISOString(), ...instanceUsageView(s, now) };
+}
+
+/** An app's metrics over a window (the per-bucket histograms stay on the server). */
+export function appMetricsView(app: string, m: AppMetrics): AppMetricsView {
+  const { requests, rps, status, p50, p95, p99, mean } = m.router;
+  return {
+    app,
+    window: m.windowMs / 1000,
+    bucketSeconds: METRICS_BUCKET_MS / 1000,
+    from: new Date(m.from).toISOString(),
+    to: new Date(m.to).toISOString(),
+    router: { requests, rps, status, p50, p95, p99, mean },
+    series: m.series.map((b) => ({
+      at: new Date(b.at).toISOString(),
+      requests: b.requests,
+      status: b.status,
+      p50: b.p50,
+      p95: b.p95,
+      p99: b.p99,
+      mean: b.mean,
+      cpuPercent: b.usage.cpuPercent,
+      memUsed: b.usage.memUsed,
+    })),
+    instances: m.instances.map((s) => instanceMetricsView(s, m.to)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { InvalidInput } from '@gantry/core';
-import { createApp, destroyApp, getAppInfo, listApps } from '@gantry/control';
+import { createApp, destroyApp, getAppInfo, listApps, renameApp } from '@gantry/control';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
 import { sendJson } from '../../http/respond';
@@ -29,6 +29,16 @@ export function appRoutes(r: Router<ApiDeps>): void {
   r.add('GET', '/apps/:app', async (deps, { req, res, params }) => {
     const actor = await actorFor(deps, req);
     sendJson(res, 200, appInfoView(deps.config, await getAppInfo(deps.ctx, actor, params.app!)));
+  });
+
+  /** Body: { "name": "NEW" } (apps:rename). */
+  r.add('PATCH', '/apps/:app', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    if (typeof body.name !== 'string') throw new InvalidInput('Send { "name": "new-name" }.');
+    const { app } = await renameApp(deps.ctx, actor, params.app!, body.name);
+    const version = app.currentReleaseId ? (await deps.ctx.db.release.findUnique({ where: { id: app.currentReleaseId }, select: { version: true } }))?.version : null;
+    sendJson(res, 200, appView(deps.config, app, version ?? null));
   });
 
   r.add('DELETE', '/apps/:app', async (deps, { req, res, params }) => {

@@ -5,7 +5,7 @@ import { sendJson } from '../../http/respond';
 import type { ApiDeps } from '../deps';
 
 /** Gantry's services that report a heartbeat into Redis (see packages/live heartbeat). */
-export const HEARTBEAT_SERVICES = ['git', 'builder', 'scheduler'] as const;
+export const HEARTBEAT_SERVICES = ['git', 'builder', 'scheduler', 'drains'] as const;
 
 async function check(fn: () => Promise<string | undefined>): Promise<{ ok: boolean; detail?: string }> {
   try {

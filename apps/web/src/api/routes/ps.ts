@@ -1,6 +1,6 @@
 import { InvalidInput, NotFound } from '@gantry/core';
 import { appFor } from '@gantry/control';
-import { hostIsUp } from '@gantry/live';
+import { MetricsStore, hostIsUp } from '@gantry/live';
 import { formatReport } from '@gantry/scheduler-core';
 import type { Router } from '../../http/router';
 import { sendJson } from '../../http/respond';
@@ -21,16 +21,18 @@ export function psRoutes(r: Router<ApiDeps>): void {
     const actor = await actorFor(deps, req);
     const app = await appFor(deps.ctx, actor, params.app!, 'read');
     const allocs = await deps.allocs.ofApp(app.id);
-    const [states, hosts, pending, releases] = await Promise.all([
+    const now = Date.now();
+    const [states, hosts, pending, releases, samples] = await Promise.all([
       deps.allocs.states(allocs.map((a) => a.id)),
       hostsById(deps),
       deps.allocs.pending(app.id),
       deps.ctx.db.release.findMany({ where: { id: { in: [...new Set(allocs.map((a) => a.releaseId))] } }, select: { id: true, version: true } }),
+      new MetricsStore(deps.redis, deps.keys).instanceSamples(app.id, now, allocs.map((a) => a.id)),
     ]);
     const versions = new Map(releases.map((x) => [x.id, x.version]));
     const views = allocs
       .filter((a) => states.get(a.id)?.status !== 'stopped')
-      .map((a) => instanceView(a, states.get(a.id) ?? null, versions.get(a.releaseId) ?? null, hosts.get(a.hostId) ?? null));
+      .map((a) => instanceView(a, states.get(a.id) ?? null, versions.get(a.releaseId) ?? null, hosts.get(a.hostId) ?? null, samples.get(a.id) ?? null, now));
     for (const [slot, report] of Object.entries(pending)) views.push(pendingView(slot, report));
     views.sort((x, y) => x.type.localeCompare(y.type) || Number(x.process.split('.')[1]) - Number(y.process.split('.')[1]) || x.since.localeCompare(y.since));
     sendJson(res, 200, views);

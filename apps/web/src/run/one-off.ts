@@ -1,0 +1,138 @@
+/**
+ * One `gantry run` container, attached to one client connection:
+ *
+ *   create (argv array, config vars, limits, no socket mounts) -> attach (hijacked) -> start
+ *   -> 101 to the client -> frames both ways:
+ *        client stdin / stdin-end / resize  ->  container stdin (end = close it) / resize
+ *        container stdout, stderr (demuxed; raw with a TTY)  ->  frames  ->  client
+ *   -> exit frame with the command's exit code -> remove the container
+ *   client gone first -> kill and remove
+ */
+import type { Duplex, Readable } from 'node:stream';
+import { Writable } from 'node:stream';
+import { FRAME, FrameDecoder, encodeFrame, type FrameKind } from '@gantry/api-client';
+import type { Docker } from '@gantry/docker';
+import type { InstanceSpec } from '@gantry/scheduler-core';
+
+/** Capabilities a one-off does not need (as for app instances). */
+const DROPPED_CAPS = ['NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP', 'SYS_CHROOT'];
+
+export interface StartedOneOff {
+  container: Docker.Container;
+  stream: Duplex;
+}
+
+/** Creates, attaches and starts the container; the caller answers the client once it runs. */
+export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boolean): Promise<StartedOneOff> {
+  const container = await docker.createContainer({
+    name: spec.name,
+    Image: spec.image,
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    Tty: tty,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      Init: true,
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      CpuShares: spec.cpuShares,
+      PidsLimit: 2048,
+      CapDrop: DROPPED_CAPS,
+      SecurityOpt: ['no-new-privileges'],
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+    },
+  });
+  try {
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    await container.start();
+    return { container, stream };
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Relays frames between the client and the started container until the command exits (resolves
+ * with its exit code) or the client goes away (kills it; resolves with null). Removes the container.
+ */
+export function relayOneOff(docker: Docker, run: StartedOneOff, client: Duplex, opts: { tty: boolean; head?: Buffer; log: (m: string) => void }): Promise<number | null> {
+  const { container, stream } = run;
+  const send = (kind: FrameKind, payload?: Buffer | string) => {
+    if (!client.destroyed && client.writable) client.write(encodeFrame(kind, payload));
+  };
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = async (code: number | null) => {
+      if (finished) return;
+      finished = true;
+      if (code === null) await container.kill().catch(() => {});
+      await container.remove({ force: true }).catch((err: Error) => opts.log(`removing one-off ${container.id.slice(0, 12)}: ${err.message}`));
+      resolve(code);
+    };
+
+    // Client -> container.
+    const decoder = new FrameDecoder();
+    let stdinOpen = true;
+    const onClientData = (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        send(FRAME.error, (err as Error).message);
+        client.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (f.kind === FRAME.stdin && stdinOpen) stream.write(f.payload);
+        else if (f.kind === FRAME.stdinEnd && stdinOpen) {
+          stdinOpen = false;
+          stream.end(); // half-close: Docker closes the command's stdin (StdinOnce)
+        } else if (f.kind === FRAME.resize && opts.tty) {
+          const { cols, rows } = JSON.parse(f.payload.toString('utf8')) as { cols: number; rows: number };
+          if (cols > 0 && rows > 0) void container.resize({ h: rows, w: cols }).catch(() => {});
+        }
+      }
+    };
+    client.on('data', onClientData);
+    if (opts.head?.length) onClientData(opts.head);
+    // The API server's sockets allow half-open connections: a client that is gone only says "end".
+    client.on('end', () => void finish(null));
+    client.on('close', () => void finish(null));
+    client.on('error', () => {});
+    stream.on('error', () => {});
+
+    // Container -> client.
+    const frameWriter = (kind: FrameKind) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          send(kind, chunk);
+          cb();
+        },
+      });
+    if (opts.tty) stream.on('data', (chunk: Buffer) => send(FRAME.stdout, chunk));
+    else docker.modem.demuxStream(stream as unknown as Readable, frameWriter(FRAME.stdout), frameWriter(FRAME.stderr));
+
+    let ended = false;
+    const onEnd = async () => {
+      if (ended || finished) return;
+      ended = true;
+      let code = 255;
+      try {
+        code = ((await container.wait()) as { StatusCode: number }).StatusCode;
+      } catch (err) {
+        opts.log(`waiting for one-off ${container.id.slice(0, 12)}: ${(err as Error).message}`);
+      }
+      send(FRAME.exit, String(code));
+      client.end();
+      await finish(code);
+    };
+    stream.on('end', () => void onEnd());
+    stream.on('close', () => void onEnd());
+  });
+}
