@@ -220,6 +220,14 @@ async function main(): Promise<void> {
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  const [, onlyHealthy, withDead] = results;
+  if (onlyHealthy && withDead) {
+    const ratio = withDead.appendRate / onlyHealthy.appendRate;
+    console.log(
+      `\nwith a dead drain / without: append ${ratio.toFixed(2)}, healthy drain delivery ${((withDead.deliveryRate ?? 0) / (onlyHealthy.deliveryRate ?? 1)).toFixed(2)} ` +
+        `(a dead drain slows nothing when these stay near 1 or above)`,
+    );
+  }
   process.exit(0);
 }
 

@@ -86,7 +86,7 @@ export class AppLogs {
 
   /** Entries after `afterId`, waiting up to blockMs for new ones. Use a dedicated connection. */
   async readAfter(conn: Redis, appId: string, afterId: string, blockMs: number): Promise<LogEntry[]> {
-    const res = (await conn.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', this.key(appId), afterId)) as
+    const res = (await conn.xread('COUNT', 5000, 'BLOCK', blockMs, 'STREAMS', this.key(appId), afterId)) as
       | [string, [string, string[]][]][]
       | null;
     return res ? res[0]![1].map(toEntry) : [];

@@ -17,20 +17,29 @@ export function formatLogLine(l: LogLineView, paint = out): string {
   return `${paint.dim(l.time)} ${paint[who](`${l.source}[${l.process}]:`)} ${l.line}`;
 }
 
-/** Splits an NDJSON byte stream into parsed lines, skipping blank keep-alive lines. */
-export async function* ndjson(body: AsyncIterable<Uint8Array>): AsyncGenerator<LogLineView> {
+/**
+ * Splits an NDJSON byte stream into parsed lines, skipping blank keep-alive lines: one batch per
+ * chunk received, so a busy stream is printed with one write per chunk rather than per line.
+ */
+export async function* ndjsonBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<LogLineView[]> {
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl).trim();
-      buffered = buffered.slice(nl + 1);
-      if (line) yield JSON.parse(line) as LogLineView;
-    }
+    const end = buffered.lastIndexOf('\n');
+    if (end < 0) continue;
+    const complete = buffered.slice(0, end);
+    buffered = buffered.slice(end + 1);
+    const batch: LogLineView[] = [];
+    for (const line of complete.split('\n')) if (line.trim()) batch.push(JSON.parse(line) as LogLineView);
+    if (batch.length) yield batch;
   }
-  if (buffered.trim()) yield JSON.parse(buffered) as LogLineView;
+  if (buffered.trim()) yield [JSON.parse(buffered) as LogLineView];
+}
+
+/** Parsed lines of an NDJSON byte stream, one at a time. */
+export async function* ndjson(body: AsyncIterable<Uint8Array>): AsyncGenerator<LogLineView> {
+  for await (const batch of ndjsonBatches(body)) yield* batch;
 }
 
 const SOURCES = ['app', 'build', 'gantry', 'router'];
@@ -86,10 +95,10 @@ Examples:
         try {
           const res = await api.send('GET', `/apps/${encodeURIComponent(app)}/logs?${query}`);
           if (!res.body) throw new CliError('The API sent no log stream.');
-          for await (const l of ndjson(res.body as unknown as AsyncIterable<Uint8Array>)) {
+          for await (const batch of ndjsonBatches(res.body as unknown as AsyncIterable<Uint8Array>)) {
             attempt = 0;
-            last = l.id;
-            print(opts.json ? JSON.stringify(l) : formatLogLine(l));
+            last = batch.at(-1)!.id;
+            print(batch.map((l) => (opts.json ? JSON.stringify(l) : formatLogLine(l))).join('\n'));
           }
         } catch (e) {
           // Refusals (unknown app, no access, bad filter) end the command; an unreachable or
