@@ -118,6 +118,22 @@ describe('logs', () => {
     expect(lines.some((l) => l.line.startsWith('old-release-marker 1 '))).toBe(true);
   });
 
+  it('records a crash with its exit code and state change, and the output before it', async () => {
+    const crashing = uniqueName('logs-crash');
+    await user.client.createApp(crashing);
+    const pushed = await push(await repoFromFixture('crash-on-boot'), crashing, user.token);
+    expect(pushed.code).not.toBe(0); // the release is abandoned: nothing served before
+    const lines = await waitFor('the crash lines', async () => {
+      const r = await cli(['logs', '-n', '500', '--json', '-a', crashing]);
+      const all = JSON.parse(r.stdout) as LogLineView[];
+      return all.some((l) => l.line === 'Process exited with status 3') ? all : null;
+    });
+    const exited = lines.find((l) => l.line === 'Process exited with status 3')!;
+    expect(exited).toMatchObject({ source: 'gantry', process: 'web.1' });
+    expect(lines.some((l) => l.source === 'gantry' && /^State changed from starting to crashed/.test(l.line))).toBe(true);
+    expect(lines.some((l) => l.source === 'app' && l.line === 'fatal: DATABASE_URL is not set')).toBe(true);
+  });
+
   it('--tail follows through a restart of the API, without losing lines', async () => {
     const t = tail(['--source', 'app']);
     tails.push(t.proc);
