@@ -46,3 +46,10 @@ export function remote(config: Config, app: string, token: string): string {
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Prints "label  value" rows under a title, labels padded to one width. */
+export function printRows(title: string, rows: [string, string][]): void {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\n${title}\n`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+}

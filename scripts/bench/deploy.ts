@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
-import { GIT_ENV, benchUser, commitFile, fixtureRepo, median, remote as remoteOf, secs } from './common';
+import { GIT_ENV, benchUser, commitFile, fixtureRepo, median, printRows, remote as remoteOf, secs } from './common';
 import { firstOk } from './http';
 import { buildAndRun, equivalentDockerfile, removePlain, writeDockerfile } from './plain-docker';
 
@@ -82,9 +82,7 @@ async function main(): Promise<void> {
       ['ratio Gantry / plain Docker, warm', (median(warm) / median(plainWarm)).toFixed(2)],
       ['Gantry warm / cold', (median(warm) / cold.ms).toFixed(2)],
     ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(`\nDeploy benchmark: Node ${resolved[1]} / npm ${resolved[2]} Express app, this machine, one run\n`);
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    printRows(`Deploy benchmark: Node ${resolved[1]} / npm ${resolved[2]} Express app, this machine, one run`, rows);
   } finally {
     await removePlain(plainTags).catch(() => {});
     await gantry.stop();

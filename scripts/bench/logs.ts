@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
-import { benchUser, fixtureRepo, git, remote as remoteOf } from './common';
+import { benchUser, fixtureRepo, git, printRows, remote as remoteOf } from './common';
 import { get } from './http';
 
 const LATENCY_LINES = 1000;
@@ -108,9 +108,7 @@ async function main(): Promise<void> {
       ['the app printing them', `${Math.round(appRate).toLocaleString('en-US')} lines/s`],
       ['pipeline / app printing rate', (pipelineRate / appRate).toFixed(2)],
     ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log('\nLog pipeline benchmark, this machine, one run\n');
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    printRows('Log pipeline benchmark, this machine, one run', rows);
     const p99 = pct(lat, 99);
     console.log(
       `\ngoals: p99 under 1 s: ${p99.toFixed(0)} ms ${p99 < 1000 ? 'met' : 'NOT met'}; ` +

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Docker } from '@gantry/docker';
-import { demuxLines } from '@gantry/docker';
+import { appHostConfig, demuxLines } from '@gantry/docker';
 import { INSTANCE_PORT } from '@gantry/scheduler-core';
 
 /** What to run: an instance spec as the start command carries it. */
@@ -44,9 +44,6 @@ export interface HostContainer {
   createdAt: number;
 }
 
-/** Capabilities apps do not need; dropping them narrows what a compromised app can do. */
-const DROPPED_CAPS = ['NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP', 'SYS_CHROOT'];
-
 export class DockerHost {
   constructor(
     readonly docker: Docker,
@@ -63,16 +60,9 @@ export class DockerHost {
       Labels: spec.labels,
       ExposedPorts: spec.exposesPort ? { [port]: {} } : {},
       HostConfig: {
-        Init: true,
+        ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }),
         RestartPolicy: { Name: 'unless-stopped' },
-        Memory: spec.memoryBytes,
-        MemorySwap: spec.memoryBytes,
-        CpuShares: spec.cpuShares,
-        PidsLimit: 2048,
-        CapDrop: DROPPED_CAPS,
-        SecurityOpt: ['no-new-privileges'],
         PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
       },
     });
     try {

@@ -3,3 +3,4 @@ export * from './lines';
 export * from './exec';
 export * from './build';
 export * from './probe';
+export * from './app-container';

@@ -11,11 +11,8 @@
 import type { Duplex, Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { FRAME, FrameDecoder, encodeFrame, type FrameKind } from '@gantry/api-client';
-import type { Docker } from '@gantry/docker';
+import { appHostConfig, type Docker } from '@gantry/docker';
 import type { InstanceSpec } from '@gantry/scheduler-core';
-
-/** Capabilities a one-off does not need (as for app instances). */
-const DROPPED_CAPS = ['NET_RAW', 'MKNOD', 'AUDIT_WRITE', 'SETFCAP', 'SYS_CHROOT'];
 
 export interface StartedOneOff {
   container: Docker.Container;
@@ -36,16 +33,7 @@ export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boole
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: {
-      Init: true,
-      Memory: spec.memoryBytes,
-      MemorySwap: spec.memoryBytes,
-      CpuShares: spec.cpuShares,
-      PidsLimit: 2048,
-      CapDrop: DROPPED_CAPS,
-      SecurityOpt: ['no-new-privileges'],
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
-    },
+    HostConfig: appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '1m', logMaxFiles: 1 }),
   });
   try {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
