@@ -10,6 +10,9 @@ GANTRY_ROOT="${GANTRY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 GANTRY_HOME="${GANTRY_HOME:-$GANTRY_ROOT/.gantry}"
 GANTRY_ENV_FILE="$GANTRY_HOME/gantry.env"
 SYSTEM_PACKAGES=(redis-server postgresql debootstrap git curl ca-certificates iptables)
+# Only tests and benchmarks need these: the dashboard's browser tests drive Debian's chromium
+# through playwright-core (`npx playwright install` cannot download browsers here).
+TEST_PACKAGES=(chromium)
 
 step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -31,17 +34,24 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   die "$what did not become ready within ${seconds}s"
 }
 
-ensure_packages() {
-  local missing=() p
-  for p in "${SYSTEM_PACKAGES[@]}"; do
+# install_missing WHAT PACKAGE...: apt-get installs those of the packages that are not installed.
+install_missing() {
+  local what="$1" missing=() p
+  shift
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  # Any Docker engine will do (docker-ce, docker.io); install Debian's when there is none.
-  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
-  step "Installing system packages: ${missing[*]}"
+  step "Installing $what: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_packages() {
+  local engine=()
+  # Any Docker engine will do (docker-ce, docker.io); install Debian's when there is none.
+  command -v dockerd >/dev/null 2>&1 || engine=(docker.io)
+  install_missing "system packages" "${SYSTEM_PACKAGES[@]}" "${engine[@]}"
 }
 
 ensure_docker() {
@@ -169,6 +179,7 @@ ensure_node_deps() {
 # image and the dashboard build. Leaves the current directory at the repository root.
 ensure_test_prerequisites() {
   ensure_system
+  install_missing "test packages" "${TEST_PACKAGES[@]}"
   ensure_node_deps
   cd "$GANTRY_ROOT"
   node --import tsx scripts/test-prepare.ts

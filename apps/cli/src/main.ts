@@ -20,6 +20,7 @@ import * as logs from './commands/logs';
 import * as metrics from './commands/metrics';
 import * as ps from './commands/ps';
 import * as releases from './commands/releases';
+import * as teams from './commands/teams';
 import { formatError } from './output';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3 } as const;
@@ -71,6 +72,7 @@ Examples:
   drains.register(program);
   builds.register(program);
   gitCommands.register(program);
+  teams.register(program);
   program.commandsGroup('Help:').helpCommand('help [command]', 'show help for a command');
 
   program.on('command:*', (operands: string[]) => {

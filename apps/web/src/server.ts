@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { loadConfig } from '@gantry/config';
-import type { LiveNotifier } from '@gantry/control';
+import { LoginLimiter, type LiveNotifier } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
 import { AllocationStore, AppLogs, CertStore, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
@@ -19,6 +19,7 @@ import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
 import { handleApiUpgrade } from './api/run-upgrade';
 import type { ApiDeps } from './api/deps';
+import { RedisAttemptCounter } from './api/login-attempts';
 
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const events = { append: (appId: string, line: string) => logs.append(appId, [{ source: 'gantry' as const, process: 'api', line }]) };
   const deps: ApiDeps = {
-    ctx: { db, queues, live, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` },
+    ctx: { db, queues, live, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`, loginLimiter: new LoginLimiter(new RedisAttemptCounter(redis, keys.prefix)) },
     config,
     redis,
     blockingRedis: () => connectRedis(config.REDIS_URL, 'gantry-web-tail'),

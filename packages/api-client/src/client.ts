@@ -1,4 +1,5 @@
 import type { AppInfoView, AppView, BuildView, CertView, DomainView, DrainView, ErrorBody, RouterSettingsView, ExplainView, FormationEntryView, HealthView, HostView, InstanceView, LogLineView, ReleaseView, RestartView, UserView } from './types';
+import type * as T from './types';
 
 /** An error answer from the API (or no answer at all: status 0). */
 export class ApiError extends Error {
@@ -118,6 +119,23 @@ export class GantryClient {
   removeDrain = (app: string, ref: string) => this.request<void>('DELETE', `/apps/${enc(app)}/drains/${enc(ref)}`);
   /** Requests (rate, latency percentiles, status classes) and instance usage over the last `windowSeconds`. */
   metrics = (app: string, windowSeconds = 600) => this.request<import('./types').AppMetricsView>('GET', `/apps/${enc(app)}/metrics?window=${windowSeconds}`);
+
+  /** apps:create --team T: an app in a team (default: the caller's personal team). */
+  createAppInTeam = (team: string | undefined, name?: string) => this.request<AppView>('POST', '/apps', { ...(name ? { name } : {}), ...(team ? { team } : {}) });
+  teams = () => this.request<T.TeamView[]>('GET', '/teams');
+  createTeam = (name: string) => this.request<T.TeamView>('POST', '/teams', { name });
+  members = (team: string) => this.request<T.MemberView[]>('GET', `/teams/${enc(team)}/members`);
+  setMemberRole = (team: string, email: string, role: T.RoleName) => this.request<T.MemberView>('PATCH', `/teams/${enc(team)}/members/${enc(email)}`, { role });
+  removeMember = (team: string, email: string) => this.request<void>('DELETE', `/teams/${enc(team)}/members/${enc(email)}`);
+  invite = (team: string, role: T.RoleName, email?: string) => this.request<T.NewInvitationView>('POST', `/teams/${enc(team)}/invitations`, { role, ...(email ? { email } : {}) });
+  invitations = (team: string) => this.request<T.InvitationView[]>('GET', `/teams/${enc(team)}/invitations`);
+  revokeInvitation = (team: string, id: string) => this.request<void>('DELETE', `/teams/${enc(team)}/invitations/${enc(id)}`);
+  /** `token`: the token of an invitation link (or the whole link). */
+  acceptInvitation = (token: string) => this.request<{ team: string; role: T.RoleName }>('POST', `/invitations/${enc(token.replace(/^.*\/invitations\//, ''))}/accept`);
+  tokens = () => this.request<T.TokenView[]>('GET', '/tokens');
+  createToken = (name: string, expiresInDays?: number) => this.request<T.NewTokenView>('POST', '/tokens', { name, ...(expiresInDays ? { expiresInDays } : {}) });
+  revokeToken = (id: string) => this.request<void>('DELETE', `/tokens/${enc(id)}`);
+  audit = (team: string, limit = 100) => this.request<T.AuditEventView[]>('GET', `/teams/${enc(team)}/audit?limit=${limit}`);
 }
 
 const enc = encodeURIComponent;

@@ -228,3 +228,67 @@ export interface InstanceMetricsView extends InstanceUsageView {
   /** When the sample was taken. */
   at: string;
 }
+
+export type RoleName = 'owner' | 'admin' | 'member' | 'viewer';
+
+/** `GET /teams`: a team the caller belongs to, with their role. */
+export interface TeamView {
+  id: string;
+  name: string;
+  personal: boolean;
+  role: RoleName;
+  members: number;
+  apps: number;
+  createdAt: string;
+}
+
+export interface MemberView {
+  email: string;
+  name: string | null;
+  role: RoleName;
+  since: string;
+}
+
+export interface InvitationView {
+  id: string;
+  team: string;
+  email: string | null;
+  role: RoleName;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** `POST /teams/:team/invitations`: the link is shown once (only its hash is stored). */
+export interface NewInvitationView extends InvitationView {
+  token: string;
+  /** "/invitations/<token>", and the same on the API's host. */
+  path: string;
+  url: string;
+}
+
+/** An API token of the caller: never its secret. */
+export interface TokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  /** The token this request was made with. */
+  current: boolean;
+}
+
+export interface NewTokenView extends TokenView {
+  /** The secret, shown once. */
+  token: string;
+}
+
+/** One audit log entry; config changes carry keys only, never values. */
+export interface AuditEventView {
+  id: string;
+  time: string;
+  actor: string | null;
+  action: string;
+  target: string;
+  app: string | null;
+  details: Record<string, unknown>;
+}

@@ -1,5 +1,5 @@
 import { Forbidden, NotFound } from '@gantry/core';
-import type { App, Role } from '@gantry/db';
+import type { App, Role, Team } from '@gantry/db';
 import type { Actor, Ctx } from './context';
 
 /** What an action needs: reading (viewer), changing (member) or administering (admin). */
@@ -30,4 +30,25 @@ export async function appFor(ctx: Ctx, actor: Actor, name: string, need: Need): 
     throw new Forbidden(`You do not have ${need} access to the app ${JSON.stringify(name)}.`);
   }
   return app;
+}
+
+/** `personal` names the actor's own personal team. */
+export const PERSONAL_TEAM = 'personal';
+
+/**
+ * Loads a team by name (or the actor's personal team for "personal") with the actor's membership,
+ * and checks their role allows `need`. Unknown team: NotFound; not a member or too weak: Forbidden.
+ */
+export async function teamFor(ctx: Ctx, actor: Actor, name: string, need: Need): Promise<{ team: Team; role: Role }> {
+  const team =
+    name === PERSONAL_TEAM
+      ? await ctx.db.team.findFirst({ where: { personal: true, memberships: { some: { userId: actor.userId, role: 'owner' } } } })
+      : await ctx.db.team.findUnique({ where: { name } });
+  if (!team) throw new NotFound('Team', name);
+  const membership = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: team.id, userId: actor.userId } } });
+  if (!membership) throw new Forbidden(`You are not a member of the team ${JSON.stringify(name)}.`);
+  if (!roleAllows(membership.role, need)) {
+    throw new Forbidden(`Your role in ${name} (${membership.role}) does not allow this: it needs ${need === 'admin' ? 'an owner or admin' : need === 'write' ? 'a member, admin or owner' : 'any role'}.`);
+  }
+  return { team, role: membership.role };
 }

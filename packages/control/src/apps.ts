@@ -1,6 +1,7 @@
 import { Conflict, NameTaken, NotFound, assertAppName, generateAppName } from '@gantry/core';
 import { Prisma } from '@gantry/db';
-import { appFor } from './access';
+import { appFor, teamFor } from './access';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 /** Docker image repository of an app's builds (stable across renames). */
@@ -12,17 +13,22 @@ function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
 
-/** Creates an app in the actor's personal team; a missing name is generated Heroku-style. */
-export async function createApp(ctx: Ctx, actor: Actor, input: { name?: string }) {
-  const team = await ctx.db.team.findFirst({
-    where: { personal: true, memberships: { some: { userId: actor.userId, role: 'owner' } } },
-  });
+/**
+ * Creates an app in a team the actor may change (owner, admin, member), by default their personal
+ * team; a missing name is generated Heroku-style.
+ */
+export async function createApp(ctx: Ctx, actor: Actor, input: { name?: string; team?: string }) {
+  const team = input.team
+    ? (await teamFor(ctx, actor, input.team, 'write')).team
+    : await ctx.db.team.findFirst({ where: { personal: true, memberships: { some: { userId: actor.userId, role: 'owner' } } } });
   if (!team) throw new NotFound('Personal team of user', actor.email);
   const explicit = input.name !== undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const name = explicit ? assertAppName(input.name!) : generateAppName();
     try {
-      return await ctx.db.app.create({ data: { name, teamId: team.id } });
+      const app = await ctx.db.app.create({ data: { name, teamId: team.id } });
+      await audit(ctx, actor, app, 'app.create', app.name, { team: team.name });
+      return app;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       if (explicit) throw new NameTaken(name);
@@ -58,6 +64,7 @@ export async function getAppInfo(ctx: Ctx, actor: Actor, name: string) {
 export async function destroyApp(ctx: Ctx, actor: Actor, name: string) {
   const app = await appFor(ctx, actor, name, 'admin');
   await ctx.db.app.delete({ where: { id: app.id } });
+  await audit(ctx, actor, app, 'app.destroy', app.name);
   await ctx.queues.add('cleanup', { appId: app.id, appName: app.name, imageRepo: imageRepoFor(ctx, app.id) });
   return app;
 }

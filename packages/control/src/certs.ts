@@ -5,6 +5,7 @@
  */
 import { InvalidInput, NotFound, inspectCertificate, nameCovers, seal } from '@gantry/core';
 import { appFor } from './access';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 import { hostnamesOf } from './domains';
 
@@ -37,6 +38,7 @@ export async function addCertificate(ctx: Ctx, actor: Actor, appName: string, in
     omit: { keyEncrypted: true },
   });
   await ctx.live?.certsChanged?.(app.id);
+  await audit(ctx, actor, app, 'cert.add', cert.fingerprint, { hostnames: info.hostnames });
   return { cert, covered };
 }
 
@@ -48,6 +50,7 @@ export async function removeCertificate(ctx: Ctx, actor: Actor, appName: string,
   if (!cert) throw new NotFound('Certificate', id);
   await ctx.db.certificate.delete({ where: { id: cert.id } });
   await ctx.live?.certsChanged?.(app.id);
+  await audit(ctx, actor, app, 'cert.remove', cert.fingerprint, { hostnames: cert.hostnames });
   return cert;
 }
 

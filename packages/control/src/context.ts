@@ -1,5 +1,6 @@
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
+import type { LoginLimiter } from './login-limit';
 
 /** Tells the running system about a change at once (instead of at its next sweep). */
 export interface LiveNotifier {
@@ -21,6 +22,8 @@ export interface Ctx {
   /** Docker image repository prefix of this installation, e.g. "gantry-main". */
   imageRepoPrefix: string;
   now?: () => Date;
+  /** Counts failed logins per email and client IP (login-limit.ts); none: no limit. */
+  loginLimiter?: LoginLimiter;
 }
 
 /** Who is acting: resolved from a token or session by the edge. */

@@ -4,6 +4,7 @@
  */
 import { Conflict, InvalidInput, NotFound, normalizeDomain } from '@gantry/core';
 import { appFor } from './access';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 export async function listDomains(ctx: Ctx, actor: Actor, appName: string) {
@@ -23,6 +24,7 @@ export async function addDomain(ctx: Ctx, actor: Actor, appName: string, input: 
   }
   const domain = await ctx.db.domain.create({ data: { hostname, appId: app.id } });
   await ctx.live?.wake(app.id, `domain ${hostname} added`);
+  await audit(ctx, actor, app, 'domain.add', hostname);
   return domain;
 }
 
@@ -33,6 +35,7 @@ export async function removeDomain(ctx: Ctx, actor: Actor, appName: string, inpu
   if (!domain || domain.appId !== app.id) throw new NotFound('Domain', hostname);
   await ctx.db.domain.delete({ where: { id: domain.id } });
   await ctx.live?.wake(app.id, `domain ${hostname} removed`);
+  await audit(ctx, actor, app, 'domain.remove', hostname);
   return domain;
 }
 

@@ -4,8 +4,9 @@
  * drains apart. Changes are announced at once through `notify` (a Redis channel in production).
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, InvalidInput, NotFound, parseDrainUrl } from '@gantry/core';
+import { Conflict, InvalidInput, NotFound, parseDrainUrl, redactDrainUrl } from '@gantry/core';
 import { appFor } from './access';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 /** Tells the forwarder that an app's drains changed. */
@@ -32,6 +33,7 @@ export async function addDrain(ctx: Ctx, actor: Actor, appName: string, input: s
     throw err;
   }
   await notify?.(app.id);
+  await audit(ctx, actor, app, 'drain.add', redactDrainUrl(url));
   return drain;
 }
 
@@ -44,6 +46,7 @@ export async function removeDrain(ctx: Ctx, actor: Actor, appName: string, ref: 
   if (!drain) throw new NotFound('Drain', ref);
   await ctx.db.logDrain.delete({ where: { id: drain.id } });
   await notify?.(app.id);
+  await audit(ctx, actor, app, 'drain.remove', redactDrainUrl(drain.url));
   return drain;
 }
 

@@ -6,6 +6,7 @@ import { InvalidInput, SIZES, findSize } from '@gantry/core';
 import type { FormationEntry } from '@gantry/db';
 import { appFor } from './access';
 import { announce, scaledLine } from './events';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 export interface ConstraintInput {
@@ -72,6 +73,7 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
   await ctx.live?.wake(app.id, `formation changed by ${actor.email}`);
   const result = await listFormation(ctx, actor, appName);
   await announce(ctx, app.id, scaledLine(result.formation, types, actor.email));
+  await audit(ctx, actor, app, 'scale', app.name, { changes });
   return result;
 }
 

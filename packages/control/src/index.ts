@@ -15,3 +15,8 @@ export * from './instances';
 export * from './rename';
 export * from './run';
 export * from './metrics';
+export * from './team-rules';
+export * from './teams';
+export * from './invitations';
+export * from './audit';
+export * from './login-limit';

@@ -7,6 +7,7 @@
 import { InvalidInput, NotFound } from '@gantry/core';
 import { appFor } from './access';
 import { announce } from './events';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 export type RestartMode = 'restart' | 'stop';
@@ -48,6 +49,7 @@ export async function restartInstances(ctx: Ctx, actor: Actor, appName: string, 
   await instances.request(app.id, chosen.map((i) => i.id), input.mode);
   await ctx.live?.wake(app.id, `${input.mode} of ${input.target ?? 'every instance'} by ${actor.email}`);
   const what = input.target ?? 'all instances';
+  await audit(ctx, actor, app, input.mode === 'stop' ? 'ps.stop' : 'ps.restart', what);
   await announce(ctx, app.id, `${input.mode === 'stop' ? 'Stopping' : 'Restarting'} ${what} by ${actor.email}`);
   const processes = [...new Set(chosen.map((i) => `${i.type}.${i.index}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   return { app, processes };

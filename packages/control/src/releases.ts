@@ -2,6 +2,7 @@ import { InvalidInput, NotFound, applyConfigChange, formationFor, type ConfigVar
 import type { Prisma, Release } from '@gantry/db';
 import { appFor } from './access';
 import { announce, releaseLine } from './events';
+import { audit, auditApp } from './audit';
 import type { Actor, Ctx } from './context';
 import { now } from './context';
 
@@ -67,6 +68,7 @@ export async function createRelease(ctx: Ctx, input: NewRelease, opts: { notifyB
   });
   const user = input.userId ? await ctx.db.user.findUnique({ where: { id: input.userId } }) : null;
   await announce(ctx, input.appId, releaseLine(release, user?.email ?? 'gantry'));
+  if (input.buildId) await auditApp(ctx, user ? { userId: user.id, email: user.email } : null, input.appId, 'deploy', `v${release.version}`, { buildId: input.buildId });
   if (release.imageRef) {
     await ctx.queues.add('deploy', { releaseId: release.id, ...(opts.notifyBuildId ? { notifyBuildId: opts.notifyBuildId } : {}) }, { jobId: release.id });
   }
@@ -87,6 +89,12 @@ function describeConfigChange(set: string[], unset: string[]): string {
   if (set.length) parts.push(`Set ${set.join(', ')} config var${set.length > 1 ? 's' : ''}`);
   if (unset.length) parts.push(`Remove ${unset.join(', ')} config var${unset.length > 1 ? 's' : ''}`);
   return parts.join('; ');
+}
+
+/** What the audit log keeps of a config change: the keys set and unset, never a value. */
+export function configKeys(change: Record<string, string | null>, version: number) {
+  const keys = Object.keys(change).sort();
+  return { set: keys.filter((k) => change[k] !== null), unset: keys.filter((k) => change[k] === null), release: version };
 }
 
 /** config:set / config:unset. Returns the new release, or null when nothing changed. */
@@ -112,6 +120,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
     });
   });
   if (release) await announce(ctx, app.id, releaseLine(release, actor.email));
+  if (release) await audit(ctx, actor, app, 'config.change', app.name, configKeys(change, release.version)); // keys only, never values
   if (release?.imageRef) await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
   return release;
 }
@@ -137,6 +146,7 @@ export async function rollback(ctx: Ctx, actor: Actor, appName: string, version:
     });
   });
   await announce(ctx, app.id, releaseLine(release, actor.email));
+  await audit(ctx, actor, app, 'rollback', `v${version}`, { release: release.version });
   await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
   return release;
 }

@@ -7,6 +7,7 @@ import { InvalidInput, NameTaken, assertAppName } from '@gantry/core';
 import { Prisma } from '@gantry/db';
 import { appFor } from './access';
 import { announce } from './events';
+import { audit } from './audit';
 import type { Actor, Ctx } from './context';
 
 export async function renameApp(ctx: Ctx, actor: Actor, appName: string, newName: string) {
@@ -20,6 +21,7 @@ export async function renameApp(ctx: Ctx, actor: Actor, appName: string, newName
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new NameTaken(newName);
     throw err;
   }
+  await audit(ctx, actor, app, 'app.rename', newName, { from: app.name });
   await ctx.live?.wake(app.id, `renamed from ${app.name} to ${newName}`);
   await announce(ctx, app.id, `Renamed from ${app.name} to ${newName} by ${actor.email}`);
   return { app: renamed, previousName: app.name };

@@ -11,6 +11,7 @@ export type ErrorId =
   | 'conflict'
   | 'payload_too_large'
   | 'unavailable'
+  | 'rate_limited'
   | 'internal';
 
 export class GantryError extends Error {
@@ -69,6 +70,13 @@ export class PayloadTooLarge extends GantryError {
 export class Unavailable extends GantryError {
   constructor(message: string) {
     super('unavailable', message);
+  }
+}
+
+/** Too many attempts (failed logins...): try again after `retryAfterSeconds`. */
+export class RateLimited extends GantryError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super('rate_limited', message, { retryAfterSeconds });
   }
 }
 

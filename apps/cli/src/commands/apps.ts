@@ -81,6 +81,7 @@ export function register(program: Command): void {
     .argument('[name]', 'app name (3-30 lowercase letters, digits, dashes); generated when omitted')
     .description('create an app; inside a git repo also add the gantry remote and credential helper')
     .option('--no-remote', 'do not touch the git repository in the current directory')
+    .option('-t, --team <team>', 'team the app belongs to (default: your personal team)')
     .option('--json', 'output the app as JSON')
     .addHelpText(
       'after',
@@ -92,13 +93,14 @@ so \`git push gantry main\` just works.
 Examples:
   $ gantry apps:create
   $ gantry apps:create my-app
-  $ gantry apps:create my-app --no-remote`,
+  $ gantry apps:create my-app --no-remote
+  $ gantry apps:create shop --team acme`,
     )
-    .action(async (name: string | undefined, opts: { remote: boolean; json?: boolean }) => {
+    .action(async (name: string | undefined, opts: { remote: boolean; team?: string; json?: boolean }) => {
       if (name !== undefined) checkAppName(name);
       const api = client();
       const spin = spinner(name ? `Creating ${name}` : 'Creating app');
-      const app = await api.createApp(name).catch((e: unknown) => {
+      const app = await (opts.team ? api.createAppInTeam(opts.team, name) : api.createApp(name)).catch((e: unknown) => {
         spin.stop('failed');
         throw e;
       });

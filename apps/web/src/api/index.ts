@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from '../http/router';
 import { sendError, sendJson } from '../http/respond';
 import type { ApiDeps } from './deps';
+import { appStateRoutes } from './routes/app-states';
 import { appRoutes } from './routes/apps';
+import { buildOutputRoutes } from './routes/build-output';
 import { buildRoutes } from './routes/builds';
 import { configRoutes } from './routes/config';
 import { domainRoutes } from './routes/domains';
@@ -13,20 +15,28 @@ import { hostRoutes } from './routes/hosts';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/logs';
 import { metricsRoutes } from './routes/metrics';
+import { instanceMetricsRoutes } from './routes/metrics-instances';
+import { openapiRoutes } from './routes/openapi';
 import { psRoutes } from './routes/ps';
 import { releaseRoutes } from './routes/releases';
 import { sessionRoutes } from './routes/session';
+import { teamRoutes } from './routes/teams';
+import { tokenRoutes } from './routes/tokens';
+import { auditRoutes } from './routes/audit';
 
 export const API_PREFIX = '/api/v1';
 
 export function apiRouter(): Router<ApiDeps> {
   const r = new Router<ApiDeps>();
   healthRoutes(r);
+  openapiRoutes(r);
   sessionRoutes(r);
   appRoutes(r);
   configRoutes(r);
   releaseRoutes(r);
   buildRoutes(r);
+  buildOutputRoutes(r);
+  appStateRoutes(r);
   psRoutes(r);
   dynoRoutes(r);
   formationRoutes(r);
@@ -34,7 +44,11 @@ export function apiRouter(): Router<ApiDeps> {
   domainRoutes(r);
   logRoutes(r);
   metricsRoutes(r);
+  instanceMetricsRoutes(r);
   drainRoutes(r);
+  teamRoutes(r);
+  tokenRoutes(r);
+  auditRoutes(r);
   return r;
 }
 

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorId, number> = {
   conflict: 409,
   payload_too_large: 413,
   unavailable: 503,
+  rate_limited: 429,
   internal: 500,
 };
 
@@ -33,6 +34,7 @@ export function sendError(res: ServerResponse, err: unknown, log: (msg: string) 
   if (isGantryError(err)) {
     const status = STATUS[err.id];
     if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="gantry"');
+    if (status === 429 && typeof err.details?.retryAfterSeconds === 'number') res.setHeader('retry-after', String(err.details.retryAfterSeconds));
     sendJson(res, status, { error: { id: err.id, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     return;
   }

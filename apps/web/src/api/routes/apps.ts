@@ -22,7 +22,8 @@ export function appRoutes(r: Router<ApiDeps>): void {
     const actor = await actorFor(deps, req);
     const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
     if (body.name !== undefined && typeof body.name !== 'string') throw new InvalidInput('"name" must be a string.');
-    const app = await createApp(deps.ctx, actor, { name: body.name as string | undefined });
+    if (body.team !== undefined && typeof body.team !== 'string') throw new InvalidInput('"team" must be a string.');
+    const app = await createApp(deps.ctx, actor, { name: body.name as string | undefined, team: body.team as string | undefined });
     sendJson(res, 201, appView(deps.config, app));
   });
 

@@ -3,6 +3,7 @@ import { appFor } from '@gantry/control';
 import { LOG_SOURCES, matchesLogFilter, type LogFilter, type LogSource } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { sendJson } from '../../http/respond';
+import { accessRecheck } from '../access-recheck';
 import { actorFor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { logLineView } from '../views';
@@ -56,8 +57,10 @@ export function logRoutes(r: Router<ApiDeps>): void {
     });
     // Without a line to start after: from now (the newest id, or this millisecond).
     let after = resumeFrom ?? recent.at(-1)?.id ?? (await deps.logs.recent(app.id, 1)).at(-1)?.id ?? `${Date.now()}-0`;
+    const stillAllowed = accessRecheck(deps, req, app.teamId);
     try {
       while (!closed) {
+        if (!(await stillAllowed())) break; // token revoked, or removed from the team
         const entries = await deps.logs.readAfter(conn, app.id, after, 5000);
         let out = '';
         for (const e of entries) {
