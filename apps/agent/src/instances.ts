@@ -253,17 +253,17 @@ export class Instances {
   private ship(t: Tracked): void {
     if (t.following) return;
     t.following = true;
-    let batch: { source: LogSource; process: string; line: string }[] = [];
+    let batch: string[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       timer = undefined;
       const b = batch;
       batch = [];
-      void this.deps.logs.append(t.appId, b).catch(() => {});
+      void this.deps.logs.appendLines(t.appId, 'app', t.process, b).catch(() => {});
     };
     this.deps.host
       .follow(t.containerId, Date.now() - 1000, (line) => {
-        batch.push({ source: 'app', process: t.process, line });
+        batch.push(line);
         timer ??= setTimeout(flush, 20);
       })
       .catch(() => {})

@@ -1,5 +1,5 @@
 /**
- * Router lines into each app's log stream (source "router"), batched per app every 100 ms so the
+ * Router lines into each app's log stream (source "router"), batched per app every 15 ms so the
  * hot path only appends to an array. A slow or unreachable Redis drops lines rather than blocking:
  * at most `maxPending` lines wait per app.
  */
@@ -12,7 +12,7 @@ export class RouterLogShipper {
 
   constructor(
     private readonly logs: AppLogs,
-    private readonly flushMs = 100,
+    private readonly flushMs = 15,
     private readonly maxPending = 5000,
   ) {}
 
@@ -32,7 +32,7 @@ export class RouterLogShipper {
     const batches = [...this.pending];
     this.pending.clear();
     await Promise.all(
-      batches.map(([appId, lines]) => this.logs.append(appId, lines.map((line) => ({ source: 'router' as const, process: 'router', line }))).catch(() => {})),
+      batches.map(([appId, lines]) => this.logs.appendLines(appId, 'router', 'router', lines).catch(() => {})),
     );
   }
 }

@@ -26,9 +26,10 @@ async function main(): Promise<void> {
   log.info(`starting: instance ${config.GANTRY_INSTANCE}, loading the routing table and certificates from Redis`);
   const certs = new CertContexts({ store: new CertStore(redis, keys), sub: subscriber, keys, secret: config.GANTRY_SECRET, log });
   await certs.start();
-  // Request lines go into each app's log stream (source "router"), and to stdout at info level.
+  // Request lines go into each app's log stream (source "router").
   const shipper = new RouterLogShipper(new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION));
-  const toStdout = config.GANTRY_LOG_LEVEL === 'debug' || config.GANTRY_LOG_LEVEL === 'info';
+  // Request lines belong to the apps' log streams; the router's own log gets them only at debug.
+  const toStdout = config.GANTRY_LOG_LEVEL === 'debug';
   // Requests, status classes and latency per app into the 10 s metric buckets.
   const metrics = new RouterMetrics(new MetricsStore(redis, keys)).start();
   const router = await startRouter({

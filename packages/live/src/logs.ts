@@ -18,6 +18,36 @@ export interface LogEntry {
 
 export const DEFAULT_LOG_RETENTION = 10_000;
 
+/** KEYS[1] the stream; ARGV: retention, time, then source, process, line for each entry. */
+const APPEND_SCRIPT = `
+local maxlen, t = ARGV[1], ARGV[2]
+for i = 3, #ARGV, 3 do
+  redis.call('XADD', KEYS[1], '*', 't', t, 's', ARGV[i], 'p', ARGV[i + 1], 'l', ARGV[i + 2])
+end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', maxlen)
+return (#ARGV - 2) / 3`;
+
+/** KEYS[1] the stream; ARGV: retention, time, source, process, then the lines joined by "\n". */
+const APPEND_LINES_SCRIPT = `
+local maxlen, t, s, p, text = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local n, start = 0, 1
+while true do
+  local nl = string.find(text, '\\n', start, true)
+  local line = nl and string.sub(text, start, nl - 1) or string.sub(text, start)
+  redis.call('XADD', KEYS[1], '*', 't', t, 's', s, 'p', p, 'l', line)
+  n = n + 1
+  if not nl then break end
+  start = nl + 1
+end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', maxlen)
+return n`;
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 export const LOG_SOURCES: readonly LogSource[] = ['app', 'build', 'gantry', 'router'];
 
 /** Which lines to show: one source, and/or one process ("web.2") or process type ("web"). */
@@ -45,13 +75,36 @@ export class AppLogs {
     return `${this.prefix}logs:${appId}`;
   }
 
+  /**
+   * Appends lines in order, atomically, as one command whatever their number (a script doing the
+   * XADDs): a busy router or app costs one round trip and one command per batch, not per line.
+   */
   async append(appId: string, entries: Omit<LogEntry, 'id' | 'time'>[], time = Date.now()): Promise<void> {
     if (entries.length === 0) return;
-    const multi = this.redis.multi();
+    const args: string[] = new Array(2 + entries.length * 3);
+    args[0] = String(this.retention);
+    args[1] = String(time);
+    let i = 2;
     for (const e of entries) {
-      multi.xadd(this.key(appId), 'MAXLEN', '~', String(this.retention), '*', 't', String(time), 's', e.source, 'p', e.process, 'l', e.line);
+      args[i++] = e.source;
+      args[i++] = e.process;
+      args[i++] = e.line;
     }
-    await multi.exec();
+    await this.redis.eval(APPEND_SCRIPT, 1, this.key(appId), ...args);
+  }
+
+  /**
+   * Appends lines of one source and process (a router's request lines, one container's output):
+   * sent as one string, split into entries by Redis, which keeps a busy sender's cost per line to
+   * a string join. Lines with a newline inside go the general way.
+   */
+  async appendLines(appId: string, source: LogSource, process: string, lines: string[], time = Date.now()): Promise<void> {
+    if (lines.length === 0) return;
+    const text = lines.join('\n');
+    if (countNewlines(text) !== lines.length - 1) {
+      return this.append(appId, lines.map((line) => ({ source, process, line })), time);
+    }
+    await this.redis.eval(APPEND_LINES_SCRIPT, 1, this.key(appId), String(this.retention), String(time), source, process, text);
   }
 
   /** The newest `count` entries, oldest first. */
