@@ -49,7 +49,12 @@ export default function AppsPage() {
                     <td>
                       <Link href={`/apps/${a.name}`}>
                         <b>{a.name}</b>
-                      </Link>
+                      </Link>{' '}
+                      {!a.canWrite ? (
+                        <span className="badge" data-testid="read-only">
+                          read-only ({a.role})
+                        </span>
+                      ) : null}
                     </td>
                     <td>
                       <Badge state={a.state} />

@@ -1,5 +1,7 @@
 'use client';
+import { useState } from 'react';
 import type { HostView } from '@gantry/api-client';
+import { PlacementExplain } from '../../_components/placement';
 import { Badge, ErrorBox, Loading, useUser } from '../../_components/session';
 import { bytes, ago, percent } from '../../_lib/format';
 import { usePoll } from '../../_lib/hooks';
@@ -45,6 +47,9 @@ function Meter({ used, total }: { used: number; total: number }) {
 function HostCard({ host: h }: { host: HostView }) {
   const detail = usePoll<HostDetail>(`/hosts/${encodeURIComponent(h.name)}`, 5000);
   const running = (detail.data?.instances ?? []).filter((i) => i.desired === 'run');
+  // The instance whose placement is explained under the list ("app/web.1").
+  const [explaining, setExplaining] = useState<string | null>(null);
+  const shown = running.find((i) => `${i.app}/${i.process}` === explaining);
   return (
     <section className={`card stack host ${h.status === 'down' ? 'down' : ''} ${h.draining ? 'draining' : ''}`} data-host={h.name}>
       <div className="spread">
@@ -92,12 +97,33 @@ function HostCard({ host: h }: { host: HostView }) {
             None.
           </p>
         ) : (
-          <div className="row">
-            {running.map((i) => (
-              <span key={`${i.app}/${i.process}`} className={`badge ${i.state === 'healthy' ? 'ok' : i.state === 'crashed' ? 'bad' : 'info'}`} title={i.state}>
-                {i.app}/{i.process}
-              </span>
-            ))}
+          <div className="stack">
+            <div className="row">
+              {running.map((i) => {
+                const id = `${i.app}/${i.process}`;
+                return (
+                  <button
+                    key={id}
+                    type="button"
+                    className={`badge ${i.state === 'healthy' ? 'ok' : i.state === 'crashed' ? 'bad' : 'info'}`}
+                    title={`${i.state}: click to explain its placement`}
+                    aria-expanded={explaining === id}
+                    data-instance={id}
+                    onClick={() => setExplaining(explaining === id ? null : id)}
+                  >
+                    {id}
+                  </button>
+                );
+              })}
+            </div>
+            {shown ? (
+              <div className="card explain-card">
+                <h3>
+                  Why {shown.app}/{shown.process} is here
+                </h3>
+                <PlacementExplain app={shown.app} process={shown.process} compact />
+              </div>
+            ) : null}
           </div>
         )}
       </div>

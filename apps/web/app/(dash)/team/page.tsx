@@ -1,17 +1,16 @@
 'use client';
-import { useEffect, useState, type ReactNode } from 'react';
-import type { AuditEventView, MemberView, TeamView, TokenView } from '@gantry/api-client';
-import { Badge, ErrorBox, Loading } from '../../_components/session';
-import { api, type ApiError } from '../../_lib/api';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { AuditEventView, TeamView, TokenView } from '@gantry/api-client';
+import { Badge, ErrorBox } from '../../_components/session';
+import { api } from '../../_lib/api';
 import { ago } from '../../_lib/format';
 import { useAction, usePoll, type Polled } from '../../_lib/hooks';
+import { Invitations } from './invitations';
+import { Members } from './members';
+import { Panel } from './panel';
+import { Tokens } from './tokens';
 
-/** A server without these routes (older Gantry) answers 404 "Route ..."; say so instead of failing. */
-function missing(p: Polled<unknown>): boolean {
-  return (p.error as ApiError | undefined)?.status === 404;
-}
-
-/** Teams, their members and audit log, and the user's own API tokens. */
+/** Teams (create one), the chosen team's members, invitations and audit log, and the user's own API tokens. */
 export default function TeamPage() {
   const teams = usePoll<TeamView[]>('/teams', 10_000);
   const tokens = usePoll<TokenView[]>('/tokens', 10_000);
@@ -34,7 +33,7 @@ export default function TeamPage() {
           </select>
         ) : null}
       </div>
-      <Panel title="Teams" list={teams} empty="No teams.">
+      <Panel title="Teams" list={teams} empty="No teams." extra={<CreateTeam teams={teams} onCreated={setTeam} />}>
         <table>
           <thead>
             <tr>
@@ -46,7 +45,7 @@ export default function TeamPage() {
           </thead>
           <tbody>
             {(teams.data ?? []).map((t) => (
-              <tr key={t.id} onClick={() => setTeam(t.name)} style={{ cursor: 'pointer', background: t.name === team ? 'var(--hover)' : undefined }}>
+              <tr key={t.id} data-team={t.name} onClick={() => setTeam(t.name)} style={{ cursor: 'pointer', background: t.name === team ? 'var(--hover)' : undefined }}>
                 <td>
                   <b>{t.name}</b> {t.personal ? <span className="muted">(personal)</span> : null}
                 </td>
@@ -60,36 +59,46 @@ export default function TeamPage() {
           </tbody>
         </table>
       </Panel>
-      {team ? <TeamDetail team={team} role={current?.role} /> : null}
+      {team ? <TeamDetail key={team} team={team} role={current?.role} /> : null}
       <Tokens tokens={tokens} />
     </div>
   );
 }
 
+function CreateTeam({ teams, onCreated }: { teams: Polled<TeamView[]>; onCreated: (name: string) => void }) {
+  const action = useAction();
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const name = String(new FormData(form).get('team') ?? '').trim();
+    void action.run(async () => {
+      const t = await api<TeamView>('/teams', { method: 'POST', body: { name } });
+      await teams.reload();
+      onCreated(t.name);
+      form.reset();
+    });
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      <div className="field-row">
+        <label className="grow">
+          New team name
+          <input name="team" required pattern="[a-z0-9][a-z0-9-]*[a-z0-9]" placeholder="acme" />
+        </label>
+        <button disabled={action.busy}>Create team</button>
+      </div>
+      <ErrorBox error={action.error} />
+    </form>
+  );
+}
+
 function TeamDetail({ team, role }: { team: string; role: string | undefined }) {
-  const t = encodeURIComponent(team);
-  const members = usePoll<MemberView[]>(`/teams/${t}/members`, 10_000);
   const isAdmin = role === 'owner' || role === 'admin';
-  const audit = usePoll<AuditEventView[]>(isAdmin ? `/teams/${t}/audit` : null, 10_000);
+  const audit = usePoll<AuditEventView[]>(isAdmin ? `/teams/${encodeURIComponent(team)}/audit` : null, 10_000);
   return (
     <>
-      <Panel title={`Members of ${team}`} list={members} empty="No members.">
-        <table>
-          <tbody>
-            {(members.data ?? []).map((m) => (
-              <tr key={m.email}>
-                <td>
-                  {m.email} {m.name ? <span className="muted">({m.name})</span> : null}
-                </td>
-                <td>
-                  <Badge state={m.role} />
-                </td>
-                <td className="muted">since {m.since.slice(0, 10)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Panel>
+      <Members team={team} canManage={isAdmin} />
+      {isAdmin ? <Invitations team={team} /> : null}
       {isAdmin ? (
         <Panel title="Audit log" list={audit} empty="Nothing recorded yet.">
           <table>
@@ -109,72 +118,5 @@ function TeamDetail({ team, role }: { team: string; role: string | undefined }) 
         </Panel>
       ) : null}
     </>
-  );
-}
-
-function Tokens({ tokens }: { tokens: Polled<TokenView[]> }) {
-  const action = useAction();
-  const revoke = (id: string) =>
-    void action.run(async () => {
-      await api(`/tokens/${id}`, { method: 'DELETE' });
-      await tokens.reload();
-    });
-  return (
-    <Panel title="Your API tokens" list={tokens} empty="No tokens.">
-      <ErrorBox error={action.error} />
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th className="hide-sm">Created</th>
-            <th>Last used</th>
-            <th className="hide-sm">Expires</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(tokens.data ?? []).map((t) => (
-            <tr key={t.id}>
-              <td style={{ wordBreak: 'break-word' }}>
-                {t.name} {t.current ? <Badge state="current" label="this session" /> : null}
-              </td>
-              <td className="hide-sm">{ago(t.createdAt)}</td>
-              <td>{ago(t.lastUsedAt)}</td>
-              <td className="hide-sm">{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
-              <td className="num">
-                {!t.current ? (
-                  <button className="small danger" disabled={action.busy} onClick={() => revoke(t.id)}>
-                    Revoke
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </Panel>
-  );
-}
-
-function Panel({ title, list, empty, children }: { title: string; list: Polled<unknown[]>; empty: string; children: ReactNode }) {
-  return (
-    <section className="card flush">
-      <h2>{title}</h2>
-      {missing(list) ? (
-        <div className="empty">Not available on this Gantry server yet.</div>
-      ) : list.error ? (
-        <div style={{ padding: '0 20px 16px' }}>
-          <ErrorBox error={list.error} />
-        </div>
-      ) : list.loading && !list.data ? (
-        <div style={{ padding: 16 }}>
-          <Loading />
-        </div>
-      ) : list.data?.length === 0 ? (
-        <div className="empty">{empty}</div>
-      ) : (
-        <div className="table-wrap">{children}</div>
-      )}
-    </section>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import type { FormationView, InstanceView, RestartView } from '@gantry/api-client';
+import { PlacementExplain } from '../../../_components/placement';
 import { Badge, ErrorBox, Loading } from '../../../_components/session';
 import { api, appPath } from '../../../_lib/api';
 import { ago, bytes, duration, percent } from '../../../_lib/format';
@@ -20,6 +21,7 @@ export default function OverviewPage() {
   const { name, info, canWrite } = useApp();
   const ps = usePoll<InstanceView[]>(appPath(name, '/ps'), 2000);
   const action = useAction();
+  const [explaining, setExplaining] = useState<string | null>(null);
   const rel = info.data?.release;
   const restart = (target?: string) =>
     void action.run(async () => {
@@ -94,31 +96,43 @@ export default function OverviewPage() {
               </thead>
               <tbody>
                 {(ps.data ?? []).map((i) => (
-                  <tr key={i.id || i.process} data-process={i.process} data-state={i.state} title={i.message ?? undefined}>
-                    <td className="mono">{i.process}</td>
-                    <td>
-                      <Badge state={i.state} />
-                    </td>
-                    <td>{i.host ?? <span className="muted">–</span>}</td>
-                    <td className="num">{percent(i.cpuPercent)}</td>
-                    <td className="num">
-                      {i.memUsed !== undefined ? (
-                        <>
-                          {bytes(i.memUsed)} <span className="muted hide-sm">/ {bytes(i.memLimit)}</span>
-                        </>
-                      ) : (
-                        '–'
-                      )}
-                    </td>
-                    <td className="num hide-sm">{duration(i.uptime)}</td>
-                    <td className="num hide-sm">{i.release ? `v${i.release}` : '–'}</td>
-                    <td className="num hide-sm">{i.restarts}</td>
-                    <td className="num">
-                      <button className="small" onClick={() => restart(i.process)} disabled={!canWrite || action.busy || !i.id}>
-                        Restart
-                      </button>
-                    </td>
-                  </tr>
+                  <Fragment key={i.id || i.process}>
+                    <tr data-process={i.process} data-state={i.state} title={i.message ?? undefined}>
+                      <td className="mono">{i.process}</td>
+                      <td>
+                        <Badge state={i.state} />
+                      </td>
+                      <td>{i.host ?? <span className="muted">–</span>}</td>
+                      <td className="num">{percent(i.cpuPercent)}</td>
+                      <td className="num">
+                        {i.memUsed !== undefined ? (
+                          <>
+                            {bytes(i.memUsed)} <span className="muted hide-sm">/ {bytes(i.memLimit)}</span>
+                          </>
+                        ) : (
+                          '–'
+                        )}
+                      </td>
+                      <td className="num hide-sm">{duration(i.uptime)}</td>
+                      <td className="num hide-sm">{i.release ? `v${i.release}` : '–'}</td>
+                      <td className="num hide-sm">{i.restarts}</td>
+                      <td className="num" style={{ whiteSpace: 'nowrap' }}>
+                        <button className="small" aria-expanded={explaining === i.process} onClick={() => setExplaining(explaining === i.process ? null : i.process)}>
+                          Explain
+                        </button>{' '}
+                        <button className="small" onClick={() => restart(i.process)} disabled={!canWrite || action.busy || !i.id}>
+                          Restart
+                        </button>
+                      </td>
+                    </tr>
+                    {explaining === i.process ? (
+                      <tr className="expanded">
+                        <td colSpan={9}>
+                          <PlacementExplain app={name} process={i.process} />
+                        </td>
+                      </tr>
+                    ) : null}
+                  </Fragment>
                 ))}
               </tbody>
             </table>
