@@ -9,26 +9,19 @@ import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
-import { CLI_BIN, cliHome, gantryCli, run, userEnv, type CliResult } from './helpers/cli';
-import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { CLI_BIN, gantryCli, run, userEnv, type CliResult, cliUser as loggedIn, type CliUser } from './helpers/cli';
+import { gantry, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, get, pollWhile, waitFor } from './helpers/http';
 
-interface CliUser {
-  user: TestUser;
-  home: string;
-}
 
 const cleanup: string[] = [];
 const apps: { name: string; owner: TestUser }[] = [];
 
 async function cliUser(label: string): Promise<CliUser> {
-  const user = await newUser(label);
-  const home = cliHome();
-  cleanup.push(home);
-  const login = await gantryCli(home, ['login', '--api', gantry().apiUrl, '--email', user.email, '--password', user.password]);
-  expect(login.code, login.stderr).toBe(0);
-  return { user, home };
+  const u = await loggedIn(label);
+  cleanup.push(u.home);
+  return u;
 }
 
 const cli = (who: CliUser, args: string[], opts: { cwd?: string; input?: string } = {}) => gantryCli(who.home, args, opts);

@@ -8,24 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSigned } from './helpers/certs';
-import { cliHome, gantryCli, type CliResult } from './helpers/cli';
-import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { gantryCli, type CliResult, cliUser as loggedIn, type CliUser } from './helpers/cli';
+import { gantry, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { get, waitFor } from './helpers/http';
 
-interface CliUser {
-  user: TestUser;
-  home: string;
-}
 
 const dirs: string[] = [];
 async function cliUser(label: string, admin = false): Promise<CliUser> {
-  const user = await newUser(label, { admin });
-  const home = cliHome();
-  dirs.push(home);
-  const login = await gantryCli(home, ['login', '--api', gantry().apiUrl, '--email', user.email, '--password', user.password]);
-  expect(login.code, login.stderr).toBe(0);
-  return { user, home };
+  const u = await loggedIn(label, { admin });
+  dirs.push(u.home);
+  return u;
 }
 
 function ok(r: CliResult): CliResult {

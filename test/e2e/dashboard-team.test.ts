@@ -9,35 +9,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
+import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
 import { appGet, waitFor } from './helpers/http';
 
-// Browser setup as in dashboard.test.ts (copied: importing a test file would run its tests here).
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
-}
-
-async function login(context: BrowserContext, user: TestUser, next = '/apps'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${gantry().apiUrl}${next}`);
-  await page.waitForURL(/\/login\?next=/);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL((u) => u.pathname === next);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-const text = (page: Page, testId: string) => page.getByTestId(testId).textContent().then((t) => t ?? '');
 
 /** A log drain collector: counts the POSTs it gets. */
 function collector(): Promise<{ server: Server; port: number; posts: string[] }> {

@@ -7,32 +7,13 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
+import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
 import { appGet, waitFor } from './helpers/http';
 
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
-}
-
-async function login(context: BrowserContext, user: TestUser, next = '/apps'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${gantry().apiUrl}${next}`);
-  await page.waitForURL(/\/login\?next=/);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL((u) => u.pathname === next);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-const text = (page: Page, testId: string) => page.getByTestId(testId).textContent().then((t) => t ?? '');
 
 describe('dashboard', () => {
   let browser: Browser;

@@ -9,25 +9,18 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, GantryClient, type AuditEventView, type TokenView } from '@gantry/api-client';
 import { issueToken } from '@gantry/control';
-import { CLI_BIN, cliHome, gantryCli, userEnv } from './helpers/cli';
-import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
+import { CLI_BIN, cliHome, gantryCli, userEnv, cliUser as loggedIn, type CliUser } from './helpers/cli';
+import { gantry, newUser, testDb, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { waitFor } from './helpers/http';
 
-interface CliUser {
-  user: TestUser;
-  home: string;
-}
 
 const cleanup: string[] = [];
 
 async function cliUser(label: string): Promise<CliUser> {
-  const user = await newUser(label);
-  const home = cliHome();
-  cleanup.push(home);
-  const login = await gantryCli(home, ['login', '--api', gantry().apiUrl, '--email', user.email, '--password', user.password]);
-  expect(login.code, login.stderr).toBe(0);
-  return { user, home };
+  const u = await loggedIn(label);
+  cleanup.push(u.home);
+  return u;
 }
 
 /** Commands run in the user's HOME (not a git repo), so apps:create touches no remote. */

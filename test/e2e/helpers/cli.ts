@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import { gantry, newUser, type TestUser } from './gantry';
 
 export const CLI_BIN = resolve(import.meta.dirname, '../../../apps/cli/bin/gantry.js');
 
@@ -44,3 +46,18 @@ export function run(file: string, args: string[], opts: { home: string; cwd?: st
 }
 
 export const gantryCli = (home: string, args: string[], opts: { cwd?: string; input?: string } = {}) => run(process.execPath, [CLI_BIN, ...args], { home, ...opts });
+
+export interface CliUser {
+  user: TestUser;
+  /** Their own HOME, holding the CLI's saved login (remove it when done). */
+  home: string;
+}
+
+/** A new user (a Gantry admin when asked), logged in with the real CLI in a HOME of their own. */
+export async function cliUser(label: string, opts: { admin?: boolean } = {}): Promise<CliUser> {
+  const user = await newUser(label, opts);
+  const home = cliHome();
+  const login = await gantryCli(home, ['login', '--api', gantry().apiUrl, '--email', user.email, '--password', user.password]);
+  expect(login.code, login.stderr).toBe(0);
+  return { user, home };
+}
