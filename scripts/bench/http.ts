@@ -24,3 +24,12 @@ export async function firstOk(port: number, host: string, expect: string, timeou
   }
   throw new Error(`no 200 with "${expect}" from ${host}:${port} within ${timeoutMs} ms`);
 }
+
+/** Polls `check` until it holds (errors count as "not yet"); throws after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
 import { benchUser, fixtureRepo, git, printRows, remote as remoteOf } from './common';
-import { get } from './http';
+import { get, until } from './http';
 
 const LATENCY_LINES = 1000;
 const THROUGHPUT_LINES = 100_000;
@@ -49,13 +49,6 @@ function tail(apiUrl: string, token: string, app: string): { proc: ChildProcess;
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function main(): Promise<void> {
   console.log('Starting an isolated Gantry (instance "bench")...');
@@ -85,12 +78,12 @@ async function main(): Promise<void> {
 
     console.log(`Latency: ${LATENCY_LINES} lines, 2 ms apart...`);
     await emit(`n=${LATENCY_LINES}&every_us=2000&tag=lat`);
-    await until('the latency lines', () => t.seen.filter((s) => s.tag === 'lat').length >= LATENCY_LINES, 60_000);
+    await until('the latency lines', () => t.seen.filter((s) => s.tag === 'lat').length >= LATENCY_LINES, 60_000, 20);
     const lat = t.seen.filter((s) => s.tag === 'lat').map((s) => s.arrivedMs - s.printedMs).sort((a, b) => a - b);
 
     console.log(`Throughput: ${THROUGHPUT_LINES.toLocaleString('en-US')} lines at full speed...`);
     await emit(`n=${THROUGHPUT_LINES}&tag=tp`);
-    await until('the throughput lines', () => t.seen.some((s) => s.tag === 'tp' && s.i === THROUGHPUT_LINES), 120_000).catch((err: Error) => console.log(err.message));
+    await until('the throughput lines', () => t.seen.some((s) => s.tag === 'tp' && s.i === THROUGHPUT_LINES), 120_000, 20).catch((err: Error) => console.log(err.message));
     await new Promise((r) => setTimeout(r, 500));
     const tp = t.seen.filter((s) => s.tag === 'tp');
     const first = tp.reduce((m, s) => Math.min(m, s.printedMs), Infinity);

@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@gantry/config';
-import { get } from './http';
+import { get, until } from './http';
 
 export interface Child {
   name: string;
@@ -32,15 +32,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** GET with a Host header; resolves with status and body (rejects on connection errors). */
-export { get };
+export { get, until };
 
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {

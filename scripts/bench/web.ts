@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startIsolatedGantry } from '@gantry/installer';
 import { benchUser, fixtureRepo, git, median, printRows, remote as remoteOf } from './common';
+import { until } from './http';
 
 const APPS = 50;
 const INSTANCES = 20;
@@ -67,15 +68,6 @@ async function measure(browser: Browser, base: string, token: string): Promise<S
   }
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 async function main(): Promise<void> {
   console.log('Starting an isolated Gantry (instance "bench")...');
@@ -95,7 +87,7 @@ async function main(): Promise<void> {
     console.log(`Scaling bench-big to web=${INSTANCES} (basic)...`);
     await client.updateFormation('bench-big', { web: { quantity: INSTANCES, size: 'basic' } });
     const t0 = Date.now();
-    await waitFor(`${INSTANCES} instances up`, async () => (await client.ps('bench-big')).filter((i) => i.state === 'up').length === INSTANCES, 300_000);
+    await until(`${INSTANCES} instances up`, async () => (await client.ps('bench-big')).filter((i) => i.state === 'up').length === INSTANCES, 300_000, 1000);
     console.log(`  ${INSTANCES} instances up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // Let the agent sample them, so the table shows CPU and memory as it would in use.
     await new Promise((r) => setTimeout(r, 5000));
