@@ -151,7 +151,11 @@ describe('logs', () => {
       redis.disconnect();
     }
     await emit('after-restart', 3);
-    await waitFor('lines printed after the restart', async () => (t.lines.filter((l) => l.line.startsWith('after-restart ')).length === 3 ? true : null), 30_000);
+    await waitFor('lines printed after the restart', async () => (t.lines.filter((l) => l.line.startsWith('after-restart ')).length === 3 ? true : null), 30_000).catch(async (e: Error) => {
+      // Tells a tail that lost lines from lines that never reached the app's log.
+      const stored = (await user.client.logs(app, 50)).filter((l) => l.line.startsWith('after-restart ')).length;
+      throw new Error(`${e.message}\n  stored: ${stored} after-restart lines\n  tail stderr: ${t.stderr()}\n  tail got: ${t.lines.map((l) => l.line).join(' | ')}`);
+    });
     expect(t.stderr()).toContain('reconnecting');
     expect(t.proc.exitCode).toBeNull();
   });

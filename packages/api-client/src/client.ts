@@ -37,14 +37,15 @@ export class GantryClient {
   }
 
   /** Sends a request and returns the raw response once its status is known to be 2xx. */
-  async send(method: string, path: string, body?: unknown): Promise<Response> {
+  async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.doFetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await this.doFetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), ...(signal ? { signal } : {}) });
     } catch (err) {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       throw new ApiError(0, 'unreachable', `Cannot reach the Gantry API at ${this.opts.baseUrl} (${cause}).`);
     }

@@ -44,6 +44,26 @@ export async function* ndjson(body: AsyncIterable<Uint8Array>): AsyncGenerator<L
 
 const SOURCES = ['app', 'build', 'gantry', 'router'];
 
+/**
+ * The chunks of a tail's body, aborting it when nothing (not even the API's keep-alive newline,
+ * sent at least every 5 s) arrives for idleMs: a half-open connection then reconnects instead of
+ * hanging for ever.
+ */
+export async function* watchedBody(body: AsyncIterable<Uint8Array>, abort: (why: Error) => void, idleMs: number): AsyncGenerator<Uint8Array> {
+  const timer = setTimeout(() => abort(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
+  try {
+    for await (const chunk of body) {
+      timer.refresh();
+      yield chunk;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A tail stream silent this long is taken as cut (the API sends a keep-alive every 5 s). */
+export const TAIL_IDLE_MS = 20_000;
+
 /** How long a cut tail waits before reconnecting: 0.5 s doubling to 5 s. */
 export function reconnectDelayMs(attempt: number): number {
   return Math.min(500 * 2 ** attempt, 5000);
@@ -92,10 +112,14 @@ Examples:
       let why = 'ended';
       for (let attempt = 0; ; attempt++) {
         const query = new URLSearchParams({ lines: String(lines), tail: '1', ...filter, ...(last ? { after: last } : {}) });
+        const cut = new AbortController();
+        const connecting = setTimeout(() => cut.abort(new Error(`no answer in ${TAIL_IDLE_MS / 1000} s`)), TAIL_IDLE_MS);
         try {
-          const res = await api.send('GET', `/apps/${encodeURIComponent(app)}/logs?${query}`);
+          const res = await api.send('GET', `/apps/${encodeURIComponent(app)}/logs?${query}`, undefined, cut.signal);
+          clearTimeout(connecting);
           if (!res.body) throw new CliError('The API sent no log stream.');
-          for await (const batch of ndjsonBatches(res.body as unknown as AsyncIterable<Uint8Array>)) {
+          const body = watchedBody(res.body as unknown as AsyncIterable<Uint8Array>, (why) => cut.abort(why), TAIL_IDLE_MS);
+          for await (const batch of ndjsonBatches(body)) {
             attempt = 0;
             last = batch.at(-1)!.id;
             print(batch.map((l) => (opts.json ? JSON.stringify(l) : formatLogLine(l))).join('\n'));
@@ -104,7 +128,9 @@ Examples:
           // Refusals (unknown app, no access, bad filter) end the command; an unreachable or
           // failing API (a restart) does not.
           if ((e instanceof ApiError && e.status >= 400 && e.status < 500) || e instanceof CliError) throw e;
-          why = (e as Error).message;
+          why = cut.signal.aborted ? (cut.signal.reason as Error).message : (e as Error).message;
+        } finally {
+          clearTimeout(connecting);
         }
         const delay = reconnectDelayMs(attempt);
         info(err.dim(`(log stream cut: ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s)`));
