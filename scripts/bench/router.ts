@@ -6,7 +6,7 @@
  *   wrk ──▶ Gantry router (apps/router/src/main.ts, one process) ──▶ backend nginx
  *
  * Prints requests/s, p50 and p99 latency of both, the ratios, the CPU each proxy used per
- * request, and whether the goals are met (throughput >= 0.5 of nginx, p99 <= 2x nginx, no errors).
+ * request, the CPU Redis used per request (the router's request lines), and whether the goals are met (throughput >= 0.5 of nginx, p99 <= 2x nginx, no errors).
  *
  *   node --import tsx scripts/bench/router.ts [--duration 8] [--connections 32] [--threads 1]
  *        [--warmup 3] [--rounds 1] [--profile] [--perf] [--keep] [--log-level info]
@@ -55,16 +55,20 @@ interface Measured extends WrkResult {
   proxyCpu: number;
   /** CPU seconds the backend used during the run. */
   backendCpu: number;
+  /** CPU seconds Redis used during the run (the router's request lines and counters). */
+  redisCpu: number;
 }
+
+let redisCpuSeconds: () => Promise<number> = async () => 0;
 
 async function measure(target: Child, backend: Child, durationS: number, perfFile?: string): Promise<Measured> {
   const pid = target.workerPid();
   const bpid = backend.workerPid();
-  const [c0, b0] = [cpuSeconds(pid), cpuSeconds(bpid)];
+  const [c0, b0, r0] = [cpuSeconds(pid), cpuSeconds(bpid), await redisCpuSeconds()];
   const recording = perfFile === undefined ? undefined : perfRecord(pid, perfFile, Math.max(1, durationS - 1));
   const r = await wrk(target.port, load, durationS);
   await recording;
-  return { ...r, proxyCpu: cpuSeconds(pid) - c0, backendCpu: cpuSeconds(bpid) - b0 };
+  return { ...r, proxyCpu: cpuSeconds(pid) - c0, backendCpu: cpuSeconds(bpid) - b0, redisCpu: (await redisCpuSeconds()) - r0 };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -72,9 +76,10 @@ const errorsOf = (r: WrkResult) => r.socketErrors + r.non2xx;
 
 function row(name: string, r: Measured): string {
   const usPerReq = r.requests > 0 ? (r.proxyCpu * 1e6) / r.requests : NaN;
+  const redisUsPerReq = r.requests > 0 ? (r.redisCpu * 1e6) / r.requests : NaN;
   return (
     `  ${name.padEnd(8)} ${fmt(r.rps).padStart(9)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.maxMs, 1).padStart(8)}` +
-    ` ${String(errorsOf(r)).padStart(7)} ${fmt((100 * r.proxyCpu) / load.durationS).padStart(6)}% ${fmt(usPerReq, 1).padStart(8)}`
+    ` ${String(errorsOf(r)).padStart(7)} ${fmt((100 * r.proxyCpu) / load.durationS).padStart(6)}% ${fmt(usPerReq, 1).padStart(8)} ${fmt(redisUsPerReq, 1).padStart(12)}`
   );
 }
 
@@ -84,7 +89,7 @@ function report(round: number | undefined, nginx: Measured, gantry: Measured): {
   const errors = errorsOf(nginx) + errorsOf(gantry);
   const title = round === undefined ? 'result' : `round ${round}`;
   console.log(`\n${title}: wrk -t${load.threads} -c${load.connections} -d${load.durationS}s, Host: ${HOST}`);
-  console.log('  proxy        req/s  p50 ms   p99 ms   max ms  errors    cpu  cpu us/req');
+  console.log('  proxy        req/s  p50 ms   p99 ms   max ms  errors    cpu  cpu us/req  redis us/req');
   console.log(row('nginx', nginx));
   console.log(row('gantry', gantry));
   console.log(`  gantry/nginx: throughput ${throughput.toFixed(2)}, p99 ${p99.toFixed(2)}x`);
@@ -118,6 +123,11 @@ async function main(): Promise<void> {
   if (opt.profile) cleanup.push(() => printProfiles(profDir));
 
   const redis = connectRedis(config.REDIS_URL, `${INSTANCE}-bench`);
+  redisCpuSeconds = async () => {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  };
   const keys = keysFor(INSTANCE);
   const dropKeys = async () => {
     const left = await redis.keys(`${keys.prefix}*`);

@@ -104,6 +104,16 @@ export class AppLogs {
     if (countNewlines(text) !== lines.length - 1) {
       return this.append(appId, lines.map((line) => ({ source, process, line })), time);
     }
+    await this.appendText(appId, source, process, text, time);
+  }
+
+  /**
+   * Appends newline-separated lines of one source and process, already joined (a string, or the
+   * UTF-8 bytes a sender gathered them in): each line becomes one entry. The caller guarantees
+   * that no line has a newline inside.
+   */
+  async appendText(appId: string, source: LogSource, process: string, text: string | Buffer, time = Date.now()): Promise<void> {
+    if (text.length === 0) return;
     await this.redis.eval(APPEND_LINES_SCRIPT, 1, this.key(appId), String(this.retention), String(time), source, process, text);
   }
 
