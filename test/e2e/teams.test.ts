@@ -1,7 +1,7 @@
 /**
  * Teams and access (issue 6) through the real `gantry` binary, one HOME and login per user: a
  * team with an app, invitations by link, member vs viewer rights, removal that takes effect at
- * once (API, git push, a running log tail), deploys by members, API tokens (created, listed, revoked, expired), the
+ * once (API, git push, a running log tail, a running one-off), deploys by members, API tokens (created, listed, revoked, expired), the
  * audit log (config keys, never values; owners only), and the failed-login limit (429).
  */
 import { spawn } from 'node:child_process';
@@ -128,7 +128,7 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     expect(refused.stderr).toMatch(/owner or admin/);
   });
 
-  it('removing the member revokes their access at once: API, git push and a running log tail', async () => {
+  it('removing the member revokes their access at once: API, git push, a running log tail and one-off', async () => {
     const repo = await repoFromFixture('dockerfile-app');
     cleanup.push(repo);
     // While a member, they deploy: the audit log records it as theirs.
@@ -139,8 +139,13 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     let tailErr = '';
     tail.stderr.on('data', (c: Buffer) => (tailErr += c.toString()));
     const tailExit = new Promise<number | null>((done) => tail.on('exit', (code) => done(code)));
+    const oneOff = spawn(process.execPath, [CLI_BIN, 'run', '-a', app, '--', 'sleep', '300'], { env: userEnv(member.home), cwd: member.home, stdio: ['pipe', 'pipe', 'pipe'] });
+    let runErr = '';
+    oneOff.stderr.on('data', (c: Buffer) => (runErr += c.toString()));
+    const runExit = new Promise<number | null>((done) => oneOff.on('exit', (code) => done(code)));
     try {
       await new Promise((r) => setTimeout(r, 1500)); // the tail is connected and following
+      await waitFor('the one-off to be up', async () => (/up, run\.\d{4}/.test(runErr) ? true : null), 60_000);
 
       await ok(owner, ['members:remove', member.user.email, '-t', team]);
 
@@ -156,8 +161,15 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
       const code = await Promise.race([tailExit, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
       expect(code, tailErr).toBe(1);
       expect(tailErr).toMatch(/do not have read access/);
+      // The one-off they had running is stopped too, and says why.
+      const ran = await Promise.race([runExit, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
+      expect(ran, runErr).toBe(1);
+      expect(runErr).toMatch(new RegExp(`You do not have write access to ${app} any more: run\\.\\d{4} was stopped`));
+      const lines = await owner.user.client.logs(app, 200);
+      expect(lines.some((l) => l.source === 'gantry' && /^Killed \(access revoked\)/.test(l.line))).toBe(true);
     } finally {
       tail.kill('SIGKILL');
+      oneOff.kill('SIGKILL');
     }
     const events = JSON.parse(await ok(owner, ['audit', '-t', team, '--json'])) as AuditEventView[];
     expect(events.find((e) => e.action === 'member.remove')).toMatchObject({ actor: owner.user.email, target: member.user.email });

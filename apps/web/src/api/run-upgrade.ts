@@ -16,6 +16,7 @@ import { hostIsUp } from '@gantry/live';
 import { oneOffSpec } from '@gantry/scheduler-core';
 import { sendError } from '../http/respond';
 import { relayOneOff, startOneOff } from '../run/one-off';
+import { accessRecheck } from './access-recheck';
 import { actorFor } from './auth';
 import type { ApiDeps } from './deps';
 
@@ -90,8 +91,16 @@ async function runOneOff(deps: ApiDeps, req: IncomingMessage, socket: Duplex, he
   if (options.tty && options.cols && options.rows) await started.container.resize({ h: options.rows, w: options.cols }).catch(() => {});
   const who = `${actor.email}: ${options.argv.join(' ').slice(0, 200)}`;
   await deps.logs.append(app.id, [{ source: 'gantry', process: `run.${number}`, line: `Starting process with command \`${options.argv.join(' ').slice(0, 200)}\` by ${actor.email} on ${host}` }]).catch(() => {});
-  const code = await relayOneOff(docker, started, socket, { tty: options.tty, head, log: deps.log });
-  await deps.logs.append(app.id, [{ source: 'gantry', process: `run.${number}`, line: code === null ? `Killed (client disconnected) (${who})` : `Process exited with status ${code}` }]).catch(() => {});
+  const end = await relayOneOff(docker, started, socket, {
+    tty: options.tty,
+    head,
+    log: deps.log,
+    // As log tails: removal from the team or a revoked token stops the one-off within seconds.
+    stillAllowed: accessRecheck(deps, req, app.teamId, 'write'),
+    revokedMessage: `You do not have write access to ${app.name} any more: run.${number} was stopped.`,
+  });
+  const line = end.revoked ? `Killed (access revoked) (${who})` : end.code === null ? `Killed (client disconnected) (${who})` : `Process exited with status ${end.code}`;
+  await deps.logs.append(app.id, [{ source: 'gantry', process: `run.${number}`, line }]).catch(() => {});
 }
 
 /**

@@ -49,20 +49,60 @@ export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boole
  * Relays frames between the client and the started container until the command exits (resolves
  * with its exit code) or the client goes away (kills it; resolves with null). Removes the container.
  */
-export function relayOneOff(docker: Docker, run: StartedOneOff, client: Duplex, opts: { tty: boolean; head?: Buffer; log: (m: string) => void }): Promise<number | null> {
+export interface RelayOptions {
+  tty: boolean;
+  head?: Buffer;
+  log: (m: string) => void;
+  /**
+   * Asked every `checkEveryMs` while the one-off runs: once false (the token was revoked, the
+   * user left the team) the client gets `revokedMessage` as an error and the one-off is killed.
+   */
+  stillAllowed?: () => Promise<boolean>;
+  revokedMessage?: string;
+  checkEveryMs?: number;
+}
+
+/** How a one-off ended: its exit code, or null when it was killed (client gone, access revoked). */
+export interface RelayEnd {
+  code: number | null;
+  revoked: boolean;
+}
+
+export function relayOneOff(docker: Docker, run: StartedOneOff, client: Duplex, opts: RelayOptions): Promise<RelayEnd> {
   const { container, stream } = run;
   const send = (kind: FrameKind, payload?: Buffer | string) => {
     if (!client.destroyed && client.writable) client.write(encodeFrame(kind, payload));
   };
   return new Promise((resolve) => {
     let finished = false;
+    let revoked = false;
+    let recheck: NodeJS.Timeout | undefined;
     const finish = async (code: number | null) => {
       if (finished) return;
       finished = true;
+      clearInterval(recheck);
       if (code === null) await container.kill().catch(() => {});
       await container.remove({ force: true }).catch((err: Error) => opts.log(`removing one-off ${container.id.slice(0, 12)}: ${err.message}`));
-      resolve(code);
+      resolve({ code, revoked });
     };
+    const stillAllowed = opts.stillAllowed;
+    if (stillAllowed !== undefined) {
+      let checking = false;
+      recheck = setInterval(() => {
+        if (checking || finished) return;
+        checking = true;
+        void stillAllowed()
+          .catch(() => true) // a database hiccup is not a revocation
+          .then((allowed) => {
+            checking = false;
+            if (allowed || finished) return;
+            revoked = true;
+            send(FRAME.error, opts.revokedMessage ?? 'Access was revoked: the one-off was stopped.');
+            client.end();
+            void finish(null);
+          });
+      }, opts.checkEveryMs ?? 1000);
+    }
 
     // Client -> container.
     const decoder = new FrameDecoder();
