@@ -95,6 +95,13 @@ export class DockerHost {
   }
 
   /** Stops (SIGTERM, then SIGKILL after the timeout) and removes an instance; gone is fine. */
+  /** Kills and removes a container at once (one-offs: nothing to shut down gracefully for). */
+  async kill(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+    });
+  }
+
   async stop(containerId: string, timeoutMs: number): Promise<void> {
     const c = this.docker.getContainer(containerId);
     try {
@@ -109,8 +116,8 @@ export class DockerHost {
   }
 
   /** This installation's app containers (all states). */
-  async list(): Promise<HostContainer[]> {
-    const label = [`gantry.instance=${this.opts.installation}`, 'gantry.role=app'];
+  async list(role: 'app' | 'run' = 'app'): Promise<HostContainer[]> {
+    const label = [`gantry.instance=${this.opts.installation}`, `gantry.role=${role}`];
     const rows = await this.docker.listContainers({ all: true, filters: { label } });
     return rows.map((r) => ({
       containerId: r.Id,

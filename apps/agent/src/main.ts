@@ -6,14 +6,15 @@
  *                                         │
  *   Redis <── states, events, logs ── instances.ts (startup + liveness checks, restarts)
  *   Redis <── heartbeat (docker reachable, usage) ── heartbeat.ts
- *   every 10 s: reconcile-local.ts (remove containers no allocation claims, adopt the others)
+ *   every 10 s: reconcile-local.ts (remove containers no allocation claims, adopt the others),
+ *               sweep-one-offs.ts (remove `gantry run` containers whose session is gone)
  *
  * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
  */
 import { loadConfig } from '@gantry/config';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, MetricsStore, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, connectRedis, keysFor, publishEvent } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
@@ -22,6 +23,7 @@ import { ImageFetcher } from './images';
 import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
 import { StatsSampler } from './stats';
+import { sweepOneOffs } from './sweep-one-offs';
 
 const BEAT_MS = 2000;
 const RECONCILE_MS = 10_000;
@@ -40,10 +42,11 @@ async function main(): Promise<void> {
   const docker = connectDocker(record.dockerUrl);
   const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE });
   const allocs = new AllocationStore(redis, keys);
+  const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const instances = new Instances({
     host,
     allocs,
-    logs: new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION),
+    logs,
     redis,
     keys,
     log,
@@ -52,7 +55,11 @@ async function main(): Promise<void> {
   });
   const images = new ImageFetcher(docker, config.urls.images, config.GANTRY_SECRET);
   const heartbeat = new Heartbeat({ hostId: record.id, docker, host, registry, graceMs: config.GANTRY_HOST_GRACE });
-  const local = () => reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
+  const leases = new OneOffLeases(redis, keys);
+  const local = async () => {
+    await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
+    await sweepOneOffs({ host, leases, logs, log });
+  };
 
   // Docker events keep the states honest between checks: exits and restarts are seen at once.
   let stopEvents: (() => void) | null = null;

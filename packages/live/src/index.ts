@@ -13,3 +13,4 @@ export * from './certs';
 export * from './drains';
 export * from './restarts';
 export * from './metrics';
+export * from './one-off-leases';

@@ -49,6 +49,8 @@ export interface Keys {
   deploy: (appId: string) => string;
   /** Hash: allocation id -> "restart" | "stop", what users asked of an app's instances. */
   restarts: (appId: string) => string;
+  /** A running one-off's lease (expires): its `gantry run` session is alive. */
+  oneOffLease: (containerName: string) => string;
 }
 
 export function keysFor(instance: string): Keys {
@@ -79,6 +81,7 @@ export function keysFor(instance: string): Keys {
     epoch: `${p}scheduler:epoch`,
     deploy: (appId) => `${p}deploy:${appId}`,
     restarts: (appId) => `${p}restarts:${appId}`,
+    oneOffLease: (name) => `${p}run-lease:${name}`,
   };
 }
 

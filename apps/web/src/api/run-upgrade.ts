@@ -12,7 +12,7 @@ import { FRAME, RUN_OPTIONS_HEADER, RUN_UPGRADE, decodeRunOptions, encodeFrame }
 import { DEFAULT_SIZE, InvalidInput, NotFound, Unavailable } from '@gantry/core';
 import { oneOffRelease, validateRunInput } from '@gantry/control';
 import { connectDocker, type Docker } from '@gantry/docker';
-import { hostIsUp } from '@gantry/live';
+import { OneOffLeases, hostIsUp } from '@gantry/live';
 import { oneOffSpec } from '@gantry/scheduler-core';
 import { sendError } from '../http/respond';
 import { relayOneOff, startOneOff } from '../run/one-off';
@@ -81,6 +81,31 @@ async function runOneOff(deps: ApiDeps, req: IncomingMessage, socket: Duplex, he
     suffix: randomBytes(3).toString('hex'),
   });
   const { docker, host } = await pickHost(deps, app.id, release);
+  // Held while this process relays the session: if it dies, the host's agent removes the one-off.
+  const releaseLease = await new OneOffLeases(deps.redis, deps.keys).hold(spec.name);
+  try {
+    await relaySession(deps, { req, socket, head, docker, host, spec, options, app, number, actor });
+  } finally {
+    await releaseLease();
+  }
+}
+
+async function relaySession(
+  deps: ApiDeps,
+  s: {
+    req: IncomingMessage;
+    socket: Duplex;
+    head: Buffer;
+    docker: Docker;
+    host: string;
+    spec: ReturnType<typeof oneOffSpec>;
+    options: ReturnType<typeof parseOptions>;
+    app: { id: string; name: string; teamId: string };
+    number: number;
+    actor: { email: string };
+  },
+): Promise<void> {
+  const { req, socket, head, docker, host, spec, options, app, number, actor } = s;
   const started = await startOneOff(docker, spec, options.tty);
   if (!socket.writable) {
     await started.container.remove({ force: true }).catch(() => {});
