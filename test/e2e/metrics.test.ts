@@ -84,6 +84,12 @@ describe('metrics', () => {
     expect(m.instances.map((i) => i.process)).toEqual(['web.1']);
     expect(m.instances[0]).toMatchObject({ restarts: 0 });
     expect(m.series.some((b) => b.memUsed > 0)).toBe(true);
+
+    // The same stats round is the host's usage in its heartbeat (admins see it per host).
+    const admin = await newUser('metrics-admin', { admin: true });
+    const usage = await waitFor(`usage of host ${web.host}`, async () => (await admin.client.hosts()).find((h) => h.name === web.host && h.usage && h.usage.containers > 0)?.usage ?? null, 30_000, 1000);
+    expect(usage.memoryBytes).toBeGreaterThan(0);
+    expect(usage.cpuPercent).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses a bad window and other users', async () => {

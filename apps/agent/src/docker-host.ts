@@ -149,20 +149,6 @@ export class DockerHost {
     await demuxLines(this.docker, stream, onLine);
   }
 
-  /** CPU time used so far (ns) and memory in use, for usage figures between two samples. */
-  async sample(containerId: string): Promise<{ cpuNs: number; systemNs: number; cpus: number; memoryBytes: number } | null> {
-    try {
-      const s = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
-        cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
-        memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
-      };
-      const mem = (s.memory_stats.usage ?? 0) - (s.memory_stats.stats?.inactive_file ?? s.memory_stats.stats?.cache ?? 0);
-      return { cpuNs: s.cpu_stats.cpu_usage.total_usage, systemNs: s.cpu_stats.system_cpu_usage ?? 0, cpus: s.cpu_stats.online_cpus ?? 1, memoryBytes: Math.max(0, mem) };
-    } catch {
-      return null;
-    }
-  }
-
   /** Starts a stopped container again (already running is fine). */
   async startExisting(containerId: string): Promise<void> {
     try {

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
   });
   const images = new ImageFetcher(docker, config.urls.images, config.GANTRY_SECRET);
-  const heartbeat = new Heartbeat({ hostId: record.id, docker, host, registry, graceMs: config.GANTRY_HOST_GRACE });
+  // One Docker stats round every 10 s: per-instance samples, and their sum for the heartbeat.
+  const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log });
+  const heartbeat = new Heartbeat({ hostId: record.id, docker, registry, graceMs: config.GANTRY_HOST_GRACE, usage: () => stats.usage });
   const leases = new OneOffLeases(redis, keys);
   const local = async () => {
     await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
 
   await followEvents().catch((err: Error) => log.warn(`events: ${err.message}`));
   await local().catch((err: Error) => log.warn(`first reconcile: ${err.message}`));
-  const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log }).start();
+  stats.start();
   const reconcileTimer = setInterval(() => void local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)), RECONCILE_MS);
 
   const worker = startAgentWorker(connectRedis(config.REDIS_URL, `gantry-agent-${name}-worker`), config.GANTRY_INSTANCE, record.id, (cmd) =>

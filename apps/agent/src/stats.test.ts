@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuReading, memoryUsed, toSample, type DockerStats } from './stats';
+import { cpuReading, hostUsage, memoryUsed, toSample, type DockerStats } from './stats';
 
 const tracked = { allocId: 'a1', appId: 'app1', process: 'web.1', state: { status: 'healthy' as const, since: 0, restarts: 2 } };
 
@@ -34,5 +34,13 @@ describe('docker stats to samples', () => {
 
   it('has no reading from a stopped container', () => {
     expect(cpuReading({ cpu_stats: { cpu_usage: {} } })).toBeNull();
+  });
+});
+
+describe('hostUsage', () => {
+  it('sums CPU and memory over the samples (an unknown CPU counts as 0)', () => {
+    const sample = (cpuPercent: number | null, memUsed: number) => ({ allocId: 'a', appId: 'x', process: 'web.1', cpuPercent, memUsed, memLimit: 0, restarts: 0, startedAt: 0, at: 0 });
+    expect(hostUsage([sample(12.34, 100), sample(null, 50), sample(7.7, 25)])).toEqual({ cpuPercent: 20, memoryBytes: 175, containers: 3 });
+    expect(hostUsage([])).toEqual({ cpuPercent: 0, memoryBytes: 0, containers: 0 });
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Usage of each instance this agent runs, every 10 s: Docker stats (one-shot, two at a time at
  * most) -> CPU % (against the previous reading), memory without page cache / limit, restarts
- * (counted by instances.ts), start time -> MetricsStore (latest sample + the app's usage bucket).
+ * (counted by instances.ts), start time -> MetricsStore (latest sample + the app's usage bucket);
+ * their sum is the host's usage in its heartbeat.
  *
  *   Instances.tracked ──▶ container.stats({stream:false, one-shot}) ──▶ toSample (pure) ──▶ Redis
  */
-import { cpuPercentBetween, type InstanceSample, type MetricsStore } from '@gantry/live';
+import { cpuPercentBetween, type HostUsage, type InstanceSample, type MetricsStore } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import type { DockerHost } from './docker-host';
 import type { Tracked } from './instances';
@@ -65,6 +66,17 @@ export function toSample(t: Pick<Tracked, 'allocId' | 'appId' | 'process' | 'sta
   };
 }
 
+/** The host's usage: the sum over its instances' samples. */
+export function hostUsage(samples: InstanceSample[]): HostUsage {
+  let cpuPercent = 0;
+  let memoryBytes = 0;
+  for (const s of samples) {
+    cpuPercent += s.cpuPercent ?? 0;
+    memoryBytes += s.memUsed;
+  }
+  return { cpuPercent: Math.round(cpuPercent * 10) / 10, memoryBytes, containers: samples.length };
+}
+
 export interface StatsDeps {
   host: DockerHost;
   instances: { tracked: ReadonlyMap<string, Tracked> };
@@ -79,10 +91,13 @@ export class StatsSampler {
   private sampled = new Map<string, Pick<Tracked, 'appId' | 'allocId'>>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The host's usage as of the last round (the heartbeat reports it). */
+  usage: HostUsage | undefined;
 
   constructor(private readonly deps: StatsDeps) {}
 
   start(intervalMs = STATS_INTERVAL_MS): this {
+    void this.sampleOnce().catch((err: Error) => this.deps.log.warn(`stats: ${err.message}`));
     this.timer = setInterval(() => void this.sampleOnce().catch((err: Error) => this.deps.log.warn(`stats: ${err.message}`)), intervalMs);
     this.timer.unref();
     return this;
@@ -108,6 +123,7 @@ export class StatsSampler {
         }
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, targets.length) }, worker));
+      this.usage = hostUsage(samples);
       await this.deps.store.putSamples(samples);
       // Instances no longer here: forget them (their last sample would look current).
       const current = new Map(targets.map((t) => [t.allocId, t]));
