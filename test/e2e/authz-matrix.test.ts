@@ -10,7 +10,8 @@
  *        anon ─> 401 · outsider ─> 403/404, error body only · viewer/member/admin/owner ─> by need
  *
  * Needs: public (anyone), user (any token), read (viewer+), write (member+), admin (admin+,
- * destructive: rename/destroy, on throwaway apps), gantry-admin (User.isAdmin, no team role).
+ * destructive: rename/destroy, on throwaway apps), gantry-admin (User.isAdmin, no team role),
+ * read-or-gantry-admin (placement explanations: viewer+ or a Gantry admin).
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ import { selfSigned } from './helpers/certs';
 
 type Role = 'owner' | 'admin' | 'member' | 'viewer';
 type ActorName = 'anon' | 'outsider' | Role | 'gantryAdmin';
-type Need = 'public' | 'user' | 'read' | 'write' | 'admin' | 'gantry-admin';
+type Need = 'public' | 'user' | 'read' | 'write' | 'admin' | 'gantry-admin' | 'read-or-gantry-admin';
 
 interface Call {
   path: string;
@@ -66,13 +67,17 @@ function allowed(need: Need, a: ActorName): boolean {
   if (a === 'anon') return false;
   if (need === 'user') return true;
   if (need === 'gantry-admin') return a === 'gantryAdmin';
+  if (need === 'read-or-gantry-admin') {
+    if (a === 'gantryAdmin') return true;
+    need = 'read';
+  }
   if (a === 'outsider' || a === 'gantryAdmin') return false;
   return GRANTS[a].includes(need);
 }
 
 /** Which actors a row is called by: the gantry admin only where being one matters. */
 function actorsOf(row: Row): ActorName[] {
-  return ORDER.filter((a) => a !== 'gantryAdmin' || row.need === 'gantry-admin' || row.need === 'user' || row.need === 'public');
+  return ORDER.filter((a) => a !== 'gantryAdmin' || row.need === 'gantry-admin' || row.need === 'read-or-gantry-admin' || row.need === 'user' || row.need === 'public');
 }
 
 // ---- the world the matrix runs in (filled by beforeAll) ----
@@ -168,7 +173,8 @@ const ROWS: Row[] = [
 
   // ---- processes ----
   { route: 'GET /apps/:app/ps', need: 'read', call: () => ({ path: `/apps/${app}/ps` }) },
-  { route: 'GET /apps/:app/ps/:process/explain', need: 'read', call: () => ({ path: `/apps/${app}/ps/web.1/explain` }) },
+  // Gantry admins see every instance in the cluster view, and why it runs where it runs.
+  { route: 'GET /apps/:app/ps/:process/explain', need: 'read-or-gantry-admin', call: () => ({ path: `/apps/${app}/ps/web.1/explain` }) },
   {
     route: 'POST /apps/:app/ps/restart',
     need: 'write',

@@ -207,6 +207,11 @@ describe('dashboard', () => {
       await host.waitFor({ timeout: 30_000 });
       await expect.poll(() => host.textContent(), { timeout: 30_000 }).toContain(`${app}/web.1`);
       expect(await host.textContent()).toMatch(/Memory allocated/);
+      // Not in the app's team, the admin still sees why web.1 runs on this host.
+      await host.getByTitle(/click to explain its placement/).filter({ hasText: `${app}/web.1` }).first().click();
+      const explain = a.getByTestId('explain-web.1');
+      await explain.waitFor({ timeout: 15_000 });
+      expect(await explain.getAttribute('data-placed')).toBe('1');
       await shot(a, 'cluster');
       await a.getByRole('link', { name: 'Team' }).click();
       await a.getByRole('heading', { name: 'Your API tokens' }).waitFor();

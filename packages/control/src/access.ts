@@ -32,6 +32,17 @@ export async function appFor(ctx: Ctx, actor: Actor, name: string, need: Need): 
   return app;
 }
 
+/**
+ * An app whose placement the actor may see: read access to it, or a Gantry admin (who runs the
+ * hosts and sees every instance in the cluster view, whatever its team).
+ */
+export async function appForPlacement(ctx: Ctx, actor: Actor, name: string): Promise<App> {
+  if (!actor.isAdmin) return appFor(ctx, actor, name, 'read');
+  const app = await ctx.db.app.findUnique({ where: { name } });
+  if (!app) throw new NotFound('App', name);
+  return app;
+}
+
 /** `personal` names the actor's own personal team. */
 export const PERSONAL_TEAM = 'personal';
 

@@ -1,5 +1,5 @@
 import { InvalidInput, NotFound } from '@gantry/core';
-import { appFor } from '@gantry/control';
+import { appFor, appForPlacement } from '@gantry/control';
 import { MetricsStore, hostIsUp } from '@gantry/live';
 import { formatReport } from '@gantry/scheduler-core';
 import type { Router } from '../../http/router';
@@ -41,7 +41,7 @@ export function psRoutes(r: Router<ApiDeps>): void {
   /** Why an instance runs where it runs, or why it could not be placed: every filter and score. */
   r.add('GET', '/apps/:app/ps/:process/explain', async (deps, { req, res, params }) => {
     const actor = await actorFor(deps, req);
-    const app = await appFor(deps.ctx, actor, params.app!, 'read');
+    const app = await appForPlacement(deps.ctx, actor, params.app!);
     const process = params.process!;
     if (!/^[a-zA-Z0-9_-]+\.\d+$/.test(process)) throw new InvalidInput(`Name an instance like web.2, not ${JSON.stringify(process)}.`);
     const pending = (await deps.allocs.pending(app.id))[process];
