@@ -251,6 +251,7 @@ const ROWS: Row[] = [
   { route: 'GET /teams/:team/invitations', need: 'admin', scope: 'team', call: () => ({ path: `/teams/${teamName}/invitations` }) },
   { route: 'DELETE /teams/:team/invitations/:id', need: 'admin', scope: 'team', call: async () => ({ path: `/teams/${teamName}/invitations/${(await invitation(teamName)).id}` }) },
   // Whoever holds the link joins: each caller gets a link to a team they are not in.
+  { route: 'GET /invitations/:token', need: 'user', scope: 'none', call: async () => ({ path: `/invitations/${await joinLink()}` }) },
   { route: 'POST /invitations/:token/accept', need: 'user', scope: 'none', call: async () => ({ path: `/invitations/${await joinLink()}/accept` }) },
   { route: 'GET /teams/:team/audit', need: 'admin', scope: 'team', call: () => ({ path: `/teams/${teamName}/audit` }) },
   { route: 'GET /tokens', need: 'user', call: () => ({ path: '/tokens' }), scope: 'none' },

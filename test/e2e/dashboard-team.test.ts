@@ -87,6 +87,9 @@ describe('dashboard: teams, invitations, tokens, placement, domains and drains',
     invitedContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     // Not logged in: the link goes through /login and back to the invitation.
     invitedPage = await login(invitedContext, invitee, new URL(link).pathname);
+    // What the link offers is shown before accepting.
+    await expect.poll(() => text(invitedPage, 'invitation-offer')).toMatch(new RegExp(`join ${team} as\\s*viewer`));
+    await shot(invitedPage, 'invitation-offer');
     await invitedPage.getByRole('button', { name: 'Accept invitation' }).click();
     await expect.poll(() => text(invitedPage, 'invitation-result')).toMatch(new RegExp(`You joined ${team} as\\s*viewer`));
     await shot(invitedPage, 'invitation');

@@ -75,6 +75,12 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     const viewerLink = (await ok(owner, ['members:add', viewer.user.email, '--role', 'viewer', '-t', team])).trim();
     expect(memberLink).toMatch(/\/invitations\/gty_[A-Za-z0-9_-]{43}$/);
 
+    // Read before accepting: what the link offers, and whether this user can take it.
+    expect(await member.user.client.invitation(memberLink)).toMatchObject({ team, role: 'member', email: member.user.email, canAccept: true, problem: null });
+    const notYours = await viewer.user.client.invitation(memberLink);
+    expect(notYours).toMatchObject({ team, canAccept: false });
+    expect(notYours.problem).toMatch(/log in as that user/);
+
     const wrongUser = await cli(viewer, ['invitations:accept', memberLink]);
     expect(wrongUser.code).toBe(1);
     expect(wrongUser.stderr).toMatch(new RegExp(`for ${member.user.email.replace(/[.]/g, '\\.')}`));
@@ -83,6 +89,7 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     await ok(viewer, ['invitations:accept', viewerLink]);
     const again = await cli(member, ['invitations:accept', memberLink]);
     expect(again.code).toBe(1);
+    expect(await status(member.user.client.invitation(memberLink))).toBe(404); // spent
 
     const members = JSON.parse(await ok(viewer, ['members', '-t', team, '--json'])) as { email: string; role: string }[];
     expect(Object.fromEntries(members.map((m) => [m.email, m.role]))).toEqual({

@@ -131,6 +131,8 @@ export class GantryClient {
   invite = (team: string, role: T.RoleName, email?: string) => this.request<T.NewInvitationView>('POST', `/teams/${enc(team)}/invitations`, { role, ...(email ? { email } : {}) });
   invitations = (team: string) => this.request<T.InvitationView[]>('GET', `/teams/${enc(team)}/invitations`);
   revokeInvitation = (team: string, id: string) => this.request<void>('DELETE', `/teams/${enc(team)}/invitations/${enc(id)}`);
+  /** What an invitation link offers (`token`: its token, or the whole link). */
+  invitation = (token: string) => this.request<T.InvitationOfferView>('GET', `/invitations/${enc(token.replace(/^.*\/invitations\//, ''))}`);
   /** `token`: the token of an invitation link (or the whole link). */
   acceptInvitation = (token: string) => this.request<{ team: string; role: T.RoleName }>('POST', `/invitations/${enc(token.replace(/^.*\/invitations\//, ''))}/accept`);
   tokens = () => this.request<T.TokenView[]>('GET', '/tokens');

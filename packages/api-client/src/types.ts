@@ -258,6 +258,13 @@ export interface InvitationView {
   expiresAt: string;
 }
 
+/** `GET /invitations/:token`: what a link offers its holder, and whether they can accept it. */
+export interface InvitationOfferView extends InvitationView {
+  canAccept: boolean;
+  /** Why not (expired, for another email, already a member), else null. */
+  problem: string | null;
+}
+
 /** `POST /teams/:team/invitations`: the link is shown once (only its hash is stored). */
 export interface NewInvitationView extends InvitationView {
   token: string;

@@ -58,6 +58,29 @@ export async function revokeInvitation(ctx: Ctx, actor: Actor, teamName: string,
 }
 
 /** The logged-in user joins the team with the invitation's role; the link is then spent. */
+/**
+ * What an invitation link offers, for its holder to read before accepting: the team, the role,
+ * the email it is for (if any), and whether it can still be accepted by this caller. Spent and
+ * unknown links are not found.
+ */
+export async function invitationByToken(ctx: Ctx, actor: Actor, token: string) {
+  const gone = new NotFound('Invitation', 'link');
+  if (!looksLikeToken(token)) throw gone;
+  const invitation = await ctx.db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, include: { team: true } });
+  if (!invitation || invitation.acceptedAt) throw gone;
+  const expired = invitation.expiresAt <= now(ctx);
+  const forOther = invitation.email !== null && invitation.email !== actor.email.toLowerCase();
+  const member = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId: actor.userId } } });
+  const problem = expired
+    ? 'This invitation has expired: ask for a new one.'
+    : forOther
+      ? `This invitation is for ${invitation.email}; log in as that user to accept it.`
+      : member
+        ? `You are already a member of ${invitation.team.name} (${member.role}).`
+        : null;
+  return { invitation, team: invitation.team, problem };
+}
+
 export async function acceptInvitation(ctx: Ctx, actor: Actor, token: string) {
   const gone = new NotFound('Invitation', 'link');
   if (!looksLikeToken(token)) throw gone;

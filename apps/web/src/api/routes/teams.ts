@@ -1,7 +1,7 @@
 /** Teams, members and invitations: /teams, /teams/:team/members, /teams/:team/invitations, /invitations/:token/accept. */
-import type { InvitationView, MemberView, NewInvitationView, TeamView } from '@gantry/api-client';
+import type { InvitationOfferView, InvitationView, MemberView, NewInvitationView, TeamView } from '@gantry/api-client';
 import { InvalidInput } from '@gantry/core';
-import { acceptInvitation, createInvitation, createTeam, listInvitations, listMembers, listTeams, removeMember, revokeInvitation, setMemberRole } from '@gantry/control';
+import { acceptInvitation, createInvitation, invitationByToken, createTeam, listInvitations, listMembers, listTeams, removeMember, revokeInvitation, setMemberRole } from '@gantry/control';
 import type { Invitation, Membership, Role, Team, User } from '@gantry/db';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
@@ -77,6 +77,14 @@ export function teamRoutes(r: Router<ApiDeps>): void {
     const actor = await actorFor(deps, req);
     await revokeInvitation(deps.ctx, actor, params.team!, params.id!);
     res.writeHead(204).end();
+  });
+
+  /** What the link offers the logged-in caller (read before accepting); spent links: 404. */
+  r.add('GET', '/invitations/:token', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const { invitation, team, problem } = await invitationByToken(deps.ctx, actor, params.token!);
+    const view: InvitationOfferView = { ...invitationView(invitation, team.name), canAccept: problem === null, problem };
+    sendJson(res, 200, view);
   });
 
   /** The logged-in caller joins the invitation's team with its role. */

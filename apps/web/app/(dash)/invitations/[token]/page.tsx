@@ -2,21 +2,25 @@
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useState } from 'react';
-import type { RoleName } from '@gantry/api-client';
-import { Badge, ErrorBox, useUser } from '../../../_components/session';
+import type { InvitationOfferView, RoleName } from '@gantry/api-client';
+import { Badge, ErrorBox, Loading, useUser } from '../../../_components/session';
 import { api } from '../../../_lib/api';
-import { useAction } from '../../../_lib/hooks';
+import { useAction, usePoll } from '../../../_lib/hooks';
 
 /**
  * An invitation link (/invitations/<token>, from POST /teams/:team/invitations). The Shell has
- * already sent a visitor without a session to /login and back here. The API has no GET for an
- * invitation (only its hash is stored), so the team and role are known once it is accepted.
+ * already sent a visitor without a session to /login and back here. The page reads what the link
+ * offers (GET /invitations/:token: team, role, email, and why it cannot be accepted) and accepts
+ * it with one click.
  */
 export default function InvitationPage() {
   const token = String(useParams<{ token: string }>().token);
   const user = useUser();
   const action = useAction();
   const [joined, setJoined] = useState<{ team: string; role: RoleName }>();
+  // Read once; not polled again after it is accepted (it is spent then).
+  const offer = usePoll<InvitationOfferView>(joined ? null : `/invitations/${encodeURIComponent(token)}`, 60_000);
+  const o = offer.data;
   const accept = () =>
     void action.run(async () => setJoined(await api<{ team: string; role: RoleName }>(`/invitations/${encodeURIComponent(token)}/accept`, { method: 'POST' })));
   return (
@@ -39,13 +43,33 @@ export default function InvitationPage() {
           </>
         ) : (
           <>
-            <p>
-              Someone invited you to join their team on this Gantry. Accepting adds {user ? <b>{user.email}</b> : 'you'} to the team with the role
-              the invitation names; an invitation for another email address is refused.
-            </p>
+            {offer.error ? (
+              <ErrorBox error={offer.error} />
+            ) : !o ? (
+              <Loading rows={2} />
+            ) : (
+              <>
+                <p data-testid="invitation-offer">
+                  You are invited to join <b>{o.team}</b> as <Badge state={o.role} />
+                  {o.email ? (
+                    <>
+                      {' '}
+                      (for <b>{o.email}</b>)
+                    </>
+                  ) : null}
+                  . Accepting adds {user ? <b>{user.email}</b> : 'you'} to the team. The link works once, until{' '}
+                  {new Date(o.expiresAt).toLocaleDateString()}.
+                </p>
+                {o.problem ? (
+                  <p className="bad" data-testid="invitation-problem">
+                    {o.problem}
+                  </p>
+                ) : null}
+              </>
+            )}
             <ErrorBox error={action.error} />
             <div>
-              <button className="primary" disabled={action.busy || !user} onClick={accept}>
+              <button className="primary" disabled={action.busy || !user || !o?.canAccept} onClick={accept}>
                 {action.busy ? 'Accepting…' : 'Accept invitation'}
               </button>
             </div>
