@@ -162,7 +162,8 @@ const ROWS: Row[] = [
   { route: 'GET /dashboard/apps/:app', need: 'read', call: () => ({ path: `/dashboard/apps/${app}` }) },
 
   // ---- config, releases, builds ----
-  { route: 'GET /apps/:app/config', need: 'read', call: () => ({ path: `/apps/${app}/config` }) },
+  // Values hold secrets: members and up (Heroku's "view" does not include config values).
+  { route: 'GET /apps/:app/config', need: 'write', call: () => ({ path: `/apps/${app}/config` }) },
   { route: 'PATCH /apps/:app/config', need: 'write', call: (a) => ({ path: `/apps/${app}/config`, body: { vars: { [`MATRIX_${a.toUpperCase()}`]: '1' } } }) },
   { route: 'GET /apps/:app/releases', need: 'read', call: () => ({ path: `/apps/${app}/releases` }) },
   { route: 'GET /apps/:app/releases/:version', need: 'read', call: () => ({ path: `/apps/${app}/releases/${version}` }) },
@@ -499,7 +500,7 @@ describe('authorization matrix: every route, every role, and another team', () =
   });
 
   it("keeps the team's app out of the outsider's lists (the team itself sees it, secret and all)", async () => {
-    expect(await users.viewer.client.config(app)).toMatchObject({ MATRIX_SECRET: secret });
+    expect(await users.member.client.config(app)).toMatchObject({ MATRIX_SECRET: secret });
     expect((await users.outsider.client.apps()).map((a) => a.name)).not.toContain(app);
     const dash = await send('GET', { path: '/dashboard/apps' }, users.outsider.token);
     expect(dash.text).not.toContain(app);

@@ -99,12 +99,17 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     });
   });
 
-  it('the member can set config; the viewer cannot (403) but reads ps and releases', async () => {
+  it('the member can set and read config; the viewer cannot (403) but reads ps and releases', async () => {
     await ok(member, ['config:set', 'SECRET_TOKEN=hunter2-very-secret', '-a', app]);
     const refused = await cli(viewer, ['config:set', 'X=1', '-a', app]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/do not have write access/);
     expect(await status(viewer.user.client.setConfig(app, { X: '1' }))).toBe(403);
+    // Nor read the values: they hold secrets.
+    const secretRead = await cli(viewer, ['config', '-a', app]);
+    expect(secretRead.code).toBe(1);
+    expect(secretRead.stderr).toMatch(/Config values hold secrets/);
+    expect(secretRead.stdout + secretRead.stderr).not.toMatch(/hunter2/);
     expect(Array.isArray(JSON.parse(await ok(viewer, ['ps', '-a', app, '--json'])))).toBe(true);
     const releases = JSON.parse(await ok(viewer, ['releases', '-a', app, '--json'])) as { description: string }[];
     expect(releases[0]!.description).toMatch(/Set SECRET_TOKEN/);

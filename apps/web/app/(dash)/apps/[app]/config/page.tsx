@@ -7,10 +7,14 @@ import { useApp } from '../app-context';
 
 type Vars = Record<string, string>;
 
-/** Config vars: values hidden until revealed; add, edit and remove (each change is a new release). */
+/**
+ * Config vars: values hidden until revealed; add, edit and remove (each change is a new release).
+ * Viewers are not sent the values (they hold secrets), and the page says so.
+ */
 export default function ConfigPage() {
-  const { name, canWrite, info } = useApp();
-  const config = usePoll<Vars>(appPath(name, '/config'), 5000);
+  const { name, canWrite, info, summary } = useApp();
+  const role = summary.data?.role;
+  const config = usePoll<Vars>(summary.data && canWrite ? appPath(name, '/config') : null, 5000);
   const action = useAction();
   const [revealed, setRevealed] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<string | null>(null);
@@ -28,6 +32,16 @@ export default function ConfigPage() {
   };
   const toggle = (k: string) => setRevealed((s) => (s.has(k) ? new Set([...s].filter((x) => x !== k)) : new Set([...s, k])));
   const entries = Object.entries(config.data ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (summary.data && !canWrite) {
+    return (
+      <section className="card stack" data-testid="config-hidden">
+        <h2>Config vars</h2>
+        <p className="muted">
+          Config values hold secrets: as a {role ?? 'viewer'} of {name} you do not see them. A team owner or admin can make you a member.
+        </p>
+      </section>
+    );
+  }
   return (
     <div className="stack">
       <ErrorBox error={action.error ?? config.error} />
