@@ -9,7 +9,7 @@
  * request, the CPU Redis used per request (the router's request lines), and whether the goals are met (throughput >= 0.5 of nginx, p99 <= 2x nginx, no errors).
  *
  *   node --import tsx scripts/bench/router.ts [--duration 8] [--connections 32] [--threads 1]
- *        [--warmup 3] [--rounds 1] [--profile] [--perf] [--keep] [--log-level info]
+ *        [--warmup 3] [--rounds 3] [--profile] [--perf] [--keep] [--log-level info]
  *
  *   --profile  V8 CPU profile of the router (--cpu-prof), summarized. It samples wall time on the
  *              main thread: time the process waits inside a syscall while another process runs
@@ -40,7 +40,7 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '32' },
     threads: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
     perf: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
