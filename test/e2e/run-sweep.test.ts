@@ -61,7 +61,7 @@ describe('one-offs of a dead API session', () => {
       expect(await exited).toBe(1);
       expect(stderr).toContain('The connection to the one-off was lost before it exited.');
 
-      // Lease (15 s) + the agent's sweep (every 10 s, containers older than 20 s).
+      // Lease (15 s) + two of the agent's sweeps without it (every 10 s, containers older than 20 s).
       await waitFor('the orphaned one-off to be removed', async () => ((await oneOffs()).length === 0 ? true : null), 90_000);
       await waitFor('the API to come back', async () => ((await fetch(`${gantry().apiUrl}/api/v1/health`).catch(() => null))?.ok ? true : null), 60_000);
       const lines = await owner.user.client.logs(app, 200);

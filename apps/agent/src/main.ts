@@ -58,9 +58,10 @@ async function main(): Promise<void> {
   const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log });
   const heartbeat = new Heartbeat({ hostId: record.id, docker, registry, graceMs: config.GANTRY_HOST_GRACE, usage: () => stats.usage });
   const leases = new OneOffLeases(redis, keys);
+  const leaseless = new Set<string>();
   const local = async () => {
     await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
-    await sweepOneOffs({ host, leases, logs, log });
+    await sweepOneOffs({ host, leases, logs, log }, leaseless);
   };
 
   // Docker events keep the states honest between checks: exits and restarts are seen at once.

@@ -33,21 +33,40 @@ function fakes(containers: HostContainer[], alive: string[], failKill: string[] 
 }
 
 describe('sweepOneOffs', () => {
-  it('removes old one-offs without a lease and says so in the app log', async () => {
+  it('removes old one-offs without a lease on two sweeps in a row, and says so in the app log', async () => {
     const f = fakes([container('lost', 60_000, '4321'), container('held', 60_000)], ['held']);
-    expect(await sweepOneOffs(f.deps, NOW, 20_000)).toEqual(['lost']);
+    const suspects = new Set<string>();
+    expect(await sweepOneOffs(f.deps, suspects, NOW, 20_000)).toEqual([]);
+    expect([...suspects]).toEqual(['lost']);
+    expect(await sweepOneOffs(f.deps, suspects, NOW, 20_000)).toEqual(['lost']);
+    expect(suspects.size).toBe(0);
     expect(f.killed).toEqual(['id-lost']);
     expect(f.lines).toEqual([{ appId: 'app-1', source: 'gantry', process: 'run.4321', line: 'Killed (session lost: the API relaying it stopped)' }]);
   });
 
-  it('leaves young one-offs alone, lease or not', async () => {
-    const f = fakes([container('new', 5_000)], []);
-    expect(await sweepOneOffs(f.deps, NOW, 20_000)).toEqual([]);
+  it('spares a one-off whose lease is back on the second sweep (its API renewed it after a Redis outage)', async () => {
+    const alive: string[] = [];
+    const f = fakes([container('blip', 60_000)], alive);
+    const suspects = new Set<string>();
+    await sweepOneOffs(f.deps, suspects, NOW, 20_000);
+    alive.push('blip');
+    expect(await sweepOneOffs(f.deps, suspects, NOW, 20_000)).toEqual([]);
+    expect(suspects.size).toBe(0);
     expect(f.killed).toEqual([]);
   });
 
-  it('goes on with the others when one cannot be removed', async () => {
+  it('leaves young one-offs alone, lease or not', async () => {
+    const f = fakes([container('new', 5_000)], []);
+    const suspects = new Set<string>();
+    for (let i = 0; i < 2; i++) expect(await sweepOneOffs(f.deps, suspects, NOW, 20_000)).toEqual([]);
+    expect(f.killed).toEqual([]);
+  });
+
+  it('goes on with the others when one cannot be removed, and tries it again', async () => {
     const f = fakes([container('a', 60_000), container('b', 60_000)], [], ['id-a']);
-    expect(await sweepOneOffs(f.deps, NOW, 20_000)).toEqual(['b']);
+    const suspects = new Set<string>();
+    await sweepOneOffs(f.deps, suspects, NOW, 20_000);
+    expect(await sweepOneOffs(f.deps, suspects, NOW, 20_000)).toEqual(['b']);
+    expect([...suspects]).toEqual(['a']);
   });
 });

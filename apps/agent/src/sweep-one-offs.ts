@@ -3,7 +3,11 @@
  * relaying a session holds its lease (@gantry/live one-off-leases); when that process dies the
  * lease expires, and the container would otherwise run (and cost memory) for ever.
  *
- *   every 10 s: one-off containers older than the grace ──lease alive?──no──▶ kill, remove, log line
+ *   every 10 s: one-off containers older than the grace ──lease alive?──no, twice in a row──▶
+ *               kill, remove, log line
+ *
+ * Twice in a row: after a Redis outage the lease of a live session may have expired; its API
+ * renews it within 5 s, before the next sweep.
  */
 import type { AppLogs, OneOffLeases } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -20,13 +24,14 @@ export interface SweepDeps {
 }
 
 /** Returns the names of the one-offs it removed. */
-export async function sweepOneOffs(deps: SweepDeps, now = Date.now(), graceMs = ONE_OFF_GRACE_MS): Promise<string[]> {
+export async function sweepOneOffs(deps: SweepDeps, suspects: Set<string>, now = Date.now(), graceMs = ONE_OFF_GRACE_MS): Promise<string[]> {
   const old = (await deps.host.list('run')).filter((c) => c.createdAt <= now - graceMs);
-  if (old.length === 0) return [];
-  const alive = await deps.leases.alive(old.map((c) => c.name));
+  const alive = old.length === 0 ? new Set<string>() : await deps.leases.alive(old.map((c) => c.name));
+  const missing = new Set(old.filter((c) => !alive.has(c.name)).map((c) => c.name));
   const removed: string[] = [];
   for (const c of old) {
-    if (alive.has(c.name)) continue;
+    if (!missing.has(c.name)) continue;
+    if (!suspects.has(c.name)) continue; // first time without a lease: next sweep decides
     try {
       await deps.host.kill(c.containerId);
     } catch (err) {
@@ -43,5 +48,7 @@ export async function sweepOneOffs(deps: SweepDeps, now = Date.now(), graceMs = 
         .catch(() => {});
     }
   }
+  suspects.clear();
+  for (const name of missing) if (!removed.includes(name)) suspects.add(name);
   return removed;
 }
