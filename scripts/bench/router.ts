@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gantry/config';
-import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
+import { connectRedis, keysFor, RoutingTable, type RouterPresence } from '@gantry/live';
 import { perfRecord, printPerf } from './router-perf';
 import { printSummary } from './router-profile';
 import { cpuSeconds, get, startBackend, startGantryRouter, startNginxProxy, type Child } from './router-servers';
@@ -57,9 +57,12 @@ interface Measured extends WrkResult {
   backendCpu: number;
   /** CPU seconds Redis used during the run (the router's request lines and counters). */
   redisCpu: number;
+  /** The Gantry router's event-loop delay over its last presence report (the round's last 2 s). */
+  eventLoop?: RouterPresence['eventLoop'];
 }
 
 let redisCpuSeconds: () => Promise<number> = async () => 0;
+let routerEventLoop: (pid: number) => Promise<RouterPresence['eventLoop']> = async () => undefined;
 
 async function measure(target: Child, backend: Child, durationS: number, perfFile?: string): Promise<Measured> {
   const pid = target.workerPid();
@@ -68,7 +71,8 @@ async function measure(target: Child, backend: Child, durationS: number, perfFil
   const recording = perfFile === undefined ? undefined : perfRecord(pid, perfFile, Math.max(1, durationS - 1));
   const r = await wrk(target.port, load, durationS);
   await recording;
-  return { ...r, proxyCpu: cpuSeconds(pid) - c0, backendCpu: cpuSeconds(bpid) - b0, redisCpu: (await redisCpuSeconds()) - r0 };
+  const eventLoop = target.name === 'gantry' ? await routerEventLoop(pid) : undefined;
+  return { ...r, proxyCpu: cpuSeconds(pid) - c0, backendCpu: cpuSeconds(bpid) - b0, redisCpu: (await redisCpuSeconds()) - r0, eventLoop };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -92,6 +96,10 @@ function report(round: number | undefined, nginx: Measured, gantry: Measured): {
   console.log('  proxy        req/s  p50 ms   p99 ms   max ms  errors    cpu  cpu us/req  redis us/req');
   console.log(row('nginx', nginx));
   console.log(row('gantry', gantry));
+  if (gantry.eventLoop) {
+    const l = gantry.eventLoop;
+    console.log(`  gantry event loop delay (last 2 s): p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms, max ${fmt(l.maxMs, 2)} ms`);
+  }
   console.log(`  gantry/nginx: throughput ${throughput.toFixed(2)}, p99 ${p99.toFixed(2)}x`);
   for (const [name, r] of [['nginx', nginx], ['gantry', gantry]] as const) {
     if (errorsOf(r) > 0) console.log(`  ${name} errors: ${r.socketErrorDetail}; responses >= 400: ${r.non2xx}`);
@@ -129,6 +137,7 @@ async function main(): Promise<void> {
     return field('used_cpu_user') + field('used_cpu_sys');
   };
   const keys = keysFor(INSTANCE);
+  routerEventLoop = async (pid) => [...(await new RoutingTable(redis, keys).liveRouters()).values()].find((p) => p.pid === pid)?.eventLoop;
   const dropKeys = async () => {
     const left = await redis.keys(`${keys.prefix}*`);
     if (left.length) await redis.del(...left);

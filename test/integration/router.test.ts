@@ -239,9 +239,14 @@ afterAll(async () => {
 });
 
 describe('router', () => {
-  it('reports the table version it serves in the routers hash', async () => {
+  it('reports the table version it serves, and its event loop delay, in the routers hash', async () => {
     const live = await routing.liveRouters();
     expect(live.get(router.id)?.version).toBe(await routing.version());
+    // Each report carries the delay measured since the one before.
+    const p = live.get(router.id)!.eventLoop!;
+    expect(p.p50Ms).toBeGreaterThanOrEqual(0);
+    expect(p.maxMs).toBeGreaterThanOrEqual(p.p99Ms);
+    expect(p.p99Ms).toBeGreaterThanOrEqual(p.p50Ms);
   });
 
   it('routes by Host to the right app, whatever the case, port or trailing dot', async () => {

@@ -11,6 +11,7 @@ import { createServer, ServerResponse, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { Server as NetServer, type Socket } from 'node:net';
 import { hostname as machineName } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { RoutingTable, type Keys } from '@gantry/live';
 import { accessLogLine } from './access-log';
@@ -97,7 +98,17 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   const metrics = deps.metrics;
   const tlsPublicPort = deps.tls === undefined ? undefined : (deps.tls.publicPort ?? deps.tls.port);
   const id = deps.routerId ?? `${machineName()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // The event loop's lateness between presence reports: a 10 ms timer, and how much later than
+  // 10 ms it fired (Node records the whole interval).
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const table = new LiveTable({
+    presence: () => {
+      const ms = (ns: number) => Math.round(Math.max(0, ns - 10e6) / 1e4) / 100;
+      const eventLoop = { p50Ms: ms(loopDelay.percentile(50)), p99Ms: ms(loopDelay.percentile(99)), maxMs: ms(loopDelay.max) };
+      loopDelay.reset();
+      return { eventLoop };
+    },
     routing: new RoutingTable(deps.redis, deps.keys),
     subscriber: deps.subscriber,
     commands: deps.redis,
@@ -226,6 +237,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     if (deps.tls !== undefined) await listen(servers[1]!, deps.tls.port, deps.bind);
   } catch (err) {
     for (const server of servers) server.close();
+    loopDelay.disable();
     await table.stop();
     proxy.close();
     throw err;
@@ -266,6 +278,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
         server.close(() => {});
       }
       await closed;
+      loopDelay.disable();
       await table.stop();
       proxy.close();
     })());

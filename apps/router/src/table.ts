@@ -11,7 +11,7 @@
  * Requests only ever read the map; all Redis work happens off the hot path, one operation at a
  * time. When Redis is unreachable the last table keeps serving.
  */
-import type { Backend, connectRedis, Route, RoutesChanged, RoutingTable } from '@gantry/live';
+import type { Backend, connectRedis, Route, RouterPresence, RoutesChanged, RoutingTable } from '@gantry/live';
 import { BackendRegistry, createPool, type Pool } from './balancer';
 import { normalizeHost } from './hostname';
 import type { Logger } from './log';
@@ -46,6 +46,8 @@ export interface LiveTableOptions {
   heartbeatMs: number;
   /** Upper bound on Redis calls made while stopping. */
   stopTimeoutMs?: number;
+  /** More to say in each presence report (the event loop's delay). */
+  presence?: () => Partial<RouterPresence>;
 }
 
 export class LiveTable {
@@ -223,7 +225,7 @@ export class LiveTable {
 
   private async report(): Promise<void> {
     if (this.stopped) return;
-    await this.o.routing.reportRouter(this.o.routerId, { version: this.applied, at: Date.now(), pid: process.pid });
+    await this.o.routing.reportRouter(this.o.routerId, { ...this.o.presence?.(), version: this.applied, at: Date.now(), pid: process.pid });
   }
 
   private beat(): void {

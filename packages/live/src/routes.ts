@@ -24,6 +24,8 @@ export interface RouterPresence {
   /** Epoch ms of the router's last report. */
   at: number;
   pid?: number;
+  /** How late its event loop ran since the previous report (ms): a busy or stalled router shows. */
+  eventLoop?: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 /** Routers that have not reported within this window are not waited for. */
