@@ -21,15 +21,20 @@ export function roleAllows(role: Role | undefined, need: Need): boolean {
  * Known app of a team the actor is not in (or whose role is too weak): Forbidden.
  */
 export async function appFor(ctx: Ctx, actor: Actor, name: string, need: Need): Promise<App> {
+  return (await appWithRole(ctx, actor, name, need)).app;
+}
+
+/** appFor, with the actor's role on the app's team (for finer checks than `need`). */
+export async function appWithRole(ctx: Ctx, actor: Actor, name: string, need: Need): Promise<{ app: App; role: Role }> {
   const app = await ctx.db.app.findUnique({ where: { name } });
   if (!app) throw new NotFound('App', name);
   const membership = await ctx.db.membership.findUnique({
     where: { teamId_userId: { teamId: app.teamId, userId: actor.userId } },
   });
-  if (!roleAllows(membership?.role, need)) {
+  if (!membership || !roleAllows(membership.role, need)) {
     throw new Forbidden(`You do not have ${need} access to the app ${JSON.stringify(name)}.`);
   }
-  return app;
+  return { app, role: membership.role };
 }
 
 /**

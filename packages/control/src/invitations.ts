@@ -57,39 +57,35 @@ export async function revokeInvitation(ctx: Ctx, actor: Actor, teamName: string,
   return invitation;
 }
 
-/** The logged-in user joins the team with the invitation's role; the link is then spent. */
 /**
- * What an invitation link offers, for its holder to read before accepting: the team, the role,
- * the email it is for (if any), and whether it can still be accepted by this caller. Spent and
- * unknown links are not found.
+ * An open invitation by its link's token, and why this caller cannot accept it (expired, for
+ * another email, already a member), if so. Spent and unknown links are not found.
  */
-export async function invitationByToken(ctx: Ctx, actor: Actor, token: string) {
-  const gone = new NotFound('Invitation', 'link');
-  if (!looksLikeToken(token)) throw gone;
+async function openInvitation(ctx: Ctx, actor: Actor, token: string) {
+  if (!looksLikeToken(token)) throw new NotFound('Invitation', 'link');
   const invitation = await ctx.db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, include: { team: true } });
-  if (!invitation || invitation.acceptedAt) throw gone;
-  const expired = invitation.expiresAt <= now(ctx);
-  const forOther = invitation.email !== null && invitation.email !== actor.email.toLowerCase();
-  const member = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId: actor.userId } } });
-  const problem = expired
-    ? 'This invitation has expired: ask for a new one.'
-    : forOther
-      ? `This invitation is for ${invitation.email}; log in as that user to accept it.`
-      : member
-        ? `You are already a member of ${invitation.team.name} (${member.role}).`
-        : null;
-  return { invitation, team: invitation.team, problem };
+  if (!invitation || invitation.acceptedAt) throw new NotFound('Invitation', 'link');
+  let problem: Forbidden | Conflict | null = null;
+  if (invitation.expiresAt <= now(ctx)) problem = new Forbidden('This invitation has expired: ask for a new one.');
+  else if (invitation.email && invitation.email !== actor.email.toLowerCase()) problem = new Forbidden(`This invitation is for ${invitation.email}; log in as that user to accept it.`);
+  else {
+    const already = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId: actor.userId } } });
+    if (already) problem = new Conflict(`You are already a member of ${invitation.team.name} (${already.role}).`);
+  }
+  return { invitation, problem };
 }
 
+/** What an invitation link offers, for its holder to read before accepting, and why they can't. */
+export async function invitationByToken(ctx: Ctx, actor: Actor, token: string) {
+  const { invitation, problem } = await openInvitation(ctx, actor, token);
+  return { invitation, team: invitation.team, problem: problem?.message ?? null };
+}
+
+/** The logged-in user joins the team with the invitation's role; the link is then spent. */
 export async function acceptInvitation(ctx: Ctx, actor: Actor, token: string) {
+  const { invitation, problem } = await openInvitation(ctx, actor, token);
+  if (problem) throw problem;
   const gone = new NotFound('Invitation', 'link');
-  if (!looksLikeToken(token)) throw gone;
-  const invitation = await ctx.db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, include: { team: true } });
-  if (!invitation || invitation.acceptedAt) throw gone;
-  if (invitation.expiresAt <= now(ctx)) throw new Forbidden('This invitation has expired: ask for a new one.');
-  if (invitation.email && invitation.email !== actor.email.toLowerCase()) throw new Forbidden(`This invitation is for ${invitation.email}; log in as that user to accept it.`);
-  const already = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: invitation.teamId, userId: actor.userId } } });
-  if (already) throw new Conflict(`You are already a member of ${invitation.team.name} (${already.role}).`);
   await ctx.db.$transaction(async (tx) => {
     // Spent once: a second accept of the same link finds it taken.
     const spent = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: now(ctx), acceptedBy: actor.userId } });

@@ -1,6 +1,6 @@
 import { Forbidden, InvalidInput, NotFound, applyConfigChange, formationFor, type ConfigVars, type FormationEntry, type HealthChecks, type ProcessTypes } from '@gantry/core';
 import type { Prisma, Release } from '@gantry/db';
-import { appFor, roleAllows } from './access';
+import { appFor, appWithRole, roleAllows } from './access';
 import { announce, releaseLine } from './events';
 import { audit, auditApp } from './audit';
 import type { Actor, Ctx } from './context';
@@ -169,9 +169,8 @@ export async function getRelease(ctx: Ctx, actor: Actor, appName: string, versio
  * (as Heroku's "view" permission, which needs "deploy" for config values).
  */
 export async function getConfig(ctx: Ctx, actor: Actor, appName: string): Promise<ConfigVars> {
-  const app = await appFor(ctx, actor, appName, 'read');
-  const m = await ctx.db.membership.findUnique({ where: { teamId_userId: { teamId: app.teamId, userId: actor.userId } } });
-  if (!roleAllows(m?.role, 'write')) {
+  const { app, role } = await appWithRole(ctx, actor, appName, 'read');
+  if (!roleAllows(role, 'write')) {
     throw new Forbidden(`Config values hold secrets: viewers of ${app.name} do not see them. Ask a team owner or admin for the member role.`);
   }
   return app.config as ConfigVars;
