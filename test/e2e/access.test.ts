@@ -3,18 +3,10 @@
  * their own teams: no token -> 401, someone else's app -> 403.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GantryClient, type ApiError } from '@gantry/api-client';
+import { GantryClient } from '@gantry/api-client';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { git, push, remoteUrl, repoFromFixture } from './helpers/git';
-
-async function status(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (err) {
-    return (err as ApiError).status;
-  }
-}
+import { statusOf } from './helpers/http';
 
 describe('authentication and authorization', () => {
   let owner: TestUser;
@@ -30,21 +22,21 @@ describe('authentication and authorization', () => {
 
   it('refuses the API without a valid token (401)', async () => {
     const anon = new GantryClient({ baseUrl: gantry().apiUrl });
-    expect(await status(anon.apps())).toBe(401);
-    expect(await status(anon.appInfo(app))).toBe(401);
-    expect(await status(anon.logs(app))).toBe(401);
+    expect(await statusOf(anon.apps())).toBe(401);
+    expect(await statusOf(anon.appInfo(app))).toBe(401);
+    expect(await statusOf(anon.logs(app))).toBe(401);
     const forged = new GantryClient({ baseUrl: gantry().apiUrl, token: 'gty_' + 'x'.repeat(43) });
-    expect(await status(forged.apps())).toBe(401);
+    expect(await statusOf(forged.apps())).toBe(401);
   });
 
   it("refuses another user's app on the API and its logs (403), and does not list it", async () => {
-    expect(await status(other.client.appInfo(app))).toBe(403);
-    expect(await status(other.client.config(app))).toBe(403);
-    expect(await status(other.client.setConfig(app, { A: '1' }))).toBe(403);
-    expect(await status(other.client.logs(app))).toBe(403);
-    expect(await status(other.client.destroyApp(app))).toBe(403);
+    expect(await statusOf(other.client.appInfo(app))).toBe(403);
+    expect(await statusOf(other.client.config(app))).toBe(403);
+    expect(await statusOf(other.client.setConfig(app, { A: '1' }))).toBe(403);
+    expect(await statusOf(other.client.logs(app))).toBe(403);
+    expect(await statusOf(other.client.destroyApp(app))).toBe(403);
     expect((await other.client.apps()).map((a) => a.name)).not.toContain(app);
-    expect(await status(owner.client.appInfo(app))).toBe(200);
+    expect(await statusOf(owner.client.appInfo(app))).toBe(200);
   });
 
   it('refuses git without a token (401) and pushes to an app of another user (403)', async () => {

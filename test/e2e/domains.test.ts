@@ -8,16 +8,7 @@ import type { ApiError } from '@gantry/api-client';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { selfSigned } from './helpers/certs';
-import { get, waitFor } from './helpers/http';
-
-async function statusOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (err) {
-    return (err as ApiError).status;
-  }
-}
+import { get, statusOf, waitFor } from './helpers/http';
 
 describe('custom domains and certificates', () => {
   let owner: TestUser;

@@ -12,7 +12,7 @@ import { issueToken } from '@gantry/control';
 import { CLI_BIN, cliHome, gantryCli, userEnv, cliUser as loggedIn, type CliUser } from './helpers/cli';
 import { gantry, newUser, testDb, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
-import { waitFor } from './helpers/http';
+import { statusOf, waitFor } from './helpers/http';
 
 
 const cleanup: string[] = [];
@@ -30,15 +30,6 @@ async function ok(who: CliUser, args: string[]): Promise<string> {
   const r = await cli(who, args);
   expect(r.code, `gantry ${args.join(' ')}: ${r.stderr}`).toBe(0);
   return r.stdout;
-}
-
-async function status(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-    return 200;
-  } catch (err) {
-    return (err as ApiError).status;
-  }
 }
 
 describe('teams, roles, invitations, tokens, audit log, login limit', () => {
@@ -89,7 +80,7 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     await ok(viewer, ['invitations:accept', viewerLink]);
     const again = await cli(member, ['invitations:accept', memberLink]);
     expect(again.code).toBe(1);
-    expect(await status(member.user.client.invitation(memberLink))).toBe(404); // spent
+    expect(await statusOf(member.user.client.invitation(memberLink))).toBe(404); // spent
 
     const members = JSON.parse(await ok(viewer, ['members', '-t', team, '--json'])) as { email: string; role: string }[];
     expect(Object.fromEntries(members.map((m) => [m.email, m.role]))).toEqual({
@@ -104,7 +95,7 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     const refused = await cli(viewer, ['config:set', 'X=1', '-a', app]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/do not have write access/);
-    expect(await status(viewer.user.client.setConfig(app, { X: '1' }))).toBe(403);
+    expect(await statusOf(viewer.user.client.setConfig(app, { X: '1' }))).toBe(403);
     // Nor read the values: they hold secrets.
     const secretRead = await cli(viewer, ['config', '-a', app]);
     expect(secretRead.code).toBe(1);
@@ -164,7 +155,7 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
       const next = await cli(member, ['config:set', 'AFTER=1', '-a', app]);
       expect(next.code).toBe(1);
       expect(next.stderr).toMatch(/do not have write access/);
-      expect(await status(member.user.client.appInfo(app))).toBe(403);
+      expect(await statusOf(member.user.client.appInfo(app))).toBe(403);
       await writeAndCommit(repo, 'after-removal.txt', 'refused\n');
       const pushed = await push(repo, app, member.user.token);
       expect(pushed.code).not.toBe(0);
@@ -208,12 +199,12 @@ describe('teams, roles, invitations, tokens, audit log, login limit', () => {
     expect(await ok(owner, ['authorizations'])).toMatch(/ci-bot/);
 
     await ok(owner, ['authorizations:revoke', created.id]);
-    expect(await status(bot.me())).toBe(401);
+    expect(await statusOf(bot.me())).toBe(401);
     expect((JSON.parse(await ok(owner, ['authorizations', '--json'])) as TokenView[]).map((t) => t.id)).not.toContain(created.id);
     // Someone else's token id is not found, not revoked.
     const others = await cli(viewer, ['authorizations:revoke', tokens.find((t) => t.current)!.id]);
     expect(others.code).toBe(1);
-    expect(await status(owner.user.client.me())).toBe(200);
+    expect(await statusOf(owner.user.client.me())).toBe(200);
   });
 
   it('refuses an expired token', async () => {

@@ -1,5 +1,6 @@
 /** HTTP to apps through the router under test (by Host header: *.localhost needs no DNS). */
 import { request } from 'node:http';
+import type { ApiError } from '@gantry/api-client';
 import { gantry } from './gantry';
 
 export interface SimpleResponse {
@@ -68,4 +69,14 @@ export async function pollWhile(app: string, until: Promise<unknown>, path = '/'
     report.total++;
   }
   return report;
+}
+
+/** The HTTP status an API client call ended with: 200 when it succeeded, else the error's. */
+export async function statusOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (err) {
+    return (err as ApiError).status;
+  }
 }
