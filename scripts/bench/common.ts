@@ -53,3 +53,11 @@ export function printRows(title: string, rows: [string, string][]): void {
   console.log(`\n${title}\n`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 }
+
+/** Runs a benchmark's main: a failure prints its message and exits 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

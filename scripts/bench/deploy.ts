@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
-import { GIT_ENV, benchUser, commitFile, fixtureRepo, median, printRows, remote as remoteOf, secs } from './common';
+import { benchUser, commitFile, fixtureRepo, GIT_ENV, median, printRows, remote as remoteOf, runBench, secs } from './common';
 import { firstOk } from './http';
 import { buildAndRun, equivalentDockerfile, removePlain, writeDockerfile } from './plain-docker';
 
@@ -91,7 +91,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBench(main);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
-import { benchUser, fixtureRepo, git, printRows, remote as remoteOf } from './common';
+import { benchUser, fixtureRepo, git, printRows, remote as remoteOf, runBench } from './common';
 import { get, until } from './http';
 
 const LATENCY_LINES = 1000;
@@ -116,7 +116,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBench(main);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startIsolatedGantry } from '@gantry/installer';
-import { benchUser, fixtureRepo, git, median, printRows, remote as remoteOf } from './common';
+import { benchUser, fixtureRepo, git, median, printRows, remote as remoteOf, runBench } from './common';
 import { until } from './http';
 
 const APPS = 50;
@@ -121,7 +121,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runBench(main);
