@@ -47,4 +47,34 @@ describe('RouterLogShipper', () => {
     expect(got[0]!.text).toBe('1\n2');
     expect(shipper.dropped).toBe(1);
   });
+
+  it('reuses a batch buffer only after Redis answered for it: bytes in flight are never overwritten', async () => {
+    const sent: Buffer[] = [];
+    const answers: Array<() => void> = [];
+    const sink = {
+      appendText: (_appId: string, _s: string, _p: string, text: string | Buffer) => {
+        sent.push(text as Buffer);
+        return new Promise<void>((resolve) => answers.push(resolve));
+      },
+    };
+    const shipper = new RouterLogShipper(sink, 60_000);
+    shipper.ship('a', 'first batch');
+    const first = shipper.flush();
+    // Not answered yet: the next batch must not write into the first one's buffer.
+    shipper.ship('a', 'SECOND BATCH');
+    const second = shipper.flush();
+    expect(sent.map((b) => b.toString())).toEqual(['first batch', 'SECOND BATCH']);
+    expect(sent[1]!.buffer).not.toBe(sent[0]!.buffer);
+    answers[0]!();
+    await first;
+    // Answered: its buffer takes the next batch.
+    shipper.ship('a', 'third');
+    void shipper.flush();
+    expect(sent[2]!.buffer).toBe(sent[0]!.buffer);
+    expect(sent[2]!.toString()).toBe('third');
+    expect(sent[1]!.toString()).toBe('SECOND BATCH');
+    answers[1]!();
+    answers[2]!();
+    await second;
+  });
 });
