@@ -6,9 +6,9 @@
  */
 import { clientAddress } from './headers';
 import { normalizeHost } from './hostname';
-import type { RoutedRequest } from './request';
+import type { ProxiedRequest } from './request';
 
-export function accessLogLine(req: RoutedRequest, status: number, bytes: number, now: number): string {
+export function accessLogLine(req: ProxiedRequest, status: number, bytes: number, now: number): string {
   const code = req.errorCode;
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   return (

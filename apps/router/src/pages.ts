@@ -2,8 +2,17 @@
  * The router's own answers: small HTML pages for errors (always naming the request id, which
  * the response also carries as X-Request-Id) and the health document.
  */
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+
+/** What the router's answers use of a response (Node's, or the client lane's). */
+export interface PageResponse {
+  statusCode: number;
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string | number): unknown;
+  end(chunk: string): unknown;
+  destroy(): unknown;
+}
 
 export interface Page {
   status: number;
@@ -89,7 +98,7 @@ function formatBytes(n: number): string {
 }
 
 /** Answers with a page (X-Request-Id must already be set on `res`). */
-export function sendPage(res: ServerResponse, p: Page): void {
+export function sendPage(res: PageResponse, p: Page): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -102,7 +111,7 @@ export function sendPage(res: ServerResponse, p: Page): void {
 }
 
 /** Redirects (301/308) with a tiny body; X-Request-Id must already be set on `res`. */
-export function sendRedirect(res: ServerResponse, location: string, status: 301 | 308): void {
+export function sendRedirect(res: PageResponse, location: string, status: 301 | 308): void {
   const html = `<a href="${escapeHtml(location)}">Moved here</a>\n`;
   res.statusCode = status;
   res.setHeader('location', location);
@@ -140,7 +149,7 @@ export interface Health {
   redis: 'up' | 'down';
 }
 
-export function sendHealth(res: ServerResponse, health: Health): void {
+export function sendHealth(res: PageResponse, health: Health): void {
   const body = JSON.stringify(health);
   res.statusCode = health.ok ? 200 : 503;
   res.setHeader('content-type', 'application/json');

@@ -14,12 +14,11 @@
  *
  * Websocket upgrades go through websocket.ts (http-proxy-3).
  */
-import type { ServerResponse } from 'node:http';
 import { eject, pickBackend, releaseBackend } from './balancer';
 import { declaresTooLargeBody } from './limits';
 import type { Logger } from './log';
 import { badResponsePage, bodyTooLargePage, noInstancesPage, sendPage, timeoutPage, unreachablePage, type Page } from './pages';
-import type { RoutedRequest } from './request';
+import type { ClientResponse, ProxiedRequest } from './request';
 import type { RouteEntry } from './table';
 import { BAD_RESPONSE, BODY_TOO_LARGE, IDLE_TIMEOUT, UPSTREAM_TIMEOUT } from './upstream-connection';
 import { UpstreamPool } from './upstream-pool';
@@ -46,8 +45,6 @@ export interface AppProxyOptions {
   maxSocketsPerInstance?: number;
 }
 
-type Response = ServerResponse<RoutedRequest>;
-
 export class AppProxy {
   private readonly pool: UpstreamPool;
   private readonly timeouts: ProxyTimeouts;
@@ -72,7 +69,7 @@ export class AppProxy {
   }
 
   /** Proxies an HTTP request to one of the route's instances. */
-  web(req: RoutedRequest, res: Response, route: RouteEntry): void {
+  web(req: ProxiedRequest, res: ClientResponse, route: RouteEntry): void {
     req.route = route;
     req.res = res;
     if (route.pool.backends.length === 0) return this.fail(req, 'H14', 'No web processes running', noInstancesPage(route.app, req.requestId));
@@ -93,7 +90,7 @@ export class AppProxy {
    * The client's response closed (finished or not): gives the instance back and abandons what
    * is still going on upstream for it. Idempotent.
    */
-  release(req: RoutedRequest): void {
+  release(req: ProxiedRequest): void {
     const conn = req.conn;
     if (conn !== undefined) conn.abort();
     else if (req.waitingSince >= 0) this.pool.cancel(req);
@@ -105,7 +102,7 @@ export class AppProxy {
     this.pool.close();
   }
 
-  private attempt(req: RoutedRequest): void {
+  private attempt(req: ProxiedRequest): void {
     const backend = pickBackend(req.route!.pool, Date.now(), req.tried);
     if (backend === undefined) return this.unreachable(req);
     backend.inflight++;
@@ -119,7 +116,7 @@ export class AppProxy {
     this.pool.acquire(backend, req);
   }
 
-  private onUpstreamError(req: RoutedRequest, err: Error): void {
+  private onUpstreamError(req: ProxiedRequest, err: Error): void {
     const backend = req.backend;
     const res = req.res!;
     releaseBackend(req);
@@ -162,20 +159,20 @@ export class AppProxy {
     return this.fail(req, 'H13', `Bad response from instance (${code})`, badResponsePage(route.app, req.requestId));
   }
 
-  private tooLarge(req: RoutedRequest): void {
+  private tooLarge(req: ProxiedRequest): void {
     // The body is not read: the connection is closed after the answer.
     req.res!.shouldKeepAlive = false;
     this.fail(req, '', '', bodyTooLargePage(this.maxBodyBytes, req.requestId));
   }
 
-  private unreachable(req: RoutedRequest): void {
+  private unreachable(req: ProxiedRequest): void {
     const route = req.route!;
     this.log.warn(`at=error code=H10 desc="No instance reachable" app=${route.app} attempts=${req.attempts} request_id=${req.requestId}`);
     this.fail(req, 'H10', 'No instance reachable', unreachablePage(route.app, req.requestId));
   }
 
   /** Answers with the router's page. */
-  private fail(req: RoutedRequest, code: string, desc: string, page: Page): void {
+  private fail(req: ProxiedRequest, code: string, desc: string, page: Page): void {
     const res = req.res!;
     req.errorCode = code;
     req.errorDesc = desc;

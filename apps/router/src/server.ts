@@ -15,6 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { RoutingTable, type Keys } from '@gantry/live';
 import { accessLogLine } from './access-log';
+import { ClientLane, type LaneRequest, type LaneResponse } from './client-lane';
 import { createClientErrorHandler } from './client-errors';
 import { prepareForwardHeaders, requestIdFor } from './headers';
 import { normalizeHost } from './hostname';
@@ -22,7 +23,7 @@ import { DEFAULT_LIMITS, declaresTooLargeBody, type RouterLimits } from './limit
 import { silentLogger, type Logger } from './log';
 import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage } from './pages';
 import { AppProxy, type ProxyTimeouts } from './proxy';
-import { RoutedRequest } from './request';
+import { RoutedRequest, type ProxiedRequest } from './request';
 import type { RouterMetrics } from './metrics';
 import { LiveTable, type RedisConnection } from './table';
 import type { SniCallback } from './tls';
@@ -38,6 +39,8 @@ export interface RouterTimeouts extends ProxyTimeouts {
   heartbeatMs: number;
   /** Idle keep-alive connections from clients are closed after this. */
   clientKeepAliveMs: number;
+  /** A client's request head must arrive within this (then 408). */
+  clientHeadMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: RouterTimeouts = {
@@ -51,6 +54,8 @@ export const DEFAULT_TIMEOUTS: RouterTimeouts = {
   heartbeatMs: 2_000,
   // Above the 60 s idle timeout of common load balancers that may sit in front.
   clientKeepAliveMs: 65_000,
+  // Node's default headersTimeout.
+  clientHeadMs: 60_000,
 };
 
 export interface RouterDeps {
@@ -125,15 +130,34 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   let onDrained: (() => void) | undefined;
   const websockets = new Set<Duplex>();
 
-  function onResponseClose(this: ServerResponse<RoutedRequest>): void {
-    const req = this.req;
+  /** A response ended, or its client went away: the request's accounting. */
+  function responseClosed(req: ProxiedRequest, res: { readonly statusCode: number; getHeader(name: string): unknown }): void {
     proxy.release(req);
-    if (metrics !== undefined && req.route !== undefined) metrics.record(req.route.appId, this.statusCode, performance.now() - req.startedAt);
+    if (metrics !== undefined && req.route !== undefined) metrics.record(req.route.appId, res.statusCode, performance.now() - req.startedAt);
     if (accessLog !== undefined && (req.route !== undefined || !isHealthCheck(req))) {
-      const bytes = req.responded ? req.bytesOut : Number(this.getHeader('content-length') ?? 0);
-      accessLog(accessLogLine(req, this.statusCode, bytes, performance.now()), req.route?.appId || undefined);
+      const bytes = req.responded ? req.bytesOut : Number(res.getHeader('content-length') ?? 0);
+      accessLog(accessLogLine(req, res.statusCode, bytes, performance.now()), req.route?.appId || undefined);
     }
     if (--inflight === 0 && onDrained !== undefined) onDrained();
+  }
+
+  function onResponseClose(this: ServerResponse<RoutedRequest>): void {
+    responseClosed(this.req, this);
+  }
+
+  /**
+   * A request read by the client lane: proxied when it is for an app; anything else (unknown
+   * hosts, health checks, HTTPS redirects) is left to Node's server, with the connection.
+   */
+  function onLaneRequest(req: LaneRequest, res: LaneResponse): boolean {
+    const route = table.lookup(normalizeHost(req.headers.host));
+    if (route === undefined || (route.httpsRedirect && tlsPublicPort !== undefined)) return false;
+    req.startedAt = performance.now();
+    inflight++;
+    req.requestId = requestIdFor(req.headers);
+    if (draining) res.shouldKeepAlive = false;
+    proxy.web(req, res, route);
+    return true;
   }
 
   function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
@@ -213,8 +237,27 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     onRequest(req, res);
   }
 
-  const serverOptions = { IncomingMessage: RoutedRequest, keepAliveTimeout: timeouts.clientKeepAliveMs, maxHeaderSize: limits.maxHeaderBytes };
-  const servers: Server<typeof RoutedRequest>[] = [createServer(serverOptions, onRequest)];
+  const serverOptions = {
+    IncomingMessage: RoutedRequest,
+    keepAliveTimeout: timeouts.clientKeepAliveMs,
+    headersTimeout: timeouts.clientHeadMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+  };
+  const plain = createServer(serverOptions, onRequest);
+  const servers: Server<typeof RoutedRequest>[] = [plain];
+  // Plain-HTTP connections go to the client lane first; it hands them to Node's server (its
+  // own 'connection' listener) when a request is not one it serves.
+  const nodeConnection = plain.listeners('connection')[0] as (socket: Socket) => void;
+  const lane = new ClientLane({
+    maxHeaderBytes: limits.maxHeaderBytes,
+    keepAliveMs: timeouts.clientKeepAliveMs,
+    headersTimeoutMs: timeouts.clientHeadMs,
+    dispatch: onLaneRequest,
+    handOff: (socket) => nodeConnection.call(plain, socket),
+    closed: (res) => responseClosed(res.req, res),
+  });
+  plain.removeListener('connection', nodeConnection);
+  plain.on('connection', lane.accept);
   // Without SNI, or for a name without a certificate, the handshake fails (no default certificate).
   if (deps.tls !== undefined) servers.push(createTlsServer({ ...serverOptions, SNICallback: deps.tls.sniCallback }, onRequest) as unknown as Server<typeof RoutedRequest>);
   const onClientError = createClientErrorHandler({ ...limits, log });
@@ -237,6 +280,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     if (deps.tls !== undefined) await listen(servers[1]!, deps.tls.port, deps.bind);
   } catch (err) {
     for (const server of servers) server.close();
+    lane.closeAll();
     loopDelay.disable();
     await table.stop();
     proxy.close();
@@ -259,6 +303,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       // connections at once, while a client may be sending its next request on one.
       const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))));
       for (const server of servers) server.closeIdleConnections();
+      lane.closeIdle();
       if (inflight > 0) {
         const leftMs = Math.max(0, timeouts.drainMs - (performance.now() - started));
         log.info(`draining ${inflight} in-flight request(s), at most ${Math.round(leftMs)} ms`);
@@ -272,6 +317,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
         if (inflight > 0) log.warn(`at=warn code=drain_timeout desc="${inflight} request(s) cut at shutdown"`);
       }
       for (const ws of websockets) ws.destroy();
+      lane.closeAll();
       for (const server of servers) {
         server.closeAllConnections();
         // http's own close now: stops its connection-checking timer (the listener is closed already).
@@ -304,7 +350,7 @@ function boundPort(server: Server, fallback: number): number {
   return typeof address === 'object' && address !== null ? address.port : fallback;
 }
 
-function isHealthCheck(req: RoutedRequest): boolean {
+function isHealthCheck(req: ProxiedRequest): boolean {
   const url = req.url;
   return (req.method === 'GET' || req.method === 'HEAD') && url !== undefined && (url === '/_health' || url.startsWith('/_health?'));
 }

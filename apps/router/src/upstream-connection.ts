@@ -13,7 +13,7 @@
 import { connect, type Socket } from 'node:net';
 import type { BackendState } from './balancer';
 import { requestHead } from './request-head';
-import type { RoutedRequest } from './request';
+import type { ProxiedRequest } from './request';
 import { clientResponseHeaders } from './response-head';
 import { ResponseError, ResponseParser, type ResponseHandler, type ResponseHead } from './response-parser';
 
@@ -52,17 +52,17 @@ export interface ConnectionOwner {
   /** Idle connections are closed after this (shortened by the instance's Keep-Alive hint). */
   readonly idleSocketMs: number;
   /** No start of a response within this -> 504 (the route's setting, else the router's). */
-  firstByteMs(req: RoutedRequest): number;
+  firstByteMs(req: ProxiedRequest): number;
   /** A response stream without a byte either way for this long is cut. */
-  streamIdleMs(req: RoutedRequest): number;
+  streamIdleMs(req: ProxiedRequest): number;
   /** The response is complete and the connection can serve another request. */
   reusable(conn: UpstreamConnection): void;
   /** The connection is closed (it no longer counts against the instance's limit). */
   gone(conn: UpstreamConnection): void;
   /** The exchange of `req` ended: the response was complete. */
-  done(req: RoutedRequest): void;
+  done(req: ProxiedRequest): void;
   /** The exchange of `req` failed; the connection is already closed. */
-  failed(req: RoutedRequest, err: Error): void;
+  failed(req: ProxiedRequest, err: Error): void;
 }
 
 export class UpstreamConnection implements ResponseHandler {
@@ -70,7 +70,7 @@ export class UpstreamConnection implements ResponseHandler {
   private readonly parser: ResponseParser;
   phase = Phase.Connecting;
   /** The request being served. */
-  req: RoutedRequest | undefined = undefined;
+  req: ProxiedRequest | undefined = undefined;
   /** When the sweeper acts (connect, first byte, idle stream, idle in the pool). */
   deadline: number;
   /** Bytes moved since the sweeper last looked (it then moves an idle deadline). */
@@ -119,7 +119,7 @@ export class UpstreamConnection implements ResponseHandler {
   }
 
   /** Takes a request: sends it now when connected, else once connected. */
-  assign(req: RoutedRequest): void {
+  assign(req: ProxiedRequest): void {
     this.req = req;
     req.conn = this;
     req.connected = this.connected;
@@ -174,7 +174,7 @@ export class UpstreamConnection implements ResponseHandler {
     }
   }
 
-  private send(req: RoutedRequest): void {
+  private send(req: ProxiedRequest): void {
     this.parser.reset(req.method === 'HEAD');
     this.active = false;
     this.closeAfter = false;
@@ -345,7 +345,7 @@ export class UpstreamConnection implements ResponseHandler {
     if (req !== undefined) this.owner.failed(req, err);
   }
 
-  private detach(req: RoutedRequest): void {
+  private detach(req: ProxiedRequest): void {
     this.req = undefined;
     req.conn = undefined;
     if (!req.bodyless && !req.bodySent) {
@@ -357,7 +357,7 @@ export class UpstreamConnection implements ResponseHandler {
   }
 
   /** Request body chunk (listener on the request; `this` is the request). */
-  forwardBody(req: RoutedRequest, chunk: Buffer): void {
+  forwardBody(req: ProxiedRequest, chunk: Buffer): void {
     this.active = true;
     req.bodyBytes += chunk.length;
     if (req.bodyBytes > this.owner.maxBodyBytes) {
@@ -379,7 +379,7 @@ export class UpstreamConnection implements ResponseHandler {
   }
 
   /** End of the request body. */
-  endBody(req: RoutedRequest): void {
+  endBody(req: ProxiedRequest): void {
     req.bodySent = true;
     req.removeListener('data', onRequestData);
     req.removeListener('end', onRequestEnd);
@@ -391,10 +391,10 @@ export class UpstreamConnection implements ResponseHandler {
   }
 }
 
-function onRequestData(this: RoutedRequest, chunk: Buffer): void {
+function onRequestData(this: ProxiedRequest, chunk: Buffer): void {
   this.conn?.forwardBody(this, chunk);
 }
 
-function onRequestEnd(this: RoutedRequest): void {
+function onRequestEnd(this: ProxiedRequest): void {
   this.conn?.endBody(this);
 }

@@ -9,7 +9,7 @@
  * create no timers: they only write a deadline number and an "active" flag.
  */
 import type { BackendState } from './balancer';
-import type { RoutedRequest } from './request';
+import type { ProxiedRequest } from './request';
 import { UPSTREAM_TIMEOUT, UpstreamConnection, upstreamError, type ConnectionOwner } from './upstream-connection';
 
 export interface UpstreamPoolOptions {
@@ -22,9 +22,9 @@ export interface UpstreamPoolOptions {
   /** Idle connections are closed after this. */
   idleSocketMs?: number;
   /** The response is complete (the instance is done with the request). */
-  onDone(req: RoutedRequest): void;
+  onDone(req: ProxiedRequest): void;
   /** The exchange failed; the request has no connection any more. */
-  onError(req: RoutedRequest, err: Error): void;
+  onError(req: ProxiedRequest, err: Error): void;
 }
 
 /** Below Node's default 5 s keepAliveTimeout, the most common app server. */
@@ -33,7 +33,7 @@ export const IDLE_SOCKET_MS = 4000;
 class InstanceConnections {
   readonly idle: UpstreamConnection[] = [];
   open = 0;
-  readonly waiting: RoutedRequest[] = [];
+  readonly waiting: ProxiedRequest[] = [];
 }
 
 export class UpstreamPool implements ConnectionOwner {
@@ -56,7 +56,7 @@ export class UpstreamPool implements ConnectionOwner {
   }
 
   /** Sends `req` to `backend` on an idle connection, a new one, or when one frees up. */
-  acquire(backend: BackendState, req: RoutedRequest): void {
+  acquire(backend: BackendState, req: ProxiedRequest): void {
     let pool = this.byInstance.get(backend);
     if (pool === undefined) {
       pool = new InstanceConnections();
@@ -71,7 +71,7 @@ export class UpstreamPool implements ConnectionOwner {
   }
 
   /** Forgets a request that waits for a connection (its client went away). */
-  cancel(req: RoutedRequest): void {
+  cancel(req: ProxiedRequest): void {
     if (req.waitingSince < 0) return;
     req.waitingSince = -1;
     for (const pool of this.queued) {
@@ -99,11 +99,11 @@ export class UpstreamPool implements ConnectionOwner {
 
   // ConnectionOwner
 
-  firstByteMs(req: RoutedRequest): number {
+  firstByteMs(req: ProxiedRequest): number {
     return req.route?.firstByteMs ?? this.o.firstByteMs;
   }
 
-  streamIdleMs(req: RoutedRequest): number {
+  streamIdleMs(req: ProxiedRequest): number {
     return req.route?.idleMs ?? this.o.streamIdleMs;
   }
 
@@ -129,11 +129,11 @@ export class UpstreamPool implements ConnectionOwner {
     }
   }
 
-  done(req: RoutedRequest): void {
+  done(req: ProxiedRequest): void {
     this.o.onDone(req);
   }
 
-  failed(req: RoutedRequest, err: Error): void {
+  failed(req: ProxiedRequest, err: Error): void {
     this.o.onError(req, err);
   }
 
@@ -144,7 +144,7 @@ export class UpstreamPool implements ConnectionOwner {
     return conn;
   }
 
-  private nextWaiting(pool: InstanceConnections): RoutedRequest | undefined {
+  private nextWaiting(pool: InstanceConnections): ProxiedRequest | undefined {
     const next = pool.waiting.shift();
     if (pool.waiting.length === 0) this.queued.delete(pool);
     if (next !== undefined) next.waitingSince = -1;

@@ -1,0 +1,460 @@
+/**
+ * The client lane: plain-HTTP client connections read and answered by the router itself, for
+ * the requests that are most of the traffic (a bodyless HTTP/1.1 request to an app). Node's
+ * HTTP server costs about 10 µs of CPU per request on its own (IncomingMessage and
+ * ServerResponse streams, header objects and checks, events and timers per request), which
+ * was most of the gap to nginx; the lane does the same job with one parse and one write.
+ *
+ *   socket ──data──▶ head? (lane-head.ts) ──yes──▶ dispatch ──▶ proxy ──▶ LaneResponse ──▶ socket
+ *                         │ no (a body, an upgrade, Expect, anything unusual, an unknown host)
+ *                         ▼
+ *                    hand-off: the unread bytes are put back and Node's HTTP server takes
+ *                    the connection over from there (the router's other path, server.ts)
+ *
+ * One request at a time per connection (pipelined requests wait in `pending`). Time limits are
+ * deadlines checked by one sweeper: a head must arrive within `headersTimeoutMs` (408), an
+ * idle keep-alive connection is closed after `keepAliveMs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { isFieldValue, isToken } from './http-chars';
+import { parseLaneHead, type LaneHead } from './lane-head';
+import { requestTimeoutPage, writeSocketPage } from './pages';
+import { RouteState, type ClientResponse, type ProxiedRequest } from './request';
+
+export interface ClientLaneOptions {
+  /** Heads larger than this are left to Node (which answers 431). */
+  maxHeaderBytes: number;
+  /** Idle client connections are closed after this. */
+  keepAliveMs: number;
+  /** A request head must arrive within this (then 408). */
+  headersTimeoutMs: number;
+  /** Serves a request, or returns false to leave it (and the connection) to Node's server. */
+  dispatch(req: LaneRequest, res: LaneResponse): boolean;
+  /** Takes over a connection whose unread bytes were put back (Node's HTTP server). */
+  handOff(socket: Socket): void;
+  /** The response ended or the client went away (as ServerResponse's 'close'). */
+  closed(res: LaneResponse): void;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Reading pauses while this much of pipelined requests waits. */
+const MAX_PENDING = 64 * 1024;
+const SWEEP_MS = 1000;
+/** After a 408, the client gets this long to read it before the connection is closed. */
+const LINGER_MS = 2000;
+
+export class ClientLane {
+  private readonly connections = new Set<LaneConnection>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(readonly o: ClientLaneOptions) {
+    this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** A new client connection (the listener's 'connection' event). */
+  readonly accept = (socket: Socket): void => {
+    this.connections.add(new LaneConnection(this, socket));
+  };
+
+  forget(conn: LaneConnection): void {
+    this.connections.delete(conn);
+  }
+
+  /** Closes connections that are not serving a request. */
+  closeIdle(): void {
+    for (const conn of this.connections) if (conn.idle) conn.socket.destroy();
+  }
+
+  closeAll(): void {
+    for (const conn of this.connections) conn.socket.destroy();
+    clearInterval(this.sweeper);
+  }
+
+  private sweep(now: number): void {
+    for (const conn of this.connections) if (now >= conn.deadline) conn.expire();
+  }
+}
+
+/** A request read by the lane: never a body, so the stream methods have nothing to do. */
+export class LaneRequest extends RouteState implements ProxiedRequest {
+  readonly method: string;
+  url: string;
+  readonly rawHeaders: string[];
+  readonly headers: { host: string; connection: string | undefined; 'x-request-id': string | undefined };
+  readonly complete = true;
+  readonly readableEnded = true;
+
+  constructor(
+    readonly socket: Socket,
+    head: LaneHead,
+  ) {
+    super();
+    this.method = head.method;
+    this.url = head.url;
+    this.rawHeaders = head.rawHeaders;
+    this.headers = { host: head.host, connection: head.connection, 'x-request-id': head.requestId };
+  }
+
+  on(): this {
+    return this;
+  }
+  removeListener(): this {
+    return this;
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** The Date field's value, computed once a second (as Node does). */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+function invalid(message: string, code: string): Error {
+  return Object.assign(new TypeError(message), { code });
+}
+
+/**
+ * The response to a lane request: Node's ServerResponse framing and connection headers
+ * (Date, Connection/Keep-Alive, chunked when there is no Content-Length), written with as few
+ * socket writes as the proxy's calls allow: the head waits for the first body bytes.
+ */
+export class LaneResponse implements ClientResponse {
+  statusCode = 200;
+  shouldKeepAlive: boolean;
+  headersSent = false;
+  destroyed = false;
+  /** end() was called, or the client went away. */
+  finished = false;
+  /** The connection closes after this response (decided with the head). */
+  last = false;
+  /** Head text not yet written. */
+  private head = '';
+  private chunked = false;
+  private noBody = false;
+  /** Fields set with setHeader, for the router's own answers: [lowercase name, value...]. */
+  private fields: string[] | undefined;
+
+  constructor(
+    private readonly conn: LaneConnection,
+    readonly req: LaneRequest,
+    keepAlive: boolean,
+  ) {
+    this.shouldKeepAlive = keepAlive;
+  }
+
+  get socket(): Socket | null {
+    return this.finished ? null : this.conn.socket;
+  }
+
+  setHeader(name: string, value: string | number): this {
+    const lower = name.toLowerCase();
+    const fields = (this.fields ??= []);
+    const v = String(value);
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === lower) {
+        fields[i + 1] = v;
+        return this;
+      }
+    }
+    fields.push(lower, v);
+    return this;
+  }
+
+  getHeader(name: string): string | undefined {
+    const fields = this.fields;
+    if (fields === undefined) return undefined;
+    const lower = name.toLowerCase();
+    for (let i = 0; i < fields.length; i += 2) if (fields[i] === lower) return fields[i + 1];
+    return undefined;
+  }
+
+  writeHead(status: number, reason: string, headers: string[]): this {
+    if (this.headersSent) throw invalid('headers already sent', 'ERR_HTTP_HEADERS_SENT');
+    if (!isFieldValue(reason)) throw invalid('Invalid character in statusMessage', 'ERR_INVALID_CHAR');
+    let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+    let hasLength = false;
+    let hasDate = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!isToken(name)) throw invalid(`Header name must be a valid HTTP token ["${name}"]`, 'ERR_INVALID_HTTP_TOKEN');
+      if (!isFieldValue(value)) throw invalid(`Invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR');
+      if (name.length === 4) {
+        if (name.toLowerCase() === 'date') hasDate = true;
+      } else if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      head += `${name}: ${value}\r\n`;
+    }
+    this.statusCode = status;
+    this.noBody = this.req.method === 'HEAD' || status < 200 || status === 204 || status === 304;
+    if (!hasDate) head += `Date: ${httpDate()}\r\n`;
+    this.last = !this.shouldKeepAlive;
+    head += this.last ? 'Connection: close\r\n' : this.conn.keepAliveFields;
+    if (!this.noBody && !hasLength) {
+      this.chunked = true;
+      head += 'Transfer-Encoding: chunked\r\n';
+    }
+    this.head = `${head}\r\n`;
+    this.headersSent = true;
+    return this;
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.destroyed) return false;
+    const socket = this.conn.socket;
+    const head = this.head;
+    this.head = '';
+    if (this.noBody || chunk.length === 0) return head === '' ? true : socket.write(head, 'latin1');
+    if (this.chunked) {
+      socket.cork();
+      socket.write(`${head}${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      const more = socket.write('\r\n', 'latin1');
+      socket.uncork();
+      return more;
+    }
+    if (head === '') return socket.write(chunk);
+    socket.cork();
+    socket.write(head, 'latin1');
+    const more = socket.write(chunk);
+    socket.uncork();
+    return more;
+  }
+
+  end(chunk?: string | Buffer, encoding: BufferEncoding = 'utf8'): this {
+    if (this.finished) return this;
+    if (this.destroyed) {
+      this.finished = true;
+      return this;
+    }
+    if (!this.headersSent) this.writeOwnHead(chunk, encoding);
+    const socket = this.conn.socket;
+    const head = this.head;
+    this.head = '';
+    const size = chunk === undefined || this.noBody ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
+    this.finished = true;
+    if (size === 0) {
+      const tail = this.chunked ? '0\r\n\r\n' : '';
+      if (head !== '' || tail !== '') socket.write(`${head}${tail}`, 'latin1');
+    } else if (typeof chunk === 'string' && encoding === 'latin1') {
+      socket.write(this.chunked ? `${head}${size.toString(16)}\r\n${chunk}\r\n0\r\n\r\n` : `${head}${chunk}`, 'latin1');
+    } else {
+      socket.cork();
+      socket.write(this.chunked ? `${head}${size.toString(16)}\r\n` : head, 'latin1');
+      socket.write(chunk!, encoding);
+      if (this.chunked) socket.write('\r\n0\r\n\r\n', 'latin1');
+      socket.uncork();
+    }
+    this.conn.ended(this);
+    return this;
+  }
+
+  once(event: 'drain', listener: () => void): this {
+    this.conn.socket.once(event, listener);
+    return this;
+  }
+
+  removeListener(event: 'drain', listener: () => void): this {
+    this.conn.socket.removeListener(event, listener);
+    return this;
+  }
+
+  destroy(): this {
+    if (!this.destroyed) {
+      this.destroyed = true;
+      this.conn.socket.destroy();
+    }
+    return this;
+  }
+
+  /** The head of the router's own answers (pages): from statusCode and setHeader's fields. */
+  private writeOwnHead(chunk: string | Buffer | undefined, encoding: BufferEncoding): void {
+    if (chunk !== undefined && this.getHeader('content-length') === undefined) {
+      this.setHeader('content-length', typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length);
+    }
+    this.writeHead(this.statusCode, STATUS_CODES[this.statusCode] ?? 'unknown', this.fields ?? []);
+  }
+}
+
+/** One client connection while the lane serves it. */
+class LaneConnection {
+  /** Bytes read and not yet served (a partial head, or pipelined requests). */
+  private pending: Buffer | undefined = undefined;
+  /** The response in progress. */
+  private current: LaneResponse | undefined = undefined;
+  /** Serving pending requests right now (responses that end meanwhile do not recurse). */
+  private serving = false;
+  /** The lane no longer serves this connection (handed off, closing or closed). */
+  private done = false;
+  private paused = false;
+  /** performance.now() when the sweeper acts (Infinity while a response is in progress). */
+  deadline: number;
+  /** The deadline is the head's (408), not the idle one. */
+  private awaitingHead = false;
+  readonly keepAliveFields: string;
+
+  constructor(
+    private readonly lane: ClientLane,
+    readonly socket: Socket,
+  ) {
+    this.deadline = performance.now() + lane.o.keepAliveMs;
+    this.keepAliveFields = keepAliveFields(lane.o.keepAliveMs);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', this.onClose);
+  }
+
+  get idle(): boolean {
+    return this.current === undefined;
+  }
+
+  private readonly onData = (data: Buffer): void => {
+    this.pending = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
+    if (this.current !== undefined) {
+      if (this.pending.length > MAX_PENDING && !this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    this.serve();
+  };
+
+  /** Serves pending requests until one is in progress, a head is incomplete or Node takes over. */
+  private serve(): void {
+    const o = this.lane.o;
+    this.serving = true;
+    while (this.current === undefined && this.pending !== undefined && !this.done) {
+      const buf = this.pending;
+      const end = buf.indexOf(HEAD_END);
+      if (end === -1) {
+        if (buf.length > o.maxHeaderBytes) return this.handOff();
+        if (!this.awaitingHead) {
+          this.awaitingHead = true;
+          this.deadline = performance.now() + o.headersTimeoutMs;
+        }
+        break;
+      }
+      if (end + 4 > o.maxHeaderBytes) return this.handOff();
+      const head = parseLaneHead(buf.toString('latin1', 0, end));
+      if (head === undefined) return this.handOff();
+      const req = new LaneRequest(this.socket, head);
+      const res = new LaneResponse(this, req, !head.close);
+      this.current = res;
+      this.deadline = Infinity;
+      this.awaitingHead = false;
+      if (!o.dispatch(req, res)) {
+        this.current = undefined;
+        return this.handOff();
+      }
+      this.pending = end + 4 === buf.length ? undefined : buf.subarray(end + 4);
+    }
+    this.serving = false;
+    if (this.paused && this.current === undefined) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** The response was ended (LaneResponse.end). */
+  ended(res: LaneResponse): void {
+    if (this.current !== res) return;
+    this.current = undefined;
+    this.lane.o.closed(res);
+    if (res.last) {
+      // As Node's destroySoon: the answer goes out, then the connection closes.
+      this.forget();
+      this.pending = undefined;
+      const socket = this.socket;
+      socket.end();
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
+      return;
+    }
+    this.deadline = performance.now() + this.lane.o.keepAliveMs;
+    if (this.pending !== undefined && !this.serving) process.nextTick(() => this.current === undefined && !this.done && this.serve());
+  }
+
+  /** Called by the sweeper once the deadline passed. */
+  expire(): void {
+    if (this.current !== undefined) return;
+    if (!this.awaitingHead) {
+      this.socket.destroy();
+      return;
+    }
+    // The head did not arrive in time: 408, as Node's server answers.
+    this.forget();
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    const requestId = randomUUID();
+    writeSocketPage(socket, requestTimeoutPage(requestId), requestId);
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  }
+
+  /**
+   * The client closed its side (the server's sockets are half-open capable). As Node's server
+   * does: an idle connection is closed; a request in progress is abandoned, so its exchange
+   * with the instance stops at once.
+   */
+  private readonly onEnd = (): void => {
+    if (this.current === undefined) this.socket.end();
+    else this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.forget();
+    const res = this.current;
+    if (res === undefined) return;
+    this.current = undefined;
+    res.destroyed = true;
+    res.finished = true;
+    this.lane.o.closed(res);
+  };
+
+  private forget(): void {
+    this.done = true;
+    this.lane.forget(this);
+  }
+
+  /** Node's HTTP server takes the connection over, starting with the unread bytes. */
+  private handOff(): void {
+    this.serving = false;
+    this.forget();
+    const socket = this.socket;
+    socket.removeListener('data', this.onData);
+    socket.removeListener('end', this.onEnd);
+    socket.removeListener('error', onSocketError);
+    socket.removeListener('close', this.onClose);
+    if (this.pending !== undefined) socket.unshift(this.pending);
+    this.pending = undefined;
+    this.lane.o.handOff(socket);
+    // The server listens for 'data' now; a socket paused for pipelining flows again.
+    socket.resume();
+  }
+}
+
+function onSocketError(this: Socket): void {
+  this.destroy();
+}
+
+function keepAliveFields(keepAliveMs: number): string {
+  const seconds = Math.floor(keepAliveMs / 1000);
+  return seconds > 0 ? `Connection: keep-alive\r\nKeep-Alive: timeout=${seconds}\r\n` : 'Connection: keep-alive\r\n';
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseLaneHead } from './lane-head';
+
+const head = (lines: string[]) => lines.join('\r\n');
+
+describe('parseLaneHead', () => {
+  it('reads a plain bodyless request: method, target, fields as sent, Host, Connection, X-Request-Id', () => {
+    const h = parseLaneHead(
+      head(['GET /a/b?c=d%20e HTTP/1.1', 'Host: App.Localhost:8080', 'Accept: */*', 'connection: keep-alive', 'X-Request-Id: abc', 'X-Request-Id: second', 'Content-Length: 0']),
+    );
+    expect(h).toEqual({
+      method: 'GET',
+      url: '/a/b?c=d%20e',
+      rawHeaders: ['Host', 'App.Localhost:8080', 'Accept', '*/*', 'connection', 'keep-alive', 'X-Request-Id', 'abc', 'X-Request-Id', 'second', 'Content-Length', '0'],
+      host: 'App.Localhost:8080',
+      connection: 'keep-alive',
+      requestId: 'abc',
+      close: false,
+    });
+  });
+
+  it('trims optional whitespace around values and keeps latin1 text', () => {
+    const h = parseLaneHead(head(['DELETE /x HTTP/1.1', 'Host:a.localhost', 'X-Name: \t caf\u00e9 \t']));
+    expect(h?.rawHeaders).toEqual(['Host', 'a.localhost', 'X-Name', 'caf\u00e9']);
+    expect(h?.host).toBe('a.localhost');
+  });
+
+  it('sees "close" among Connection tokens, across repeated fields', () => {
+    expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a', 'Connection: close']))?.close).toBe(true);
+    expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a', 'Connection: keep-alive', 'Connection: Close']))?.close).toBe(true);
+    expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a', 'Connection: keep-alive']))?.close).toBe(false);
+    expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a']))?.close).toBe(false);
+  });
+
+  it.each([
+    ['HTTP/1.0', head(['GET / HTTP/1.0', 'Host: a'])],
+    ['absolute-form target', head(['GET http://a/ HTTP/1.1', 'Host: a'])],
+    ['asterisk target', head(['OPTIONS * HTTP/1.1', 'Host: a'])],
+    ['CONNECT', head(['CONNECT /x HTTP/1.1', 'Host: a'])],
+    ['lowercase method', head(['get / HTTP/1.1', 'Host: a'])],
+    ['two spaces in the request line', head(['GET  / HTTP/1.1', 'Host: a'])],
+    ['a space in the target', head(['GET /a b HTTP/1.1', 'Host: a'])],
+    ['no Host', head(['GET / HTTP/1.1', 'Accept: */*'])],
+    ['two Hosts', head(['GET / HTTP/1.1', 'Host: a', 'Host: b'])],
+    ['a body (Content-Length)', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5'])],
+    ['Content-Length repeated', head(['GET / HTTP/1.1', 'Host: a', 'Content-Length: 0', 'content-length: 0'])],
+    ['Transfer-Encoding', head(['POST / HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked'])],
+    ['Expect', head(['GET / HTTP/1.1', 'Host: a', 'Expect: 100-continue'])],
+    ['Upgrade', head(['GET / HTTP/1.1', 'Host: a', 'Connection: Upgrade', 'Upgrade: websocket'])],
+    ['whitespace before a colon', head(['GET / HTTP/1.1', 'Host : a'])],
+    ['obs-fold', head(['GET / HTTP/1.1', 'Host: a', 'X-A: b', ' c'])],
+    ['a bare LF', 'GET / HTTP/1.1\r\nHost: a\nX: b'],
+    ['a bare CR in a value', head(['GET / HTTP/1.1', 'Host: a', 'X: b\rc'])],
+    ['a control character in a value', head(['GET / HTTP/1.1', 'Host: a', 'X: b\u0001c'])],
+    ['a field without a colon', head(['GET / HTTP/1.1', 'Host: a', 'Nonsense'])],
+  ])('leaves requests with %s to Node', (_what, text) => {
+    expect(parseLaneHead(text)).toBeUndefined();
+  });
+});

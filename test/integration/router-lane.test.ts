@@ -1,0 +1,271 @@
+/**
+ * The router's client lane (apps/router/src/client-lane.ts) on the wire: a real router
+ * in-process, a real Node HTTP backend, and a raw TCP client that sends exact bytes and reads
+ * exact responses, so framing, connection handling and the hand-off to Node's server are
+ * checked as a client sees them.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
+import { startRouter, type RunningRouter } from '../../apps/router/src/server';
+
+const instance = `rl-${randomBytes(4).toString('hex')}`;
+const keys = keysFor(instance);
+const admin = connectRedis('redis://127.0.0.1:6379/0', `${instance}-admin`);
+const routing = new RoutingTable(admin, keys);
+const redis = connectRedis('redis://127.0.0.1:6379/0', `${instance}-router`);
+const subscriber = connectRedis('redis://127.0.0.1:6379/0', `${instance}-sub`);
+
+let backend: http.Server;
+let router: RunningRouter;
+const accessLines: string[] = [];
+/** Requests the backend saw: method, url, body length. */
+const seen: { method: string; url: string; body: number; connection: string | undefined }[] = [];
+/** Set when the backend's /forever response was closed by the router. */
+let foreverClosed: (() => void) | undefined;
+
+beforeAll(async () => {
+  backend = http.createServer(async (req, res) => {
+    let body = 0;
+    for await (const chunk of req) body += (chunk as Buffer).length;
+    seen.push({ method: req.method!, url: req.url!, body, connection: req.headers.connection });
+    switch (req.url) {
+      case '/chunked':
+        res.write('ab');
+        await sleep(20);
+        res.end('cd');
+        return;
+      case '/empty':
+        res.writeHead(204).end();
+        return;
+      case '/forever':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+        res.on('close', () => foreverClosed?.());
+        return;
+      default:
+        const text = `${req.method} ${req.url} body=${body}`;
+        res.setHeader('content-type', 'text/plain');
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.end(text);
+    }
+  });
+  backend.listen(0, '127.0.0.1');
+  await once(backend, 'listening');
+  const port = (backend.address() as AddressInfo).port;
+  await routing.set({ 'lane.localhost': { app: 'lane', appId: 'id-lane', backends: [{ id: 'lane-1', host: '127.0.0.1', port, process: 'web.1' }] } });
+  router = await startRouter({
+    bind: '127.0.0.1',
+    port: 0,
+    appsDomain: 'localhost',
+    keys,
+    redis,
+    subscriber,
+    accessLog: (line) => void accessLines.push(line),
+    timeouts: { clientHeadMs: 500, heartbeatMs: 500 },
+  });
+});
+
+afterAll(async () => {
+  await router?.close();
+  redis.disconnect();
+  subscriber.disconnect();
+  backend?.closeAllConnections();
+  backend?.close();
+  const leftovers = await admin.keys(`${keys.prefix}*`);
+  if (leftovers.length) await admin.del(...leftovers);
+  await admin.quit();
+});
+
+interface WireResponse {
+  status: number;
+  /** Header fields, names lowercase. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A raw client connection: writes bytes, reads whole responses (Content-Length or chunked). */
+class Wire {
+  readonly socket: net.Socket;
+  private buf = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  ended = false;
+
+  constructor() {
+    this.socket = net.connect(router.port, '127.0.0.1');
+    this.socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.waiter?.();
+    });
+    this.socket.on('end', () => {
+      this.ended = true;
+      this.waiter?.();
+    });
+    this.socket.on('error', () => {});
+  }
+
+  send(text: string): void {
+    this.socket.write(text, 'latin1');
+  }
+
+  private async more(what: string): Promise<void> {
+    if (this.ended) throw new Error(`connection ended while waiting for ${what}`);
+    await Promise.race([
+      new Promise<void>((resolve) => (this.waiter = resolve)),
+      sleep(5000).then(() => {
+        throw new Error(`timed out waiting for ${what}`);
+      }),
+    ]);
+  }
+
+  /** Reads one response; `head` when it answers a HEAD request (no body whatever the fields say). */
+  async response(opts: { head?: boolean } = {}): Promise<WireResponse> {
+    let end: number;
+    while ((end = this.buf.indexOf('\r\n\r\n')) === -1) await this.more('a response head');
+    const lines = this.buf.toString('latin1', 0, end).split('\r\n');
+    this.buf = this.buf.subarray(end + 4);
+    const status = Number(lines[0]!.split(' ')[1]);
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    let body = '';
+    if (opts.head || status === 204 || status === 304) return { status, headers, body };
+    if (headers['transfer-encoding'] === 'chunked') {
+      for (;;) {
+        let lf: number;
+        while ((lf = this.buf.indexOf('\r\n')) === -1) await this.more('a chunk size');
+        const size = parseInt(this.buf.toString('latin1', 0, lf), 16);
+        while (this.buf.length < lf + 2 + size + 2) await this.more('chunk data');
+        body += this.buf.toString('latin1', lf + 2, lf + 2 + size);
+        this.buf = this.buf.subarray(lf + 2 + size + 2);
+        if (size === 0) break;
+      }
+    } else {
+      const length = Number(headers['content-length'] ?? 0);
+      while (this.buf.length < length) await this.more('the body');
+      body = this.buf.toString('latin1', 0, length);
+      this.buf = this.buf.subarray(length);
+    }
+    return { status, headers, body };
+  }
+
+  async closed(): Promise<void> {
+    while (!this.ended) await this.more('the connection to close');
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: lane.localhost\r\n${extra}\r\n`;
+
+describe('client lane', () => {
+  it('answers pipelined GETs on one connection in order, with Node-style connection fields', async () => {
+    const wire = new Wire();
+    wire.send(GET('/one') + GET('/two', 'Connection: keep-alive\r\n') + GET('/three'));
+    const answers = [await wire.response(), await wire.response(), await wire.response()];
+    expect(answers.map((a) => a.body)).toEqual(['GET /one body=0', 'GET /two body=0', 'GET /three body=0']);
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.headers.connection).toBe('keep-alive');
+      expect(a.headers['keep-alive']).toBe('timeout=65');
+      expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(a.headers.via).toBe('1.1 gantry');
+      expect(a.headers.date).toBeTruthy();
+    }
+    // Connection is hop-by-hop: the instance does not get the client's.
+    expect(seen.find((s) => s.url === '/two')?.connection).toBeUndefined();
+    wire.destroy();
+  });
+
+  it('hands the connection to Node mid-way for a request with a body, which then serves it on', async () => {
+    const wire = new Wire();
+    wire.send(GET('/before'));
+    expect((await wire.response()).body).toBe('GET /before body=0');
+    const body = 'x'.repeat(3000);
+    wire.send(`POST /post HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}` + GET('/after'));
+    const post = await wire.response();
+    expect(post.status).toBe(200);
+    expect(post.body).toBe('POST /post body=3000');
+    expect((await wire.response()).body).toBe('GET /after body=0');
+    wire.destroy();
+  });
+
+  it('frames responses as Node does: chunked without a length, nothing for HEAD and 204', async () => {
+    const wire = new Wire();
+    wire.send(GET('/chunked'));
+    const chunked = await wire.response();
+    expect(chunked.headers['transfer-encoding']).toBe('chunked');
+    expect(chunked.body).toBe('abcd');
+    wire.send('HEAD /head HTTP/1.1\r\nHost: lane.localhost\r\n\r\n');
+    const head = await wire.response({ head: true });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String('HEAD /head body=0'.length));
+    expect(head.headers['transfer-encoding']).toBeUndefined();
+    wire.send(GET('/empty'));
+    const empty = await wire.response();
+    expect(empty.status).toBe(204);
+    expect(empty.headers['transfer-encoding']).toBeUndefined();
+    // Nothing stray was sent after those: the next answer parses cleanly.
+    wire.send(GET('/last'));
+    expect((await wire.response()).body).toBe('GET /last body=0');
+    wire.destroy();
+  });
+
+  it('closes the connection after answering "Connection: close"', async () => {
+    const wire = new Wire();
+    wire.send(GET('/bye', 'Connection: close\r\n'));
+    const bye = await wire.response();
+    expect(bye.body).toBe('GET /bye body=0');
+    expect(bye.headers.connection).toBe('close');
+    await wire.closed();
+  });
+
+  it('leaves malformed requests to Node, which answers 400 with the router page', async () => {
+    for (const bad of [
+      'GET / HTTP/1.1\r\nHost: lane.localhost\r\nBad Name: x\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: lane.localhost\r\nX: a\rb\r\n\r\n',
+    ]) {
+      const wire = new Wire();
+      wire.send(bad);
+      const answer = await wire.response();
+      expect(answer.status, JSON.stringify(bad)).toBe(400);
+      expect(answer.body).toContain('Request ID:');
+      wire.destroy();
+    }
+  });
+
+  it('answers 408 when a request head does not arrive in time', async () => {
+    const wire = new Wire();
+    wire.send(GET('/ok'));
+    expect((await wire.response()).status).toBe(200);
+    wire.send('GET /slow HTTP/1.1\r\nHost: lane.loc');
+    const late = await wire.response();
+    expect(late.status).toBe(408);
+    expect(late.headers.connection).toBe('close');
+    wire.destroy();
+  });
+
+  it('stops the upstream exchange when the client goes away mid-response, and logs the request', async () => {
+    const closedUpstream = new Promise<void>((resolve) => (foreverClosed = resolve));
+    const wire = new Wire();
+    wire.send(GET('/forever'));
+    let buf = '';
+    wire.socket.on('data', (d: Buffer) => (buf += d.toString('latin1')));
+    while (!buf.includes('data: first')) await sleep(10);
+    wire.destroy();
+    await closedUpstream;
+    await sleep(50);
+    const line = accessLines.find((l) => l.includes('path="/forever"'));
+    expect(line).toMatch(/^at=info method=GET path="\/forever" host=lane\.localhost .*dyno=web\.1 .*status=200 /);
+    expect(accessLines.some((l) => l.includes('path="/one"') && l.includes('status=200') && l.includes('protocol=http'))).toBe(true);
+  });
+});
