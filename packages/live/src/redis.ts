@@ -1,4 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { keepStringMethodsFast } from './fast-string-methods';
+
+// Loading ioredis slowed every string method down (see fast-string-methods.ts).
+keepStringMethodsFast();
 
 /**
  * Opens a Redis connection for one purpose (name shows in CLIENT LIST). Retries forever with a
