@@ -7,11 +7,13 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
 import { startRouter, type RunningRouter } from '../../apps/router/src/server';
+import { selfSigned } from '../e2e/helpers/certs';
 
 const instance = `rl-${randomBytes(4).toString('hex')}`;
 const keys = keysFor(instance);
@@ -24,7 +26,7 @@ let backend: http.Server;
 let router: RunningRouter;
 const accessLines: string[] = [];
 /** Requests the backend saw: method, url, body length. */
-const seen: { method: string; url: string; body: number; connection: string | undefined }[] = [];
+const seen: { method: string; url: string; body: number; connection: string | undefined; proto: string | undefined }[] = [];
 /** Set when the backend's /forever response was closed by the router. */
 let foreverClosed: (() => void) | undefined;
 
@@ -32,7 +34,7 @@ beforeAll(async () => {
   backend = http.createServer(async (req, res) => {
     let body = 0;
     for await (const chunk of req) body += (chunk as Buffer).length;
-    seen.push({ method: req.method!, url: req.url!, body, connection: req.headers.connection });
+    seen.push({ method: req.method!, url: req.url!, body, connection: req.headers.connection, proto: req.headers['x-forwarded-proto'] as string | undefined });
     switch (req.url) {
       case '/chunked':
         res.write('ab');
@@ -58,6 +60,8 @@ beforeAll(async () => {
   await once(backend, 'listening');
   const port = (backend.address() as AddressInfo).port;
   await routing.set({ 'lane.localhost': { app: 'lane', appId: 'id-lane', backends: [{ id: 'lane-1', host: '127.0.0.1', port, process: 'web.1' }] } });
+  const cert = selfSigned(['lane.localhost']);
+  const context = tls.createSecureContext(cert);
   router = await startRouter({
     bind: '127.0.0.1',
     port: 0,
@@ -66,6 +70,7 @@ beforeAll(async () => {
     redis,
     subscriber,
     accessLog: (line) => void accessLines.push(line),
+    tls: { port: 0, sniCallback: (_name, cb) => cb(null, context) },
     timeouts: { clientHeadMs: 500, heartbeatMs: 500 },
   });
 });
@@ -95,8 +100,10 @@ class Wire {
   private waiter: (() => void) | undefined;
   ended = false;
 
-  constructor() {
-    this.socket = net.connect(router.port, '127.0.0.1');
+  constructor(opts: { secure?: boolean } = {}) {
+    this.socket = opts.secure
+      ? tls.connect({ port: router.tlsPort!, host: '127.0.0.1', servername: 'lane.localhost', rejectUnauthorized: false })
+      : net.connect(router.port, '127.0.0.1');
     this.socket.on('data', (d: Buffer) => {
       this.buf = Buffer.concat([this.buf, d]);
       this.waiter?.();
@@ -196,6 +203,25 @@ describe('client lane', () => {
     expect(post.body).toBe('POST /post body=3000');
     expect((await wire.response()).body).toBe('GET /after body=0');
     wire.destroy();
+  });
+
+  it('serves TLS connections the same way, handing off to Node mid-way too', async () => {
+    const wire = new Wire({ secure: true });
+    wire.send(GET('/tls-one') + GET('/tls-two'));
+    expect((await wire.response()).body).toBe('GET /tls-one body=0');
+    expect((await wire.response()).body).toBe('GET /tls-two body=0');
+    wire.send(`PUT /tls-put HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 5\r\n\r\nhello` + GET('/tls-after'));
+    expect((await wire.response()).body).toBe('PUT /tls-put body=5');
+    expect((await wire.response()).body).toBe('GET /tls-after body=0');
+    expect(seen.filter((s) => s.url.startsWith('/tls-')).map((s) => s.proto)).toEqual(['https', 'https', 'https', 'https']);
+    expect(accessLines.some((l) => l.includes('path="/tls-one"') && l.includes('protocol=https'))).toBe(true);
+    wire.destroy();
+    // The lane, not Node's server, reads TLS connections: only the lane answers a late head
+    // within a second (Node checks its head timeout every 30 s).
+    const slow = new Wire({ secure: true });
+    slow.send('GET /slow HTTP/1.1\r\n');
+    expect((await slow.response()).status).toBe(408);
+    slow.destroy();
   });
 
   it('frames responses as Node does: chunked without a length, nothing for HEAD and 204', async () => {

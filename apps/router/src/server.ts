@@ -151,7 +151,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
    */
   function onLaneRequest(req: LaneRequest, res: LaneResponse): boolean {
     const route = table.lookup(normalizeHost(req.headers.host));
-    if (route === undefined || (route.httpsRedirect && tlsPublicPort !== undefined)) return false;
+    if (route === undefined || (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket))) return false;
     req.startedAt = performance.now();
     inflight++;
     req.requestId = requestIdFor(req.headers);
@@ -243,23 +243,26 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     headersTimeout: timeouts.clientHeadMs,
     maxHeaderSize: limits.maxHeaderBytes,
   };
-  const plain = createServer(serverOptions, onRequest);
-  const servers: Server<typeof RoutedRequest>[] = [plain];
-  // Plain-HTTP connections go to the client lane first; it hands them to Node's server (its
-  // own 'connection' listener) when a request is not one it serves.
-  const nodeConnection = plain.listeners('connection')[0] as (socket: Socket) => void;
-  const lane = new ClientLane({
-    maxHeaderBytes: limits.maxHeaderBytes,
-    keepAliveMs: timeouts.clientKeepAliveMs,
-    headersTimeoutMs: timeouts.clientHeadMs,
-    dispatch: onLaneRequest,
-    handOff: (socket) => nodeConnection.call(plain, socket),
-    closed: (res) => responseClosed(res.req, res),
-  });
-  plain.removeListener('connection', nodeConnection);
-  plain.on('connection', lane.accept);
+  const servers: Server<typeof RoutedRequest>[] = [createServer(serverOptions, onRequest)];
   // Without SNI, or for a name without a certificate, the handshake fails (no default certificate).
   if (deps.tls !== undefined) servers.push(createTlsServer({ ...serverOptions, SNICallback: deps.tls.sniCallback }, onRequest) as unknown as Server<typeof RoutedRequest>);
+  // Client connections (plain, and TLS once the handshake is done) go to a client lane first; it
+  // hands them to Node's server (its own listener of the event) when a request is not one it serves.
+  const lanes = servers.map((server, i) => attachLane(server, i === 0 ? 'connection' : 'secureConnection'));
+  function attachLane(server: Server<typeof RoutedRequest>, event: 'connection' | 'secureConnection'): ClientLane {
+    const nodeListener = server.listeners(event)[0] as (socket: Socket) => void;
+    const lane = new ClientLane({
+      maxHeaderBytes: limits.maxHeaderBytes,
+      keepAliveMs: timeouts.clientKeepAliveMs,
+      headersTimeoutMs: timeouts.clientHeadMs,
+      dispatch: onLaneRequest,
+      handOff: (socket) => nodeListener.call(server, socket),
+      closed: (res) => responseClosed(res.req, res),
+    });
+    server.removeListener(event, nodeListener);
+    server.on(event, lane.accept);
+    return lane;
+  }
   const onClientError = createClientErrorHandler({ ...limits, log });
   for (const server of servers) {
     server.on('upgrade', onUpgrade);
@@ -280,7 +283,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     if (deps.tls !== undefined) await listen(servers[1]!, deps.tls.port, deps.bind);
   } catch (err) {
     for (const server of servers) server.close();
-    lane.closeAll();
+    for (const lane of lanes) lane.closeAll();
     loopDelay.disable();
     await table.stop();
     proxy.close();
@@ -303,7 +306,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       // connections at once, while a client may be sending its next request on one.
       const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))));
       for (const server of servers) server.closeIdleConnections();
-      lane.closeIdle();
+      for (const lane of lanes) lane.closeIdle();
       if (inflight > 0) {
         const leftMs = Math.max(0, timeouts.drainMs - (performance.now() - started));
         log.info(`draining ${inflight} in-flight request(s), at most ${Math.round(leftMs)} ms`);
@@ -317,7 +320,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
         if (inflight > 0) log.warn(`at=warn code=drain_timeout desc="${inflight} request(s) cut at shutdown"`);
       }
       for (const ws of websockets) ws.destroy();
-      lane.closeAll();
+      for (const lane of lanes) lane.closeAll();
       for (const server of servers) {
         server.closeAllConnections();
         // http's own close now: stops its connection-checking timer (the listener is closed already).
