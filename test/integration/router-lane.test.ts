@@ -32,6 +32,13 @@ let foreverClosed: (() => void) | undefined;
 
 beforeAll(async () => {
   backend = http.createServer(async (req, res) => {
+    if (req.url === '/early') {
+      // Answers before reading the body (as an app refusing an upload does).
+      seen.push({ method: req.method!, url: req.url, body: -1, connection: req.headers.connection, proto: undefined });
+      res.setHeader('content-length', 5);
+      res.end('early');
+      return;
+    }
     let body = 0;
     for await (const chunk of req) body += (chunk as Buffer).length;
     seen.push({ method: req.method!, url: req.url!, body, connection: req.headers.connection, proto: req.headers['x-forwarded-proto'] as string | undefined });
@@ -59,7 +66,10 @@ beforeAll(async () => {
   backend.listen(0, '127.0.0.1');
   await once(backend, 'listening');
   const port = (backend.address() as AddressInfo).port;
-  await routing.set({ 'lane.localhost': { app: 'lane', appId: 'id-lane', backends: [{ id: 'lane-1', host: '127.0.0.1', port, process: 'web.1' }] } });
+  await routing.set({
+    'lane.localhost': { app: 'lane', appId: 'id-lane', backends: [{ id: 'lane-1', host: '127.0.0.1', port, process: 'web.1' }] },
+    'empty.localhost': { app: 'empty', appId: 'id-empty', backends: [] },
+  });
   const cert = selfSigned(['lane.localhost']);
   const context = tls.createSecureContext(cert);
   router = await startRouter({
@@ -119,20 +129,20 @@ class Wire {
     this.socket.write(text, 'latin1');
   }
 
-  private async more(what: string): Promise<void> {
+  private async more(what: string, timeoutMs = 5000): Promise<void> {
     if (this.ended) throw new Error(`connection ended while waiting for ${what}`);
     await Promise.race([
       new Promise<void>((resolve) => (this.waiter = resolve)),
-      sleep(5000).then(() => {
+      sleep(timeoutMs).then(() => {
         throw new Error(`timed out waiting for ${what}`);
       }),
     ]);
   }
 
   /** Reads one response; `head` when it answers a HEAD request (no body whatever the fields say). */
-  async response(opts: { head?: boolean } = {}): Promise<WireResponse> {
+  async response(opts: { head?: boolean; timeoutMs?: number } = {}): Promise<WireResponse> {
     let end: number;
-    while ((end = this.buf.indexOf('\r\n\r\n')) === -1) await this.more('a response head');
+    while ((end = this.buf.indexOf('\r\n\r\n')) === -1) await this.more('a response head', opts.timeoutMs);
     const lines = this.buf.toString('latin1', 0, end).split('\r\n');
     this.buf = this.buf.subarray(end + 4);
     const status = Number(lines[0]!.split(' ')[1]);
@@ -192,17 +202,65 @@ describe('client lane', () => {
     wire.destroy();
   });
 
-  it('hands the connection to Node mid-way for a request with a body, which then serves it on', async () => {
+  it('hands the connection to Node mid-way for a chunked body, which then serves it on', async () => {
     const wire = new Wire();
     wire.send(GET('/before'));
     expect((await wire.response()).body).toBe('GET /before body=0');
-    const body = 'x'.repeat(3000);
-    wire.send(`POST /post HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}` + GET('/after'));
+    wire.send('POST /post HTTP/1.1\r\nHost: lane.localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n' + GET('/after'));
     const post = await wire.response();
     expect(post.status).toBe(200);
-    expect(post.body).toBe('POST /post body=3000');
+    expect(post.body).toBe('POST /post body=8');
     expect((await wire.response()).body).toBe('GET /after body=0');
+    // Node's server has the connection now: its head timeout is not the lane's (no 408 within 2 s).
+    wire.send('GET /slow HTTP/1.1\r\n');
+    await expect(wire.response({ timeoutMs: 2000 })).rejects.toThrow(/timed out/);
     wire.destroy();
+  });
+
+  it('carries Content-Length bodies, sent with the head or in pieces, and keeps the connection', async () => {
+    const wire = new Wire();
+    const small = 'x'.repeat(3000);
+    wire.send(`POST /small HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${small.length}\r\n\r\n${small}` + GET('/next'));
+    expect((await wire.response()).body).toBe('POST /small body=3000');
+    expect((await wire.response()).body).toBe('GET /next body=0');
+    // 3 MB in 64 KB pieces, the head alone first: the body waits for the instance, then flows
+    // with backpressure both ways.
+    const size = 3 * 1024 * 1024;
+    wire.send(`PUT /big HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${size}\r\n\r\n`);
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    for (let sent = 0; sent < size; sent += piece.length) {
+      if (!wire.socket.write(piece)) await once(wire.socket, 'drain');
+    }
+    expect((await wire.response()).body).toBe(`PUT /big body=${size}`);
+    // Still the lane's connection: a late head gets its 408.
+    wire.send('GET /slow HTTP/1.1\r\n');
+    expect((await wire.response()).status).toBe(408);
+    wire.destroy();
+  });
+
+  it('reads and drops the rest of a body the answer came before, then serves the next request', async () => {
+    const wire = new Wire();
+    const size = 200_000;
+    wire.send(`POST /x HTTP/1.1\r\nHost: empty.localhost\r\nContent-Length: ${size}\r\n\r\n`);
+    expect((await wire.response()).status).toBe(503);
+    wire.send('c'.repeat(size) + GET('/after-503'));
+    expect((await wire.response()).body).toBe('GET /after-503 body=0');
+    wire.send(`POST /early HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${size}\r\n\r\n` + 'a'.repeat(1000));
+    const early = await wire.response();
+    expect(early.body).toBe('early');
+    wire.send('b'.repeat(size - 1000) + GET('/after-early'));
+    expect((await wire.response()).body).toBe('GET /after-early body=0');
+    wire.destroy();
+  });
+
+  it('answers 413 to a declared body over the limit without reading it, and closes', async () => {
+    const wire = new Wire();
+    wire.send(`POST /huge HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\nsome`);
+    const answer = await wire.response();
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe('close');
+    await wire.closed();
+    expect(seen.some((s) => s.url === '/huge')).toBe(false);
   });
 
   it('serves TLS connections the same way, handing off to Node mid-way too', async () => {
@@ -210,10 +268,13 @@ describe('client lane', () => {
     wire.send(GET('/tls-one') + GET('/tls-two'));
     expect((await wire.response()).body).toBe('GET /tls-one body=0');
     expect((await wire.response()).body).toBe('GET /tls-two body=0');
-    wire.send(`PUT /tls-put HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 5\r\n\r\nhello` + GET('/tls-after'));
+    wire.send(`PUT /tls-put HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 5\r\n\r\nhello` + GET('/tls-get'));
     expect((await wire.response()).body).toBe('PUT /tls-put body=5');
+    expect((await wire.response()).body).toBe('GET /tls-get body=0');
+    wire.send('POST /tls-chunked HTTP/1.1\r\nHost: lane.localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n' + GET('/tls-after'));
+    expect((await wire.response()).body).toBe('POST /tls-chunked body=2');
     expect((await wire.response()).body).toBe('GET /tls-after body=0');
-    expect(seen.filter((s) => s.url.startsWith('/tls-')).map((s) => s.proto)).toEqual(['https', 'https', 'https', 'https']);
+    expect(seen.filter((s) => s.url.startsWith('/tls-')).map((s) => s.proto)).toEqual(['https', 'https', 'https', 'https', 'https', 'https']);
     expect(accessLines.some((l) => l.includes('path="/tls-one"') && l.includes('protocol=https'))).toBe(true);
     wire.destroy();
     // The lane, not Node's server, reads TLS connections: only the lane answers a late head

@@ -1,13 +1,14 @@
 /**
  * The client lane: client connections (plain, or TLS after the handshake) read and answered by
- * the router itself, for the requests that are most of the traffic (a bodyless HTTP/1.1
- * request to an app). Node's
- * HTTP server costs about 10 µs of CPU per request on its own (IncomingMessage and
- * ServerResponse streams, header objects and checks, events and timers per request), which
- * was most of the gap to nginx; the lane does the same job with one parse and one write.
+ * the router itself, for the requests that are most of the traffic (HTTP/1.1 to an app, without
+ * a body or with a Content-Length one). Node's HTTP server costs about 10 µs of CPU per request
+ * on its own (IncomingMessage and ServerResponse streams, header objects and checks, events and
+ * timers per request), which was most of the gap to nginx; the lane does the same job with one
+ * parse and one write.
  *
  *   socket ──data──▶ head? (lane-head.ts) ──yes──▶ dispatch ──▶ proxy ──▶ LaneResponse ──▶ socket
- *                         │ no (a body, an upgrade, Expect, anything unusual, an unknown host)
+ *                         │           body bytes ──▶ LaneRequest ──▶ proxy (when it resumes)
+ *                         │ no (chunked, an upgrade, Expect, anything unusual, an unknown host)
  *                         ▼
  *                    hand-off: the unread bytes are put back and Node's HTTP server takes
  *                    the connection over from there (the router's other path, server.ts)
@@ -79,37 +80,127 @@ export class ClientLane {
   }
 }
 
-/** A request read by the lane: never a body, so the stream methods have nothing to do. */
+/** What a lane request needs from its connection. */
+interface BodySource {
+  /** The request's body flow changed: reading from the socket may pause or go on. */
+  reading(): void;
+}
+
+/**
+ * A request read by the lane. Its body (Content-Length bytes) is fed in by the connection and
+ * handed on as Node's IncomingMessage would: held until the proxy resumes the request (once an
+ * instance is connected, so nothing is lost when another one is tried), then passed to the
+ * 'data' listener; 'end' once all of it was passed on. Resumed without a listener, it drops the
+ * bytes (what Node's server does with a body nobody reads).
+ */
 export class LaneRequest extends RouteState implements ProxiedRequest {
   readonly method: string;
   url: string;
   readonly rawHeaders: string[];
-  readonly headers: { host: string; connection: string | undefined; 'x-request-id': string | undefined };
-  readonly complete = true;
-  readonly readableEnded = true;
+  readonly headers: {
+    host: string;
+    connection: string | undefined;
+    'x-request-id': string | undefined;
+    'content-length': string | undefined;
+    'transfer-encoding': undefined;
+  };
+  /** Body bytes still to come from the client. */
+  bodyLeft: number;
+  /** 'end' was passed on. */
+  readableEnded = false;
+  /** Body bytes received while not flowing. */
+  private held: Buffer[] | undefined = undefined;
+  heldBytes = 0;
+  private flowing = false;
+  private onDataListener: ((chunk: Buffer) => void) | undefined = undefined;
+  private onEndListener: (() => void) | undefined = undefined;
 
   constructor(
     readonly socket: Socket,
     head: LaneHead,
+    private readonly source: BodySource,
   ) {
     super();
     this.method = head.method;
     this.url = head.url;
     this.rawHeaders = head.rawHeaders;
-    this.headers = { host: head.host, connection: head.connection, 'x-request-id': head.requestId };
+    this.headers = { host: head.host, connection: head.connection, 'x-request-id': head.requestId, 'content-length': head.contentLength, 'transfer-encoding': undefined };
+    this.bodyLeft = head.bodyBytes;
   }
 
-  on(): this {
+  /** The whole body arrived. */
+  get complete(): boolean {
+    return this.bodyLeft === 0;
+  }
+
+  /** Takes the body's share of `data`; returns what follows the body (the next request), if any. */
+  feed(data: Buffer): Buffer | undefined {
+    const take = Math.min(data.length, this.bodyLeft);
+    const chunk = take === data.length ? data : data.subarray(0, take);
+    this.bodyLeft -= take;
+    if (this.flowing && this.held === undefined) {
+      if (take > 0) this.onDataListener?.call(this, chunk);
+      if (this.bodyLeft === 0 && this.flowing) this.end();
+    } else if (take > 0) {
+      (this.held ??= []).push(chunk);
+      this.heldBytes += take;
+    }
+    return take === data.length ? undefined : data.subarray(take);
+  }
+
+  on(event: 'data' | 'end', listener: (...args: any[]) => void): this {
+    if (event === 'data') this.onDataListener = listener;
+    else this.onEndListener = listener;
     return this;
   }
-  removeListener(): this {
+
+  removeListener(event: 'data' | 'end', listener: (...args: any[]) => void): this {
+    if (event === 'data' && this.onDataListener === listener) this.onDataListener = undefined;
+    else if (event === 'end' && this.onEndListener === listener) this.onEndListener = undefined;
     return this;
   }
+
   pause(): this {
+    this.flowing = false;
+    this.source.reading();
     return this;
   }
+
+  /** Passes on what was held (on the next tick, as a stream does), then whatever arrives. */
   resume(): this {
+    if (this.flowing) return this;
+    this.flowing = true;
+    if (this.held !== undefined || this.bodyLeft === 0) process.nextTick(() => this.flush());
+    this.source.reading();
     return this;
+  }
+
+  /** The exchange is over: the rest of the body is read and dropped. */
+  discard(): void {
+    this.onDataListener = undefined;
+    this.onEndListener = undefined;
+    this.held = undefined;
+    this.heldBytes = 0;
+    this.flowing = true;
+    this.readableEnded = true;
+  }
+
+  private flush(): void {
+    const held = this.held;
+    while (this.flowing && held !== undefined && held.length > 0) {
+      const chunk = held.shift()!;
+      this.heldBytes -= chunk.length;
+      this.onDataListener?.call(this, chunk);
+    }
+    if (held !== undefined && held.length === 0 && this.held === held) this.held = undefined;
+    if (this.flowing && this.held === undefined && this.bodyLeft === 0) this.end();
+    this.source.reading();
+  }
+
+  private end(): void {
+    if (this.readableEnded) return;
+    this.readableEnded = true;
+    this.onEndListener?.call(this);
   }
 }
 
@@ -294,11 +385,13 @@ export class LaneResponse implements ClientResponse {
 }
 
 /** One client connection while the lane serves it. */
-class LaneConnection {
+class LaneConnection implements BodySource {
   /** Bytes read and not yet served (a partial head, or pipelined requests). */
   private pending: Buffer | undefined = undefined;
   /** The response in progress. */
   private current: LaneResponse | undefined = undefined;
+  /** The request whose body is still arriving (it may outlive its response). */
+  private body: LaneRequest | undefined = undefined;
   /** Serving pending requests right now (responses that end meanwhile do not recurse). */
   private serving = false;
   /** The lane no longer serves this connection (handed off, closing or closed). */
@@ -323,26 +416,41 @@ class LaneConnection {
   }
 
   get idle(): boolean {
-    return this.current === undefined;
+    return this.current === undefined && this.body === undefined;
   }
 
   private readonly onData = (data: Buffer): void => {
-    this.pending = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
-    if (this.current !== undefined) {
-      if (this.pending.length > MAX_PENDING && !this.paused) {
-        this.paused = true;
-        this.socket.pause();
+    const body = this.body;
+    let rest: Buffer | undefined = data;
+    if (body !== undefined) {
+      rest = body.feed(data);
+      if (body.bodyLeft === 0) this.body = undefined;
+      if (rest === undefined) {
+        if (this.body === undefined && this.current === undefined && this.pending !== undefined) this.serve();
+        else this.reading();
+        return;
       }
-      return;
     }
+    this.pending = this.pending === undefined ? rest : Buffer.concat([this.pending, rest]);
+    if (this.current !== undefined || this.body !== undefined) return this.reading();
     this.serve();
   };
+
+  /** Pauses reading while too much waits (pipelined requests, or a body not passed on yet). */
+  reading(): void {
+    if (this.done) return;
+    const full = (this.pending !== undefined && this.pending.length > MAX_PENDING) || (this.body !== undefined && this.body.heldBytes > MAX_PENDING);
+    if (full === this.paused) return;
+    this.paused = full;
+    if (full) this.socket.pause();
+    else this.socket.resume();
+  }
 
   /** Serves pending requests until one is in progress, a head is incomplete or Node takes over. */
   private serve(): void {
     const o = this.lane.o;
     this.serving = true;
-    while (this.current === undefined && this.pending !== undefined && !this.done) {
+    while (this.current === undefined && this.body === undefined && this.pending !== undefined && !this.done) {
       const buf = this.pending;
       const end = buf.indexOf(HEAD_END);
       if (end === -1) {
@@ -356,7 +464,7 @@ class LaneConnection {
       if (end + 4 > o.maxHeaderBytes) return this.handOff();
       const head = parseLaneHead(buf.toString('latin1', 0, end));
       if (head === undefined) return this.handOff();
-      const req = new LaneRequest(this.socket, head);
+      const req = new LaneRequest(this.socket, head, this);
       const res = new LaneResponse(this, req, !head.close);
       this.current = res;
       this.deadline = Infinity;
@@ -365,19 +473,26 @@ class LaneConnection {
         this.current = undefined;
         return this.handOff();
       }
-      this.pending = end + 4 === buf.length ? undefined : buf.subarray(end + 4);
+      let rest = end + 4 === buf.length ? undefined : buf.subarray(end + 4);
+      if (req.bodyLeft > 0 && !this.done) {
+        this.body = req;
+        // Answered already (a 503 before anything was sent): the body is read and dropped.
+        if (this.current !== res) req.discard();
+        if (rest !== undefined) rest = req.feed(rest);
+        if (req.bodyLeft === 0) this.body = undefined;
+      }
+      this.pending = rest;
     }
     this.serving = false;
-    if (this.paused && this.current === undefined) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.reading();
   }
 
   /** The response was ended (LaneResponse.end). */
   ended(res: LaneResponse): void {
     if (this.current !== res) return;
     this.current = undefined;
+    // Answered before the whole body came: the rest is read and dropped, then the next request.
+    if (this.body === res.req) res.req.discard();
     this.lane.o.closed(res);
     if (res.last) {
       // As Node's destroySoon: the answer goes out, then the connection closes.
@@ -396,7 +511,7 @@ class LaneConnection {
   /** Called by the sweeper once the deadline passed. */
   expire(): void {
     if (this.current !== undefined) return;
-    if (!this.awaitingHead) {
+    if (!this.awaitingHead || this.body !== undefined) {
       this.socket.destroy();
       return;
     }
@@ -415,7 +530,7 @@ class LaneConnection {
    * with the instance stops at once.
    */
   private readonly onEnd = (): void => {
-    if (this.current === undefined) this.socket.end();
+    if (this.idle) this.socket.end();
     else this.socket.destroy();
   };
 

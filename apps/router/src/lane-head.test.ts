@@ -15,6 +15,8 @@ describe('parseLaneHead', () => {
       host: 'App.Localhost:8080',
       connection: 'keep-alive',
       requestId: 'abc',
+      contentLength: '0',
+      bodyBytes: 0,
       close: false,
     });
   });
@@ -32,6 +34,13 @@ describe('parseLaneHead', () => {
     expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a']))?.close).toBe(false);
   });
 
+  it('reads the body length from one Content-Length field', () => {
+    const h = parseLaneHead(head(['POST /p HTTP/1.1', 'Host: a', 'Content-Length: 1234']));
+    expect(h?.contentLength).toBe('1234');
+    expect(h?.bodyBytes).toBe(1234);
+    expect(parseLaneHead(head(['GET / HTTP/1.1', 'Host: a']))?.bodyBytes).toBe(0);
+  });
+
   it.each([
     ['HTTP/1.0', head(['GET / HTTP/1.0', 'Host: a'])],
     ['absolute-form target', head(['GET http://a/ HTTP/1.1', 'Host: a'])],
@@ -42,7 +51,9 @@ describe('parseLaneHead', () => {
     ['a space in the target', head(['GET /a b HTTP/1.1', 'Host: a'])],
     ['no Host', head(['GET / HTTP/1.1', 'Accept: */*'])],
     ['two Hosts', head(['GET / HTTP/1.1', 'Host: a', 'Host: b'])],
-    ['a body (Content-Length)', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5'])],
+    ['a signed Content-Length', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: +5'])],
+    ['a Content-Length list', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5, 5'])],
+    ['a 16-digit Content-Length', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 1234567890123456'])],
     ['Content-Length repeated', head(['GET / HTTP/1.1', 'Host: a', 'Content-Length: 0', 'content-length: 0'])],
     ['Transfer-Encoding', head(['POST / HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked'])],
     ['Expect', head(['GET / HTTP/1.1', 'Host: a', 'Expect: 100-continue'])],

@@ -4,11 +4,11 @@
  * before (its parser's errors, 100-continue, upgrades, bodies):
  *
  *   accepted   "METHOD /origin-form HTTP/1.1", header fields "name: value" (token names,
- *              visible latin1 values), exactly one Host, no body (no Transfer-Encoding,
- *              Content-Length absent or 0)
+ *              visible latin1 values), exactly one Host, a body only by one Content-Length
+ *              (no Transfer-Encoding)
  *   left       anything else: other versions, absolute-form or "*" targets, obs-fold, stray
- *              CR or LF, control characters, a body, Expect, Upgrade, repeated Host or
- *              Content-Length
+ *              CR or LF, control characters, chunked bodies, Expect, Upgrade, repeated Host
+ *              or Content-Length, a Content-Length that is not 1-15 digits
  *
  * Leaving a request to Node is never an error: it is parsed again there, by the rules
  * everybody's HTTP/1.1 clients were written against.
@@ -27,6 +27,10 @@ export interface LaneHead {
   connection: string | undefined;
   /** The first X-Request-Id field, if any. */
   requestId: string | undefined;
+  /** The Content-Length field as sent, if any. */
+  contentLength: string | undefined;
+  /** Body bytes that follow the head (0: none). */
+  bodyBytes: number;
   /** The client asked to close the connection after this response ("Connection: close"). */
   close: boolean;
 }
@@ -65,6 +69,7 @@ export function parseLaneHead(text: string): LaneHead | undefined {
   let host: string | undefined;
   let connection: string | undefined;
   let requestId: string | undefined;
+  let contentLength: string | undefined;
   while (i < n) {
     // Name: token characters right up to the colon.
     const nameStart = i;
@@ -107,8 +112,10 @@ export function parseLaneHead(text: string): LaneHead | undefined {
         if (requestId === undefined && name.toLowerCase() === 'x-request-id') requestId = value;
         break;
       case 14:
-        // A body is Node's to read.
-        if (name.toLowerCase() === 'content-length' && (value !== '0' || rawHeadersHas(rawHeaders, 'content-length'))) return undefined;
+        if (name.toLowerCase() === 'content-length') {
+          if (contentLength !== undefined || !isLength(value)) return undefined;
+          contentLength = value;
+        }
         break;
       case 17:
         if (name.toLowerCase() === 'transfer-encoding') return undefined;
@@ -117,12 +124,28 @@ export function parseLaneHead(text: string): LaneHead | undefined {
     rawHeaders.push(name, value);
   }
   if (host === undefined) return undefined;
-  return { method, url, rawHeaders, host, connection, requestId, close: connection !== undefined && hasCloseToken(connection) };
+  return {
+    method,
+    url,
+    rawHeaders,
+    host,
+    connection,
+    requestId,
+    contentLength,
+    bodyBytes: contentLength === undefined ? 0 : Number(contentLength),
+    close: connection !== undefined && hasCloseToken(connection),
+  };
 }
 
-function rawHeadersHas(raw: readonly string[], lowerName: string): boolean {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === lowerName.length && raw[i]!.toLowerCase() === lowerName) return true;
-  return false;
+/** 1-15 decimal digits. */
+function isLength(value: string): boolean {
+  const n = value.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function hasCloseToken(connection: string): boolean {

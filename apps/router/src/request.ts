@@ -3,9 +3,10 @@
  * handlers can find it without maps or closures. Two kinds of request carry it:
  *
  *   RoutedRequest   Node's IncomingMessage (the HTTP server is created with
- *                   `IncomingMessage: RoutedRequest`): TLS, bodies, upgrades, the router's own
- *                   answers
- *   LaneRequest     a bodyless request read by the router's own HTTP/1.1 reader (client-lane.ts)
+ *                   `IncomingMessage: RoutedRequest`): chunked bodies, upgrades, 100-continue,
+ *                   the router's own answers
+ *   LaneRequest     a request read by the router's own HTTP/1.1 reader (client-lane.ts): no
+ *                   body, or a Content-Length one
  *
  * The proxy (proxy.ts, upstream-*.ts) works on `ProxiedRequest`, what both have in common, and
  * answers through `ClientResponse`, the part of Node's ServerResponse it uses (which the lane's
