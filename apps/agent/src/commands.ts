@@ -31,7 +31,18 @@ export async function handleCommand(deps: CommandDeps, cmd: AgentCommand): Promi
 }
 
 async function start(deps: CommandDeps, cmd: StartCommand): Promise<string> {
-  if (deps.instances.tracked.has(cmd.allocId)) return 'already running';
+  if (deps.instances.tracked.has(cmd.allocId) || deps.instances.starting.has(cmd.allocId)) return 'already running';
+  // The agent's reconcile must not adopt the container this creates before it is tracked: two
+  // trackers of one instance would both report its states.
+  deps.instances.starting.add(cmd.allocId);
+  try {
+    return await startTracked(deps, cmd);
+  } finally {
+    deps.instances.starting.delete(cmd.allocId);
+  }
+}
+
+async function startTracked(deps: CommandDeps, cmd: StartCommand): Promise<string> {
   const alloc = await deps.allocs.get(cmd.allocId);
   if (!alloc || alloc.hostId !== deps.hostId || alloc.desired !== 'run') return 'allocation gone or not for this host';
   await deps.allocs.setState(cmd.allocId, { status: 'pending', since: Date.now(), message: 'fetching the image' });

@@ -58,6 +58,8 @@ export interface InstancesDeps {
 
 export class Instances {
   readonly tracked = new Map<string, Tracked>();
+  /** Allocations whose start command is in progress (image, container): not adoptable yet. */
+  readonly starting = new Set<string>();
 
   constructor(private readonly deps: InstancesDeps) {}
 
@@ -67,6 +69,10 @@ export class Instances {
   }
 
   async report(t: Tracked, status: AllocationStatus, patch: Partial<AllocationState> = {}): Promise<void> {
+    // A check that was still running when its instance was stopped (or watched by a newer
+    // tracker) has nothing to say any more: a late "unhealthy" would bring a stopped allocation
+    // back to life in Redis.
+    if (status !== 'stopped' && (t.stopping || this.tracked.get(t.allocId) !== t)) return;
     const previous = t.state.status;
     const changed = previous !== status;
     if (changed) this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) ${t.state.status} -> ${status}`);

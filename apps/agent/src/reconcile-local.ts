@@ -23,7 +23,7 @@ export async function reconcileLocal(deps: { hostId: string; host: DockerHost; a
       else await deps.host.stop(c.containerId, deps.stopTimeoutMs).catch(() => {});
       continue;
     }
-    if (deps.instances.tracked.has(alloc.id) || alloc.desired !== 'run') continue;
+    if (deps.instances.tracked.has(alloc.id) || deps.instances.starting.has(alloc.id) || alloc.desired !== 'run') continue;
     // Claimed but not watched (this agent restarted): adopt it with the checks of its allocation.
     const web = alloc.type === 'web';
     const launch = alloc.launch ?? { startup: DEFAULT_HEALTH_CHECK, liveness: web ? DEFAULT_LIVENESS : null, hostHeader: '', exposesPort: web };
