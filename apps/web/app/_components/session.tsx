@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { UserView } from '@gantry/api-client';
-import { api, toLogin } from '../_lib/api';
+import { api, stopLoginRedirects, toLogin } from '../_lib/api';
 
 const SessionContext = createContext<UserView | null>(null);
 
@@ -23,6 +23,9 @@ export function Shell({ children }: { children: ReactNode }) {
       .catch((e: Error & { status?: number }) => (e.status === 401 ? toLogin() : setError(e.message)));
   }, []);
   const logout = async () => {
+    // Requests of the page still on their way get 401s once the session is gone: their
+    // redirects to /login?next=... would abort this one.
+    stopLoginRedirects();
     await api('/auth/session', { method: 'DELETE' }).catch(() => {});
     window.location.assign('/login');
   };

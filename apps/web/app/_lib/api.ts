@@ -17,9 +17,17 @@ export class ApiError extends Error {
 
 const HEADERS = { 'x-gantry-csrf': '1' };
 
+/** The page is logging out: its own navigation to /login must not be aborted by another one. */
+let leaving = false;
+
+/** From now on toLogin does nothing (the 401s of requests still on their way, once the session is gone). */
+export function stopLoginRedirects(): void {
+  leaving = true;
+}
+
 /** Send people without a session to the login page, back here afterwards. */
 export function toLogin(): void {
-  if (typeof window === 'undefined' || window.location.pathname === '/login') return;
+  if (typeof window === 'undefined' || leaving || window.location.pathname === '/login') return;
   const next = window.location.pathname + window.location.search;
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
