@@ -40,7 +40,11 @@ beforeAll(async () => {
       return;
     }
     let body = 0;
-    for await (const chunk of req) body += (chunk as Buffer).length;
+    try {
+      for await (const chunk of req) body += (chunk as Buffer).length;
+    } catch {
+      return; // the router abandoned the request (its body never came whole)
+    }
     seen.push({ method: req.method!, url: req.url!, body, connection: req.headers.connection, proto: req.headers['x-forwarded-proto'] as string | undefined });
     switch (req.url) {
       case '/chunked':
@@ -81,7 +85,7 @@ beforeAll(async () => {
     subscriber,
     accessLog: (line) => void accessLines.push(line),
     tls: { port: 0, sniCallback: (_name, cb) => cb(null, context) },
-    timeouts: { clientHeadMs: 500, heartbeatMs: 500 },
+    timeouts: { clientHeadMs: 500, clientRequestMs: 2500, heartbeatMs: 500 },
   });
 });
 
@@ -339,6 +343,20 @@ describe('client lane', () => {
     expect(late.status).toBe(408);
     expect(late.headers.connection).toBe('close');
     wire.destroy();
+  });
+
+  it('answers 408 when a body does not arrive in time, and abandons the exchange with the instance', async () => {
+    const wire = new Wire();
+    const started = Date.now();
+    wire.send('POST /trickle HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 10\r\n\r\nabc');
+    const late = await wire.response();
+    expect(late.status).toBe(408);
+    expect(late.headers.connection).toBe('close');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2400);
+    await wire.closed();
+    await sleep(100);
+    // The instance never got a whole request (its read of the body was cut).
+    expect(seen.some((s) => s.url === '/trickle')).toBe(false);
   });
 
   it('stops the upstream exchange when the client goes away mid-response, and logs the request', async () => {

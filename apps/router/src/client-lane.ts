@@ -14,7 +14,8 @@
  *                    the connection over from there (the router's other path, server.ts)
  *
  * One request at a time per connection (pipelined requests wait in `pending`). Time limits are
- * deadlines checked by one sweeper: a head must arrive within `headersTimeoutMs` (408), an
+ * deadlines checked by one sweeper: a head must arrive within `headersTimeoutMs` (408), a body
+ * within `requestTimeoutMs` (408 when nothing was answered yet, as Node's requestTimeout), an
  * idle keep-alive connection is closed after `keepAliveMs`.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,7 +23,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { isFieldValue, isToken } from './http-chars';
 import { parseLaneHead, type LaneHead } from './lane-head';
-import { requestTimeoutPage, writeSocketPage } from './pages';
+import { requestTimeoutPage, sendPage, writeSocketPage } from './pages';
 import { RouteState, type ClientResponse, type ProxiedRequest } from './request';
 
 export interface ClientLaneOptions {
@@ -32,6 +33,8 @@ export interface ClientLaneOptions {
   keepAliveMs: number;
   /** A request head must arrive within this (then 408). */
   headersTimeoutMs: number;
+  /** A request's body must have arrived this long after its head (then 408, or a cut). */
+  requestTimeoutMs: number;
   /** Serves a request, or returns false to leave it (and the connection) to Node's server. */
   dispatch(req: LaneRequest, res: LaneResponse): boolean;
   /** Takes over a connection whose unread bytes were put back (Node's HTTP server). */
@@ -424,7 +427,11 @@ class LaneConnection implements BodySource {
     let rest: Buffer | undefined = data;
     if (body !== undefined) {
       rest = body.feed(data);
-      if (body.bodyLeft === 0) this.body = undefined;
+      if (body.bodyLeft === 0) {
+        this.body = undefined;
+        // While the answer is on its way, only the exchange's own timeouts apply.
+        if (this.current !== undefined) this.deadline = Infinity;
+      }
       if (rest === undefined) {
         if (this.body === undefined && this.current === undefined && this.pending !== undefined) this.serve();
         else this.reading();
@@ -480,6 +487,7 @@ class LaneConnection implements BodySource {
         if (this.current !== res) req.discard();
         if (rest !== undefined) rest = req.feed(rest);
         if (req.bodyLeft === 0) this.body = undefined;
+        else this.deadline = Math.min(this.deadline, performance.now() + o.requestTimeoutMs);
       }
       this.pending = rest;
     }
@@ -510,7 +518,20 @@ class LaneConnection implements BodySource {
 
   /** Called by the sweeper once the deadline passed. */
   expire(): void {
-    if (this.current !== undefined) return;
+    const res = this.current;
+    if (res !== undefined) {
+      if (this.body === undefined) return;
+      // The body did not arrive in time: 408 while nothing was answered (the exchange with the
+      // instance is abandoned with the response), else the connection is cut.
+      if (res.headersSent) {
+        this.socket.destroy();
+        return;
+      }
+      res.shouldKeepAlive = false;
+      res.setHeader('x-request-id', res.req.requestId);
+      sendPage(res, requestTimeoutPage(res.req.requestId));
+      return;
+    }
     if (!this.awaitingHead || this.body !== undefined) {
       this.socket.destroy();
       return;

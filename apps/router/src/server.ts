@@ -41,6 +41,8 @@ export interface RouterTimeouts extends ProxyTimeouts {
   clientKeepAliveMs: number;
   /** A client's request head must arrive within this (then 408). */
   clientHeadMs: number;
+  /** A client's whole request, body included, must arrive within this (then 408). */
+  clientRequestMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: RouterTimeouts = {
@@ -54,8 +56,9 @@ export const DEFAULT_TIMEOUTS: RouterTimeouts = {
   heartbeatMs: 2_000,
   // Above the 60 s idle timeout of common load balancers that may sit in front.
   clientKeepAliveMs: 65_000,
-  // Node's default headersTimeout.
+  // Node's default headersTimeout and requestTimeout.
   clientHeadMs: 60_000,
+  clientRequestMs: 300_000,
 };
 
 export interface RouterDeps {
@@ -241,6 +244,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     IncomingMessage: RoutedRequest,
     keepAliveTimeout: timeouts.clientKeepAliveMs,
     headersTimeout: timeouts.clientHeadMs,
+    requestTimeout: timeouts.clientRequestMs,
     maxHeaderSize: limits.maxHeaderBytes,
   };
   const servers: Server<typeof RoutedRequest>[] = [createServer(serverOptions, onRequest)];
@@ -255,6 +259,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       maxHeaderBytes: limits.maxHeaderBytes,
       keepAliveMs: timeouts.clientKeepAliveMs,
       headersTimeoutMs: timeouts.clientHeadMs,
+      requestTimeoutMs: timeouts.clientRequestMs,
       dispatch: onLaneRequest,
       handOff: (socket) => nodeListener.call(server, socket),
       closed: (res) => responseClosed(res.req, res),
