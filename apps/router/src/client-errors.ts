@@ -31,12 +31,20 @@ export function createClientErrorHandler(o: { maxHeaderBytes: number; maxBodyByt
     const page = pageOf(requestId);
     const address = clientAddress((socket as { remoteAddress?: string }).remoteAddress);
     o.log.debug(`at=info code=client_error status=${page.status} error=${code} fwd="${address ?? ''}" request_id=${requestId}`);
-    socket.on('error', () => socket.destroy());
-    writeSocketPage(socket, page, requestId);
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    answerAndClose(socket, page, requestId);
   };
+}
+
+/**
+ * Answers on the raw socket with a page and half-closes; the socket is destroyed when the client
+ * closes, or after a moment (destroying at once can turn the answer into a reset).
+ */
+export function answerAndClose(socket: Duplex, page: Page, requestId: string): void {
+  socket.on('error', () => socket.destroy());
+  writeSocketPage(socket, page, requestId);
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 function pageFor(code: string, o: { maxHeaderBytes: number; maxBodyBytes: number }): ((id: string) => Page) | undefined {

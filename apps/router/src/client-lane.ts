@@ -23,7 +23,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { isFieldValue, isToken } from './http-chars';
 import { parseLaneHead, type LaneHead } from './lane-head';
-import { requestTimeoutPage, sendPage, writeSocketPage } from './pages';
+import { answerAndClose } from './client-errors';
+import { requestTimeoutPage, sendPage } from './pages';
 import { RouteState, type ClientResponse, type ProxiedRequest } from './request';
 
 export interface ClientLaneOptions {
@@ -47,14 +48,15 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Reading pauses while this much of pipelined requests waits. */
 const MAX_PENDING = 64 * 1024;
 const SWEEP_MS = 1000;
-/** After a 408, the client gets this long to read it before the connection is closed. */
-const LINGER_MS = 2000;
 
 export class ClientLane {
   private readonly connections = new Set<LaneConnection>();
   private readonly sweeper: NodeJS.Timeout;
+  /** The connection fields of a kept-alive response (as Node writes them). */
+  readonly keepAliveFields: string;
 
   constructor(readonly o: ClientLaneOptions) {
+    this.keepAliveFields = keepAliveFields(o.keepAliveMs);
     this.sweeper = setInterval(() => this.sweep(performance.now()), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -300,7 +302,7 @@ export class LaneResponse implements ClientResponse {
     this.noBody = this.req.method === 'HEAD' || status < 200 || status === 204 || status === 304;
     if (!hasDate) head += `Date: ${httpDate()}\r\n`;
     this.last = !this.shouldKeepAlive;
-    head += this.last ? 'Connection: close\r\n' : this.conn.keepAliveFields;
+    head += this.last ? 'Connection: close\r\n' : this.conn.lane.keepAliveFields;
     if (!this.noBody && !hasLength) {
       this.chunked = true;
       head += 'Transfer-Encoding: chunked\r\n';
@@ -404,14 +406,12 @@ class LaneConnection implements BodySource {
   deadline: number;
   /** The deadline is the head's (408), not the idle one. */
   private awaitingHead = false;
-  readonly keepAliveFields: string;
 
   constructor(
-    private readonly lane: ClientLane,
+    readonly lane: ClientLane,
     readonly socket: Socket,
   ) {
     this.deadline = performance.now() + lane.o.keepAliveMs;
-    this.keepAliveFields = keepAliveFields(lane.o.keepAliveMs);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', onSocketError);
@@ -538,11 +538,9 @@ class LaneConnection implements BodySource {
     }
     // The head did not arrive in time: 408, as Node's server answers.
     this.forget();
-    const socket = this.socket;
-    socket.removeListener('data', this.onData);
+    this.socket.removeListener('data', this.onData);
     const requestId = randomUUID();
-    writeSocketPage(socket, requestTimeoutPage(requestId), requestId);
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    answerAndClose(this.socket, requestTimeoutPage(requestId), requestId);
   }
 
   /**

@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS, declaresTooLargeBody, type RouterLimits } from './limit
 import { silentLogger, type Logger } from './log';
 import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage } from './pages';
 import { AppProxy, type ProxyTimeouts } from './proxy';
-import { RoutedRequest, type ProxiedRequest } from './request';
+import { RoutedRequest, type ClientResponse, type ProxiedRequest } from './request';
 import type { RouterMetrics } from './metrics';
 import { LiveTable, type RedisConnection } from './table';
 import type { SniCallback } from './tls';
@@ -155,21 +155,23 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   function onLaneRequest(req: LaneRequest, res: LaneResponse): boolean {
     const route = table.lookup(normalizeHost(req.headers.host));
     if (route === undefined || (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket))) return false;
-    req.startedAt = performance.now();
-    inflight++;
-    req.requestId = requestIdFor(req.headers);
-    if (draining) res.shouldKeepAlive = false;
+    begin(req, res);
     proxy.web(req, res, route);
     return true;
   }
 
-  function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
+  /** A request starts counting (in flight, latency) and gets its id; while draining, its answer closes the connection. */
+  function begin(req: ProxiedRequest, res: ClientResponse): string {
     req.startedAt = performance.now();
     inflight++;
-    res.once('close', onResponseClose);
-    const requestId = requestIdFor(req.headers);
-    req.requestId = requestId;
+    req.requestId = requestIdFor(req.headers);
     if (draining) res.shouldKeepAlive = false;
+    return req.requestId;
+  }
+
+  function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
+    const requestId = begin(req, res);
+    res.once('close', onResponseClose);
     const hostname = normalizeHost(req.headers.host);
     const route = table.lookup(hostname);
     if (route === undefined) {
