@@ -37,6 +37,11 @@ export interface Tracked {
   /** Crashes in a row (reset once it stayed healthy for a minute): sets the restart backoff. */
   crashStreak: number;
   healthySince: number;
+  /** The container's start time when its startup check last passed: another one means Docker started it again behind our back. */
+  startedAt: number;
+  /** A startup check is running (watch), or a crash is being recovered (awaitRestart): the audit leaves it alone. */
+  watching: boolean;
+  recovering: boolean;
 }
 
 /** Restart delay after the n-th crash in a row: 1 s doubling up to 60 s. */
@@ -108,6 +113,9 @@ export class Instances {
       following: false,
       crashStreak: 0,
       healthySince: 0,
+      startedAt: 0,
+      watching: false,
+      recovering: false,
     };
     this.tracked.set(t.allocId, t);
     return t;
@@ -116,6 +124,15 @@ export class Instances {
   /** Runs the startup check, then the liveness loop; called on start and on every restart. */
   async watch(t: Tracked): Promise<void> {
     const generation = ++t.generation;
+    t.watching = true;
+    try {
+      await this.boot(t, generation);
+    } finally {
+      if (t.generation === generation) t.watching = false;
+    }
+  }
+
+  private async boot(t: Tracked, generation: number): Promise<void> {
     this.ship(t);
     await this.report(t, 'starting', { exitCode: null, message: null });
     const outcome = await waitHealthy({
@@ -128,12 +145,17 @@ export class Instances {
     });
     if (t.stopping || t.generation !== generation) return;
     if (!outcome.ok) {
+      if (outcome.gone) return this.lost(t);
+      // Exited while starting (a crash, or a container adopted stopped): bring it back with backoff.
+      if (outcome.exitCode !== null) return this.exited(t, outcome.exitCode);
       const lines = await this.deps.host.lastLines(t.containerId, 10);
-      const status: AllocationStatus = outcome.exitCode !== null ? 'crashed' : 'unhealthy';
-      await this.report(t, status, { exitCode: outcome.exitCode, message: lastLinesMessage(outcome.reason, lines) });
+      await this.report(t, 'unhealthy', { exitCode: null, message: lastLinesMessage(outcome.reason, lines) });
+      // As Heroku does on a boot timeout: restart it (with the crash backoff); the start is checked anew.
+      void this.restartUnhealthy(t, generation);
       return;
     }
     t.healthySince = Date.now();
+    t.startedAt = outcome.status.startedAt;
     await this.report(t, 'healthy', { address: this.deps.host.opts.address, port: outcome.status.hostPort, exitCode: null, message: null });
     if (t.liveness && t.exposesPort) void this.liveness(t, generation);
   }
@@ -159,6 +181,11 @@ export class Instances {
       if (!engineDown && st && (!st.running || st.restarting)) {
         // Exited and the event was missed: handle it as the event would have.
         if (t.generation === generation) await this.exited(t, st.exitCode);
+        return;
+      }
+      if (st && st.startedAt !== t.startedAt) {
+        // Started again without us seeing it exit (its engine restarted): new address and port.
+        if (t.generation === generation) await this.restartedBehindOurBack(t);
         return;
       }
       const target: ProbeTarget | null = st ? this.target(st) : lastTarget;
@@ -190,23 +217,83 @@ export class Instances {
    * that were killed; whatever Docker does not restart, the agent starts after the backoff delay.
    */
   private async awaitRestart(t: Tracked, generation: number): Promise<void> {
-    const exitedAt = Date.now();
-    const delay = restartDelayMs(t.crashStreak);
-    let started = false;
+    t.recovering = true;
+    try {
+      await this.recover(t, generation);
+    } finally {
+      if (t.generation === generation) t.recovering = false;
+    }
+  }
+
+  private async recover(t: Tracked, generation: number): Promise<void> {
+    let delay = restartDelayMs(t.crashStreak);
+    let nextTry = Date.now() + delay;
     while (!t.stopping && t.generation === generation) {
       await sleep(250);
       const st = await this.deps.host.status(t.containerId).catch(() => undefined);
-      if (st === null) return; // removed
-      if (st === undefined) continue; // engine unreachable for now
+      if (st === null) return this.lost(t);
+      if (st === undefined) continue; // engine unreachable for now: Docker may restart it itself when it is back
       if (st.running && !st.restarting) {
         if (t.generation === generation) await this.restarted(t);
         return;
       }
-      if (!started && !st.restarting && Date.now() - exitedAt >= delay) {
-        started = true;
+      if (!st.restarting && Date.now() >= nextTry) {
         this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) starting again after ${delay} ms (crash ${t.crashStreak} in a row)`);
+        // A start that fails (engine shutting down, port taken) or that does not stick is tried again, later each time.
         await this.deps.host.startExisting(t.containerId).catch((err: Error) => this.deps.log.error(`restart of ${t.process}: ${err.message}`));
+        delay = Math.min(delay * 2, 60_000);
+        nextTry = Date.now() + delay;
       }
+    }
+  }
+
+  private async restartUnhealthy(t: Tracked, generation: number): Promise<void> {
+    t.crashStreak++;
+    const delay = restartDelayMs(t.crashStreak);
+    t.recovering = true;
+    try {
+      await sleep(delay);
+      if (t.stopping || t.generation !== generation) return;
+      this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}) did not pass its startup check: restarting it after ${delay} ms`);
+      await this.deps.host.restart(t.containerId, this.deps.stopTimeoutMs).catch((err: Error) => this.deps.log.error(`restart of ${t.process}: ${err.message}`));
+    } finally {
+      if (t.generation === generation) t.recovering = false;
+    }
+  }
+
+  /** Docker started the container again without an exit we saw (engine restart): check it from the start. */
+  private async restartedBehindOurBack(t: Tracked): Promise<void> {
+    if (t.stopping) return;
+    this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) was started again by its engine: checking it anew`);
+    t.state.restarts = (t.state.restarts ?? 0) + 1;
+    await this.watch(t);
+  }
+
+  /** Its container is gone (removed outside Gantry): nothing to restart; the scheduler places the slot again. */
+  private async lost(t: Tracked): Promise<void> {
+    if (t.stopping || this.tracked.get(t.allocId) !== t) return;
+    this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}): its container disappeared`);
+    t.generation++;
+    await this.report(t, 'stopped', { port: null, message: 'its container disappeared (removed outside Gantry); placing it again' });
+    this.tracked.delete(t.allocId);
+  }
+
+  /**
+   * The periodic check of one instance against its container, so that no missed event (agent
+   * restart, engine restart, a lost stream) leaves it down: an instance nobody is watching or
+   * recovering is brought back in line with what its container actually does.
+   */
+  async audit(t: Tracked): Promise<void> {
+    if (t.stopping || t.watching || t.recovering) return;
+    const st = await this.deps.host.status(t.containerId).catch(() => undefined);
+    if (st === undefined || t.stopping || t.watching || t.recovering) return; // engine unreachable: next time
+    if (st === null) return this.lost(t);
+    if (!st.running || st.restarting) return this.exited(t, st.exitCode);
+    if (st.startedAt !== t.startedAt) return this.restartedBehindOurBack(t);
+    // Running, but left in a state no check is working on (e.g. a startup check cut short): check again.
+    if (t.state.status !== 'healthy') {
+      this.deps.log.info(`${t.process} (${t.allocId.slice(0, 8)}) is ${t.state.status} with no check running: checking it again`);
+      await this.watch(t);
     }
   }
 

@@ -6,8 +6,10 @@
  *                                         │
  *   Redis <── states, events, logs ── instances.ts (startup + liveness checks, restarts)
  *   Redis <── heartbeat (docker reachable, usage) ── heartbeat.ts
- *   every 10 s: reconcile-local.ts (remove containers no allocation claims, adopt the others),
- *               sweep-one-offs.ts (remove `gantry run` containers whose session is gone)
+ *   every 5 s, and when Docker answers again: reconcile-local.ts (remove containers no
+ *               allocation claims, adopt the others, audit every instance against its container,
+ *               report vanished ones), sweep-one-offs.ts (remove `gantry run` containers whose
+ *               session is gone)
  *
  * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
  */
@@ -26,7 +28,9 @@ import { StatsSampler } from './stats';
 import { sweepOneOffs } from './sweep-one-offs';
 
 const BEAT_MS = 2000;
-const RECONCILE_MS = 10_000;
+// Every instance the formation wants runs again within seconds whatever stopped it, even when
+// the event that said so was lost: the local reconcile compares containers with allocations.
+const RECONCILE_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -59,9 +63,23 @@ async function main(): Promise<void> {
   const heartbeat = new Heartbeat({ hostId: record.id, docker, registry, graceMs: config.GANTRY_HOST_GRACE, usage: () => stats.usage });
   const leases = new OneOffLeases(redis, keys);
   const leaseless = new Set<string>();
-  const local = async () => {
-    await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT });
-    await sweepOneOffs({ host, leases, logs, log }, leaseless);
+  const onLost = (appId: string, allocId: string) => publishEvent(redis, keys, { kind: 'state', appId, allocId, status: 'stopped' });
+  // One pass at a time; a pass asked for while one runs follows it.
+  let passing: Promise<void> | null = null;
+  let again = false;
+  const local = async (): Promise<void> => {
+    if (passing) {
+      again = true;
+      return passing;
+    }
+    passing = (async () => {
+      do {
+        again = false;
+        await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost });
+        await sweepOneOffs({ host, leases, logs, log }, leaseless);
+      } while (again);
+    })().finally(() => (passing = null));
+    return passing;
   };
 
   // Docker events keep the states honest between checks: exits and restarts are seen at once.
@@ -76,10 +94,16 @@ async function main(): Promise<void> {
         if (e.action === 'die') void instances.exited(t, e.exitCode ?? null).catch(() => {});
         else if (e.action === 'start') void instances.restarted(t).catch(() => {});
       },
-      // The stream ended (engine restart, dropped connection): subscribe again.
+      // The stream ended (engine restart, dropped connection): subscribe again, then reconcile,
+      // since whatever happened while it was down was not seen.
       () => {
         if (shuttingDown) return;
-        setTimeout(() => void followEvents().catch(() => setTimeout(() => void followEvents().catch(() => {}), 2000)), 500);
+        const resubscribe = () =>
+          void followEvents().then(
+            () => local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)),
+            () => !shuttingDown && setTimeout(resubscribe, 1000),
+          );
+        setTimeout(resubscribe, 500);
       },
     );
   };

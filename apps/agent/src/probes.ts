@@ -63,7 +63,7 @@ export function probe(check: Pick<HealthCheck, 'kind' | 'path' | 'timeoutMs'>, t
     : probeTcp(target.host, target.port, check.timeoutMs, target.proxied ? 150 : 0);
 }
 
-export type BootOutcome = { ok: true; status: InstanceStatus } | { ok: false; reason: string; exitCode: number | null };
+export type BootOutcome = { ok: true; status: InstanceStatus } | { ok: false; reason: string; exitCode: number | null; gone?: true };
 
 export interface WaitHealthyInput {
   check: HealthCheck;
@@ -87,8 +87,17 @@ export async function waitHealthy(input: WaitHealthyInput): Promise<BootOutcome>
   let failed = 0;
   for (;;) {
     if (input.cancelled?.()) return { ok: false, reason: 'it was stopped while starting', exitCode: null };
-    const st = await input.status();
-    if (!st) return { ok: false, reason: 'its container disappeared', exitCode: null };
+    // An engine that cannot be asked (restarting) is no verdict on the instance: ask again until the deadline.
+    const st = await input.status().catch((err: Error) => {
+      lastDetail = `its Docker engine did not answer (${err.message})`;
+      return undefined;
+    });
+    if (st === null) return { ok: false, reason: 'its container disappeared', exitCode: null, gone: true };
+    if (st === undefined) {
+      if (Date.now() >= deadline) return { ok: false, reason: `not checked within ${formatDuration(input.deadlineMs)} (last: ${lastDetail})`, exitCode: null };
+      await sleep(input.check.intervalMs);
+      continue;
+    }
     if (!st.running || st.restarting) return { ok: false, reason: `it exited with code ${st.exitCode ?? '?'}`, exitCode: st.exitCode };
     const target = input.target ? input.target(st) : null;
     if (input.target === null) {

@@ -73,6 +73,13 @@ describe('reconcile: steady state', () => {
     expect(p.unroute).toEqual([]);
   });
 
+  it('forgets an instance whose agent found its container gone, and places its slot again', () => {
+    const gone = alloc(v1, 'web', 2, 'stopped');
+    const p = plan(desired(), [alloc(v1, 'web', 1, 'healthy'), gone]);
+    expect(p.forget).toEqual([gone.id]);
+    expect(p.place).toEqual([{ type: 'web', index: 2, releaseId: 'r1', why: 'missing' }]);
+  });
+
   it('replaces instances of a host that is down and forgets them', () => {
     const lost = alloc(v1, 'web', 1, 'healthy', { hostId: 'h3' });
     const p = plan(desired(), [lost, alloc(v1, 'web', 2, 'healthy')], { hosts: hosts({ h3: { up: false, draining: false } }) });

@@ -83,6 +83,11 @@ export function reconcile(input: PlanInput): AppPlan {
       plan.forget.push(a.id);
       continue;
     }
+    // Its agent found the container gone (removed outside Gantry): the slot is placed again below.
+    if (a.desired === 'run' && status(a) === 'stopped') {
+      plan.forget.push(a.id);
+      continue;
+    }
     if (a.desired === 'stop') {
       if (status(a) === 'stopped') plan.forget.push(a.id);
       else if (now - (a.stopRequestedAt ?? now) >= input.drainMs) plan.stop.push(a.id);

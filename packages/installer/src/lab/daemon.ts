@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -77,6 +77,29 @@ export async function startDaemon(plan: LabPlan, host: HostPlan): Promise<Starte
     return { pid: child.pid, exited };
   } finally {
     closeSync(log);
+  }
+}
+
+/**
+ * Stops a host's dockerd gracefully (SIGTERM: it stops its containers first, as on a service
+ * restart) and resolves once the process is gone; SIGKILL after `timeoutMs`.
+ */
+export async function stopDaemon(host: HostPlan, timeoutMs = 60_000): Promise<void> {
+  const pid = Number((await readFile(host.pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`No dockerd pid in ${host.pidFile}`);
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive()) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await sleep(50);
   }
 }
 

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { connectDocker } from '@gantry/docker';
 import { removeCgroups, removeDir, removeIfEmpty, unmountUnder } from './cleanup';
-import { DOCKERD, startDaemon, waitDaemon } from './daemon';
+import { DOCKERD, startDaemon, stopDaemon, waitDaemon } from './daemon';
 import { copyImage as copyImageInto } from './images';
 import { assertSubnetFree, createBridge, createHostNetwork, labNetns, removeHostNetwork, removeNetwork, unplugHost } from './network';
 import { LIB_ROOT, NETNS_DIR, RUN_ROOT, findHost, labPlan, type HostPlan, type LabPlan } from './plan';
@@ -44,6 +44,13 @@ export interface Lab {
    * host, kills it first.
    */
   restartHost(name: string): Promise<void>;
+  /**
+   * Restarts only the host's Docker daemon, as `systemctl restart docker` would: SIGTERM (Docker
+   * stops its containers), wait for it to exit, start it again (containers come back per their
+   * restart policy, with new published ports). Resolves when the daemon answers again, with the
+   * time it did so (epoch ms).
+   */
+  restartDocker(name: string): Promise<number>;
   /** Copies an image from the machine's main dockerd into some (default all) lab hosts that lack it. */
   copyImage(ref: string, names?: string[]): Promise<void>;
   /** Removes everything: containers, daemons, namespaces, veths, bridges, data roots. Safe to call twice. */
@@ -165,6 +172,16 @@ function createLab(plan: LabPlan, source: string): Lab {
           throw err;
         }
         down.delete(name);
+      });
+    },
+
+    async restartDocker(name) {
+      const host = findHost(plan, name);
+      return serial(name, async () => {
+        if (down.has(name)) throw new Error(`Lab host ${name} is down`);
+        await stopDaemon(host);
+        await waitDaemon(host, await startDaemon(plan, host));
+        return Date.now();
       });
     },
 
