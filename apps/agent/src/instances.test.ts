@@ -78,7 +78,7 @@ describe('Instances', () => {
 describe('reconcileLocal', () => {
   it('does not adopt the container of a start still in progress, and adopts it otherwise', async () => {
     const f = fakes();
-    const deps = { hostId: 'h1', host: f.deps.host, allocs: f.deps.allocs, instances: f.instances, log: f.deps.log, stopTimeoutMs: 1000, bootTimeoutMs: 1000, onLost: async () => {} };
+    const deps = { hostId: 'h1', host: f.deps.host, allocs: f.deps.allocs, instances: f.instances, log: f.deps.log, stopTimeoutMs: 1000, bootTimeoutMs: 1000, onLost: async () => {}, findVanished: true };
     f.instances.starting.add('a1');
     await reconcileLocal(deps);
     expect(f.instances.tracked.has('a1')).toBe(false);
@@ -101,6 +101,7 @@ describe('self-healing', () => {
     stopTimeoutMs: 1000,
     bootTimeoutMs: 1000,
     onLost: async (_app: string, id: string) => void lost.push(id),
+    findVanished: true,
   });
 
   it('starts again a container adopted stopped (stopped while its agent was down)', async () => {

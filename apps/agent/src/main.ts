@@ -31,6 +31,8 @@ const BEAT_MS = 2000;
 // Every instance the formation wants runs again within seconds whatever stopped it, even when
 // the event that said so was lost: the local reconcile compares containers with allocations.
 const RECONCILE_MS = 5_000;
+/** Containers nobody watched that vanished are looked for on the first pass and every 6th (30 s). */
+const VANISHED_EVERY = 6;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   // One pass at a time; a pass asked for while one runs follows it.
   let passing: Promise<void> | null = null;
   let again = false;
+  let passes = 0;
   const local = async (): Promise<void> => {
     if (passing) {
       again = true;
@@ -75,7 +78,8 @@ async function main(): Promise<void> {
     passing = (async () => {
       do {
         again = false;
-        await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost });
+        const findVanished = passes++ % VANISHED_EVERY === 0;
+        await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost, findVanished });
         await sweepOneOffs({ host, leases, logs, log }, leaseless);
       } while (again);
     })().finally(() => (passing = null));

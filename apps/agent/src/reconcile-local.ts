@@ -23,12 +23,14 @@ export async function reconcileLocal(deps: {
   log: Logger;
   stopTimeoutMs: number;
   bootTimeoutMs: number;
+  /** Also look for allocations of this host whose container vanished (reads every allocation). */
+  findVanished: boolean;
   /** Announces an allocation reported stopped (the scheduler re-plans its app). */
   onLost: (appId: string, allocId: string) => Promise<void>;
 }): Promise<void> {
   const containers = await deps.host.list();
-  const mine = (await deps.allocs.all()).filter((a) => a.hostId === deps.hostId);
-  const allocs = new Map(mine.map((a) => [a.id, a]));
+  const ids = containers.map((c) => c.labels['gantry.alloc.id']).filter((x): x is string => Boolean(x));
+  const allocs = new Map((await Promise.all(ids.map((id) => deps.allocs.get(id)))).filter((a) => a !== null).map((a) => [a!.id, a!]));
   for (const c of containers) {
     const allocId = c.labels['gantry.alloc.id'];
     const alloc = allocId ? allocs.get(allocId) : undefined;
@@ -62,8 +64,12 @@ export async function reconcileLocal(deps: {
 
   for (const t of [...deps.instances.tracked.values()]) await deps.instances.audit(t).catch((err: Error) => deps.log.warn(`audit of ${t.process}: ${err.message}`));
 
-  // Claimed by an allocation that ran here, but no container: removed behind Gantry's back.
-  const present = new Set(containers.map((c) => c.labels['gantry.alloc.id']));
+  // Claimed by an allocation that ran here, but no container: removed behind Gantry's back. (A
+  // watched instance notices that itself at once; this finds those nobody watched, every few passes:
+  // it reads every allocation of the cluster.)
+  if (!deps.findVanished) return;
+  const mine = (await deps.allocs.all()).filter((a) => a.hostId === deps.hostId);
+  const present = new Set(ids);
   const states = await deps.allocs.states(mine.map((a) => a.id));
   for (const a of mine) {
     const st = states.get(a.id);
