@@ -10,6 +10,7 @@ function fakes() {
   const states: Array<{ allocId: string; status: string }> = [];
   const stopped: string[] = [];
   const started: string[] = [];
+  const restarted: string[] = [];
   const containers = [{ containerId: 'c1', name: 'app-web.1', labels: { 'gantry.alloc.id': 'a1' }, state: 'running', createdAt: 0 }];
   // What inspecting c1 answers (null: no such container).
   let status: Partial<InstanceStatus> | null = { running: true, restarting: false, exitCode: null, ip: null, hostPort: null, startedAt: 1 };
@@ -18,6 +19,7 @@ function fakes() {
     list: async () => containers,
     status: async () => (status ? { ...status } : null),
     startExisting: async (containerId: string) => void started.push(containerId),
+    restart: async (containerId: string) => void restarted.push(containerId),
     lastLines: async () => [],
     follow: async () => {},
   };
@@ -44,7 +46,7 @@ function fakes() {
   const instances = new Instances(deps);
   const launch = { allocId: 'a1', appId: 'app', process: 'web.1', startup: null, liveness: null, hostHeader: '', bootTimeoutMs: 1000, exposesPort: true } as never;
   const setStatus = (s: Partial<InstanceStatus> | null) => (status = s);
-  return { instances, states, stopped, started, containers, host, allocs, deps, launch, setStatus };
+  return { instances, states, stopped, started, restarted, containers, host, allocs, deps, launch, setStatus };
 }
 
 const until = async (what: string, ok: () => boolean, ms = 5000) => {
@@ -146,6 +148,16 @@ describe('self-healing', () => {
     await reconcileLocal(deps(g, lost));
     expect(g.states.at(-1)?.status).toBe('stopped');
     expect(lost).toEqual(['a1']);
+  });
+
+  it('restarts an instance that does not pass its startup check in time (boot timeout), with backoff', async () => {
+    const f = fakes();
+    const t = f.instances.track({ ...(f.launch as object), bootTimeoutMs: 300 } as never, 'c1');
+    await f.instances.watch(t);
+    expect(f.states.map((s) => s.status)).toEqual(['starting', 'unhealthy']);
+    expect(t.busy).toBe(true); // the audit leaves it to the restart
+    await until('restarted after the 1 s backoff', () => f.restarted.includes('c1'), 3000);
+    await f.instances.stop('a1', 1000);
   });
 
   it('leaves alone an allocation whose start command has not run yet', async () => {

@@ -39,9 +39,8 @@ export interface Tracked {
   healthySince: number;
   /** The container's start time when its startup check last passed: another one means Docker started it again behind our back. */
   startedAt: number;
-  /** A startup check is running (watch), or a crash is being recovered (awaitRestart): the audit leaves it alone. */
-  watching: boolean;
-  recovering: boolean;
+  /** A startup check or a recovery is under way (see busy()): the audit leaves it alone. */
+  busy: boolean;
 }
 
 /** Restart delay after the n-th crash in a row: 1 s doubling up to 60 s. */
@@ -114,8 +113,7 @@ export class Instances {
       crashStreak: 0,
       healthySince: 0,
       startedAt: 0,
-      watching: false,
-      recovering: false,
+      busy: false,
     };
     this.tracked.set(t.allocId, t);
     return t;
@@ -124,11 +122,16 @@ export class Instances {
   /** Runs the startup check, then the liveness loop; called on start and on every restart. */
   async watch(t: Tracked): Promise<void> {
     const generation = ++t.generation;
-    t.watching = true;
+    await this.busy(t, generation, () => this.boot(t, generation));
+  }
+
+  /** Runs one activity of an instance (of this generation); a newer generation takes the flag over. */
+  private async busy(t: Tracked, generation: number, work: () => Promise<void>): Promise<void> {
+    t.busy = true;
     try {
-      await this.boot(t, generation);
+      await work();
     } finally {
-      if (t.generation === generation) t.watching = false;
+      if (t.generation === generation) t.busy = false;
     }
   }
 
@@ -151,7 +154,7 @@ export class Instances {
       const lines = await this.deps.host.lastLines(t.containerId, 10);
       await this.report(t, 'unhealthy', { exitCode: null, message: lastLinesMessage(outcome.reason, lines) });
       // As Heroku does on a boot timeout: restart it (with the crash backoff); the start is checked anew.
-      void this.restartUnhealthy(t, generation);
+      void this.restartUnhealthy(t);
       return;
     }
     t.healthySince = Date.now();
@@ -216,13 +219,8 @@ export class Instances {
    * Brings a crashed instance back: Docker's restart policy restarts crashes, but not containers
    * that were killed; whatever Docker does not restart, the agent starts after the backoff delay.
    */
-  private async awaitRestart(t: Tracked, generation: number): Promise<void> {
-    t.recovering = true;
-    try {
-      await this.recover(t, generation);
-    } finally {
-      if (t.generation === generation) t.recovering = false;
-    }
+  private awaitRestart(t: Tracked, generation: number): Promise<void> {
+    return this.busy(t, generation, () => this.recover(t, generation));
   }
 
   private async recover(t: Tracked, generation: number): Promise<void> {
@@ -247,18 +245,16 @@ export class Instances {
     }
   }
 
-  private async restartUnhealthy(t: Tracked, generation: number): Promise<void> {
+  private async restartUnhealthy(t: Tracked): Promise<void> {
+    const generation = ++t.generation;
     t.crashStreak++;
     const delay = restartDelayMs(t.crashStreak);
-    t.recovering = true;
-    try {
+    await this.busy(t, generation, async () => {
       await sleep(delay);
       if (t.stopping || t.generation !== generation) return;
       this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}) did not pass its startup check: restarting it after ${delay} ms`);
       await this.deps.host.restart(t.containerId, this.deps.stopTimeoutMs).catch((err: Error) => this.deps.log.error(`restart of ${t.process}: ${err.message}`));
-    } finally {
-      if (t.generation === generation) t.recovering = false;
-    }
+    });
   }
 
   /** Docker started the container again without an exit we saw (engine restart): check it from the start. */
@@ -284,9 +280,9 @@ export class Instances {
    * recovering is brought back in line with what its container actually does.
    */
   async audit(t: Tracked): Promise<void> {
-    if (t.stopping || t.watching || t.recovering) return;
+    if (t.stopping || t.busy) return;
     const st = await this.deps.host.status(t.containerId).catch(() => undefined);
-    if (st === undefined || t.stopping || t.watching || t.recovering) return; // engine unreachable: next time
+    if (st === undefined || t.stopping || t.busy) return; // engine unreachable: next time
     if (st === null) return this.lost(t);
     if (!st.running || st.restarting) return this.exited(t, st.exitCode);
     if (st.startedAt !== t.startedAt) return this.restartedBehindOurBack(t);
