@@ -90,7 +90,11 @@ async function main(): Promise<void> {
     log.info(`${signal}: stopping`);
     void router
       .close()
-      .then(() => bounded(Promise.all([shipper.flush(), metrics.stop()]), STOP_FLUSH_MS, () => log.warn('at=warn code=flush_timeout desc="Redis did not take the last request lines and metrics in time; dropped"')))
+      .then(() => {
+        const last = Promise.all([shipper.flush(), metrics.stop()]);
+        if (redis.status !== 'ready') return log.warn('at=warn code=flush_skipped desc="Redis is down: the last request lines and metrics are dropped"');
+        return bounded(last, STOP_FLUSH_MS, () => log.warn('at=warn code=flush_timeout desc="Redis did not take the last request lines and metrics in time; dropped"'));
+      })
       .then(() => saver.flush())
       .then(() => {
         certs.stop();

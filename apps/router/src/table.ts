@@ -204,6 +204,8 @@ export class LiveTable {
     this.stopped = true;
     clearInterval(this.heartbeat);
     for (const d of this.detach.splice(0)) d();
+    // Redis down: nothing to tell it (the presence report goes stale by itself), and no reason to wait.
+    if (this.redisDown) return;
     const limit = this.o.stopTimeoutMs ?? 2000;
     await bounded(this.o.subscriber.unsubscribe(this.o.channel), limit);
     // Same connection as the reports, so a report sent before this cannot land after it.
