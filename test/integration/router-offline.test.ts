@@ -19,7 +19,9 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seal } from '@gantry/core';
 import { CertStore, connectRedis, keysFor, RoutingTable, type Route } from '@gantry/live';
-import { SnapshotStore } from '../../apps/router/src/snapshot';
+import { silentLogger } from '../../apps/router/src/log';
+import { SnapshotStore, type TableState } from '../../apps/router/src/snapshot';
+import { LiveTable } from '../../apps/router/src/table';
 import { selfSigned } from '../e2e/helpers/certs';
 import {
   freePort,
@@ -237,4 +239,70 @@ describe('routers through a Redis outage', () => {
     });
     await until('a good snapshot to replace the corrupt one', async () => (await store.load()).kind === 'loaded');
   }, 60_000);
+
+  describe('the table in process (LiveTable)', () => {
+    const opened: Array<ReturnType<typeof connectRedis>> = [];
+    // Stopped tables no longer listen to their connections' errors: close them before the next kill.
+    const closeConnections = () => opened.splice(0).forEach((c) => c.disconnect());
+    afterAll(closeConnections);
+
+    function liveTable(saved: { deadlineMs: number; load(): Promise<TableState | undefined> }): LiveTable {
+      const commands = connectRedis(redis.url, `${instance}-table-cmd`);
+      const subscriber = connectRedis(redis.url, `${instance}-table-sub`);
+      opened.push(commands, subscriber);
+      return new LiveTable({ routing: new RoutingTable(commands, keys), subscriber, commands, channel: keys.routesChanged, routerId: `table-${randomBytes(3).toString('hex')}`, log: silentLogger, heartbeatMs: 60_000, saved });
+    }
+
+    /** An older table than Redis has: another backend for one.localhost, and a hostname Redis no longer has. */
+    const older: TableState = {
+      version: 1,
+      routes: {
+        'one.localhost': { app: 'one', appId: 'id-one', backends: [{ id: 'old-1', host: '127.0.0.1', port: 1, process: 'web.1' }] },
+        'gone.localhost': { app: 'gone', appId: 'id-gone', backends: [] },
+      },
+    };
+
+    it('serves the saved table after the deadline, then replaces it whole with what Redis has when it answers', async () => {
+      await admin.save();
+      const inRedis = await routing.version();
+      await redis.kill();
+      const table = liveTable({ deadlineMs: 300, load: async () => older });
+      const starting = performance.now();
+      await table.start();
+      figures.push(`LiveTable.start with Redis down and a 300 ms deadline: ${Math.round(performance.now() - starting)} ms`);
+      expect(table.servingSaved).toBe(true);
+      expect([table.version, table.size, table.lookup('gone.localhost')?.app, table.redisDown]).toEqual([1, 2, 'gone', true]);
+
+      redis = await startRedis(redis.port, redisDir);
+      await until('the table to catch up with Redis', () => !table.servingSaved);
+      expect(table.version).toBe(inRedis);
+      expect(table.lookup('gone.localhost')).toBeUndefined();
+      expect(table.lookup('one.localhost')!.pool.backends.map((b) => b.target.port)).toEqual([b2.port]);
+      // And it follows changes again.
+      await routing.set({ 'two.localhost': route('two', b1) });
+      await until('a change to arrive by subscription', () => table.lookup('two.localhost') !== undefined, 1500);
+      await table.stop();
+      closeConnections();
+    });
+
+    it('when Redis answers while the saved table is still being read, what Redis gave wins', async () => {
+      await admin.save();
+      const inRedis = await routing.version();
+      await redis.kill();
+      let table: LiveTable | undefined;
+      const slowLoad = async () => {
+        // Redis comes back and the table loads from it before the saved file is "read".
+        redis = await startRedis(redis.port, redisDir);
+        await until('the table to load from Redis', () => table!.version === inRedis);
+        return older;
+      };
+      table = liveTable({ deadlineMs: 300, load: slowLoad });
+      await table.start();
+      expect(table.servingSaved).toBe(false);
+      expect(table.version).toBe(inRedis);
+      expect(table.lookup('gone.localhost')).toBeUndefined();
+      await table.stop();
+      closeConnections();
+    });
+  });
 });
