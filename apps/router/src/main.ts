@@ -1,18 +1,19 @@
 /**
  * Entry point of the router: `npx tsx apps/router/src/main.ts`.
  * Reads the configuration, connects to Redis, serves until SIGTERM/SIGINT, then drains and exits 0.
- * Redis silent at start for GANTRY_ROUTER_REDIS_START_TIMEOUT: serves the table and certificates
- * saved in GANTRY_ROUTER_STATE_DIR (snapshot.ts) and catches up when Redis answers.
+ * Redis unreachable at start (refused, or silent for GANTRY_ROUTER_REDIS_START_TIMEOUT): serves the
+ * table and certificates saved in GANTRY_ROUTER_STATE_DIR (snapshot.ts) and catches up when Redis answers.
  */
 import { ConfigError, loadConfig } from '@gantry/config';
 import { AppLogs, CertStore, MetricsStore, connectRedis, keysFor } from '@gantry/live';
 import { createLineWriter } from './line-writer';
-import { createLogger, type Logger } from './log';
+import { createLogger } from './log';
 import { RouterLogShipper } from './log-shipper';
 import { RouterMetrics } from './metrics';
+import { savedStart } from './saved-start';
 import { startRouter } from './server';
 import { SnapshotSaver } from './snapshot-saver';
-import { SnapshotStore, type RouterSnapshot } from './snapshot';
+import { SnapshotStore } from './snapshot';
 import { CertContexts } from './tls';
 
 /** Redis calls made while stopping get this long: a Redis that is down must not hold the exit. */
@@ -35,8 +36,8 @@ async function main(): Promise<void> {
   // The last table and certificates applied, saved on every change, served when Redis is silent at start.
   const snapshots = new SnapshotStore(config.paths.routerState, config.GANTRY_INSTANCE);
   const saver = new SnapshotSaver(snapshots, log);
-  const saved = savedOnce(snapshots, config.GANTRY_ROUTER_REDIS_START_TIMEOUT, log);
-  const deadlineMs = config.GANTRY_ROUTER_REDIS_START_TIMEOUT;
+  const saved = savedStart({ redis, store: snapshots, deadlineMs: config.GANTRY_ROUTER_REDIS_START_TIMEOUT, log });
+  const { unreachable } = saved;
   const certs = new CertContexts({
     store: new CertStore(redis, keys),
     sub: subscriber,
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     log,
     onChange: (current) => saver.certsChanged(current),
   });
-  const certsStarted = certs.start({ deadlineMs, load: async () => (await saved())?.certs });
+  const certsStarted = certs.start({ unreachable, load: async () => (await saved.load())?.certs });
   // Request lines go into each app's log stream (source "router").
   const shipper = new RouterLogShipper(new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION), { log });
   // Request lines belong to the apps' log streams; the router's own log gets them only at debug.
@@ -67,13 +68,13 @@ async function main(): Promise<void> {
     limits: { maxBodyBytes: config.GANTRY_ROUTER_MAX_BODY },
     metrics,
     tls: { port: config.GANTRY_ROUTER_TLS_PORT, sniCallback: certs.sniCallback, publicPort: config.GANTRY_APPS_TLS_PUBLIC_PORT },
-    table: { saved: { deadlineMs, load: async () => (await saved())?.table }, onApplied: (current) => saver.tableChanged(current) },
+    table: { saved: { unreachable, load: async () => (await saved.load())?.table }, onApplied: (current) => saver.tableChanged(current) },
   });
   const [router] = await Promise.all([routerStarted, certsStarted]);
   log.info(
     `listening on http://${config.GANTRY_BIND}:${router.port} and https://${config.GANTRY_BIND}:${router.tlsPort} (${certs.size} certificate name(s)) ` +
       `as ${router.id}, table version ${router.version}` +
-      (router.servingSaved ? `, from the saved table (Redis did not answer within ${deadlineMs} ms; catching up when it does)` : '') +
+      (router.servingSaved ? ', from the saved table (Redis unreachable; catching up when it answers)' : '') +
       `, ${Math.round(performance.now() - startedAt)} ms after start`,
   );
 
@@ -108,25 +109,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-}
-
-/** Reads the snapshot once, when first needed, and says in the log what it found. */
-function savedOnce(store: SnapshotStore, deadlineMs: number, log: Logger): () => Promise<RouterSnapshot | undefined> {
-  let read: Promise<RouterSnapshot | undefined> | undefined;
-  return () =>
-    (read ??= store.load().then((r) => {
-      if (r.kind === 'loaded') {
-        const { table, certs, savedAt } = r.snapshot;
-        log.warn(
-          `at=warn code=redis_unreachable_at_start desc="Redis did not answer within ${deadlineMs} ms: serving the saved table" ` +
-            `version=${table.version} routes=${Object.keys(table.routes).length} certificate_names=${certs.size} saved_at=${new Date(savedAt).toISOString()}`,
-        );
-        return r.snapshot;
-      }
-      const why = r.kind === 'missing' ? `no saved table at ${store.path}` : `the saved table cannot be used: ${r.reason}`;
-      log.warn(`at=warn code=redis_unreachable_at_start desc=${JSON.stringify(`Redis did not answer within ${deadlineMs} ms and ${why}; waiting for Redis`)}`);
-      return undefined;
-    }));
 }
 
 /** Waits for `p` at most `ms` (then calls `late`); never rejects. */

@@ -11,7 +11,7 @@
  * Requests only ever read the map; all Redis work happens off the hot path, one operation at a
  * time. When Redis is unreachable the last table keeps serving.
  *
- *   start, Redis silent past `saved.deadlineMs` -> serve the saved table (snapshot.ts) at once,
+ *   start, Redis judged unreachable (`saved.unreachable`, saved-start.ts) -> serve the saved table (snapshot.ts) at once,
  *             the subscription and the first load still waiting for Redis -> full reload when it
  *             answers. Every applied change calls `onApplied`, which saves the table (debounced).
  */
@@ -53,14 +53,15 @@ export interface LiveTableOptions {
   stopTimeoutMs?: number;
   /** More to say in each presence report (the event loop's delay). */
   presence?: () => Partial<RouterPresence>;
-  /** A start that Redis does not answer within `deadlineMs` serves this table (when there is one). */
+  /** A start that Redis does not answer before `unreachable` settles serves this table (when there is one). */
   saved?: SavedTable;
   /** Called after every change applied from Redis; `current()` gives the table as applied. */
   onApplied?: (current: () => TableState) => void;
 }
 
 export interface SavedTable {
-  deadlineMs: number;
+  /** Settles when the start should stop waiting for Redis (saved-start.ts). */
+  unreachable: Promise<unknown>;
   /** The saved table, or undefined when there is none that can be used (said in the log by the loader). */
   load(): Promise<TableState | undefined>;
 }
@@ -118,8 +119,8 @@ export class LiveTable {
 
   /**
    * Subscribes, loads the whole table and starts the heartbeat. Waits for Redis if it is down,
-   * unless a saved table is given: then Redis has `saved.deadlineMs` to answer before the saved
-   * table is served and the start goes on without it (catching up when Redis answers).
+   * unless a saved table is given: then Redis has until `saved.unreachable` settles to answer
+   * before the saved table is served and the start goes on without it (catching up when Redis answers).
    */
   async start(): Promise<void> {
     const following = this.follow();
@@ -137,11 +138,7 @@ export class LiveTable {
   private async servedSavedFirst(following: Promise<void>): Promise<boolean> {
     const saved = this.o.saved;
     if (saved === undefined) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([
-      following.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), saved.deadlineMs))),
-    ]).finally(() => clearTimeout(timer));
+    const inTime = await Promise.race([following.then(() => true), saved.unreachable.then(() => false)]);
     if (inTime) return false;
     const table = await saved.load();
     // Redis may have answered while the file was read: what it gave wins.

@@ -15,7 +15,8 @@ import type { Logger } from './log';
 export type SniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
 
 export interface SavedCerts {
-  deadlineMs: number;
+  /** Settles when the start should stop waiting for Redis (saved-start.ts). */
+  unreachable: Promise<unknown>;
   /** The saved certificates, or undefined when there are none that can be used. */
   load(): Promise<ReadonlyMap<string, CertRecord> | undefined>;
 }
@@ -40,17 +41,13 @@ export class CertContexts {
 
   /**
    * Loads the certificates and follows changes. Waits for Redis, unless `saved` is given: then
-   * Redis has `saved.deadlineMs` to answer before the saved certificates are served and the start
-   * goes on without it.
+   * Redis has until `saved.unreachable` settles to answer before the saved certificates are served
+   * and the start goes on without it.
    */
   async start(saved?: SavedCerts): Promise<void> {
     const following = this.follow();
     if (saved === undefined) return following;
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([
-      following.then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), saved.deadlineMs))),
-    ]).finally(() => clearTimeout(timer));
+    const inTime = await Promise.race([following.then(() => true), saved.unreachable.then(() => false)]);
     if (inTime) return;
     const records = await saved.load();
     if (records === undefined || this.loadedFromRedis) return following;

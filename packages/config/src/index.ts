@@ -91,7 +91,7 @@ const schema = z.object({
   GANTRY_ROUTER_MAX_BODY: size('10m'),
   /** Where a router keeps its last routing table and certificates (keys still sealed) for a start without Redis. */
   GANTRY_ROUTER_STATE_DIR: z.string().optional(),
-  /** How long a starting router waits for Redis before it serves its saved table instead. */
+  /** How long a starting router waits for a Redis that neither answers nor refuses before it serves its saved table (a refusal: at once). */
   GANTRY_ROUTER_REDIS_START_TIMEOUT: duration('1s'),
 
   DOCKER_HOST: z.string().default('unix:///var/run/docker.sock'),
