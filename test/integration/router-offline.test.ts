@@ -11,7 +11,9 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -280,6 +282,29 @@ describe('routers through a Redis outage', () => {
     // Node 20 has no SO_REUSEPORT: the gap is the new process's start (tsx, then the 1 s deadline).
     expect(gapMs).toBeLessThan(5000);
     redis = await startRedis(redis.port, redisDir);
+  }, 60_000);
+
+  it('a Redis that accepts connections but never answers gets the whole deadline, then the saved table is served', async () => {
+    // A black hole: the TCP handshake succeeds, no byte ever comes back.
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void held.add(socket.on('error', () => {})));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const silentUrl = `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}/0`;
+    try {
+      const { router, serveMs } = await startServing(await freePort(), await freePort(), { REDIS_URL: silentUrl });
+      routers.push(router);
+      const own = Number(/(\d+) ms after start/.exec(router.output)?.[1]);
+      figures.push(`start with Redis silent (black hole): ${serveMs} ms from spawn to the first proxied answer (router's own count: ${own} ms)`);
+      expect(router.output).toMatch(/Redis did not answer within 1000 ms: serving the saved table/);
+      expect(own).toBeGreaterThanOrEqual(1000);
+      const stopping = performance.now();
+      expect(await router.stop()).toBe(0);
+      figures.push(`stop with Redis silent: ${Math.round(performance.now() - stopping)} ms`);
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+    }
   }, 60_000);
 
   describe('the table in process (LiveTable)', () => {

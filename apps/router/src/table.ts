@@ -201,8 +201,8 @@ export class LiveTable {
     this.stopped = true;
     clearInterval(this.heartbeat);
     for (const d of this.detach.splice(0)) d();
-    // Redis down: nothing to tell it (the presence report goes stale by itself), and no reason to wait.
-    if (this.redisDown) return;
+    // Redis down or not answering: nothing to tell it (the presence report goes stale by itself).
+    if (this.redisDown || this.o.commands.status !== 'ready') return;
     const limit = this.o.stopTimeoutMs ?? 2000;
     await bounded(this.o.subscriber.unsubscribe(this.o.channel), limit);
     // Same connection as the reports, so a report sent before this cannot land after it.
