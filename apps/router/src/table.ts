@@ -134,7 +134,7 @@ export class LiveTable {
     this.heartbeat.unref();
   }
 
-  /** Serves the saved table if Redis misses the deadline and there is one; true when it did. */
+  /** Serves the saved table if Redis is judged unreachable first and there is one; true when it did. */
   private async servedSavedFirst(following: Promise<void>): Promise<boolean> {
     const saved = this.o.saved;
     if (saved === undefined) return false;

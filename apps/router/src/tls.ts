@@ -3,7 +3,7 @@
  * secret, opened here in memory only), kept current by the change channel, looked up by exact
  * name then by wildcard ("*.example.com" covers "www.example.com").
  *
- * A start that Redis does not answer in time serves the saved certificates (snapshot.ts, keys
+ * A start that finds Redis unreachable (saved-start.ts) serves the saved certificates (snapshot.ts, keys
  * sealed there too) and loads from Redis when it answers; every load from Redis calls `onChange`,
  * which saves them (debounced).
  */
