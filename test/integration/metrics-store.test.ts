@@ -29,7 +29,7 @@ describe('MetricsStore', () => {
     await store.addRouter(bucket, new Map([['app1', a]]));
     await store.addRouter(bucket, new Map([['app1', b]]));
     // A second router process flushing through the real collector.
-    const r = new RouterMetrics(store, 2000, () => now);
+    const r = new RouterMetrics(store, { flushMs: 2000, now: () => now });
     r.record('app1', 404, 1);
     await r.flush();
 

@@ -7,9 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@gantry/config';
@@ -19,6 +22,8 @@ const REDIS_URL = 'redis://127.0.0.1:6379/0';
 const instance = `rp-${randomBytes(4).toString('hex')}`;
 const keys = keysFor(instance);
 const MAX_BODY = 64 * 1024;
+/** The routers' saved tables go here, not into the checkout's .gantry. */
+const stateDir = mkdtempSync(join(tmpdir(), 'router-process-'));
 
 // ---------------------------------------------------------------------------------------------
 // Backends
@@ -113,6 +118,7 @@ async function startRouterProcess(port: number, tlsPort: number): Promise<Router
       GANTRY_ROUTER_PORT: String(port),
       GANTRY_ROUTER_TLS_PORT: String(tlsPort),
       GANTRY_ROUTER_MAX_BODY: String(MAX_BODY),
+      GANTRY_ROUTER_STATE_DIR: stateDir,
       GANTRY_LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -324,6 +330,7 @@ afterAll(async () => {
   const leftovers = await admin.keys(`${keys.prefix}*`);
   if (leftovers.length) await admin.del(...leftovers);
   await admin.quit();
+  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('router processes', () => {

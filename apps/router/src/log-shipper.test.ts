@@ -9,7 +9,7 @@ function recorder() {
 describe('RouterLogShipper', () => {
   it('sends each app its lines, newline-separated, in order, in one write per flush', async () => {
     const { got, sink } = recorder();
-    const shipper = new RouterLogShipper(sink, 60_000);
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000 });
     shipper.ship('a', 'at=info path="/" status=200');
     shipper.ship('b', 'at=info path="/b"');
     shipper.ship('a', 'at=info path="/é✓" status=404');
@@ -24,7 +24,7 @@ describe('RouterLogShipper', () => {
 
   it('grows past its first buffer without losing bytes', async () => {
     const { got, sink } = recorder();
-    const shipper = new RouterLogShipper(sink, 60_000);
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000 });
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${'x'.repeat(200)}`);
     for (const l of lines) shipper.ship('a', l);
     await shipper.flush();
@@ -33,7 +33,7 @@ describe('RouterLogShipper', () => {
 
   it('keeps a line with a newline inside as one line', async () => {
     const { got, sink } = recorder();
-    const shipper = new RouterLogShipper(sink, 60_000);
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000 });
     shipper.ship('a', 'one\ntwo');
     await shipper.flush();
     expect(got[0]!.text).toBe('one two');
@@ -41,7 +41,7 @@ describe('RouterLogShipper', () => {
 
   it('drops lines beyond maxPending per app, and counts them', async () => {
     const { got, sink } = recorder();
-    const shipper = new RouterLogShipper(sink, 60_000, 2);
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000, maxPending: 2 });
     for (const l of ['1', '2', '3']) shipper.ship('a', l);
     await shipper.flush();
     expect(got[0]!.text).toBe('1\n2');
@@ -57,7 +57,7 @@ describe('RouterLogShipper', () => {
         return new Promise<void>((resolve) => answers.push(resolve));
       },
     };
-    const shipper = new RouterLogShipper(sink, 60_000);
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000 });
     shipper.ship('a', 'first batch');
     const first = shipper.flush();
     // Not answered yet: the next batch must not write into the first one's buffer.
@@ -76,5 +76,38 @@ describe('RouterLogShipper', () => {
     answers[1]!();
     answers[2]!();
     await second;
+  });
+
+  it('holds at most maxInFlight unanswered flushes: later batches are dropped, counted and logged once, until Redis answers', async () => {
+    const answers: Array<() => void> = [];
+    const sent: string[] = [];
+    const sink = {
+      appendText: (_appId: string, _s: string, _p: string, text: string | Buffer) => {
+        sent.push(text.toString());
+        return new Promise<void>((resolve) => answers.push(resolve));
+      },
+    };
+    const lines: string[] = [];
+    const log = { debug: () => {}, info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: () => {} };
+    const shipper = new RouterLogShipper(sink, { flushMs: 60_000, maxInFlight: 2, log });
+    const waiting: Promise<void>[] = [];
+    for (let i = 0; i < 5; i++) {
+      shipper.ship('a', `batch ${i} line 1`);
+      shipper.ship('b', `batch ${i} line 2`);
+      waiting.push(shipper.flush());
+    }
+    expect(sent).toEqual(['batch 0 line 1', 'batch 0 line 2', 'batch 1 line 1', 'batch 1 line 2']);
+    expect(shipper.dropped).toBe(6);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/code=request_lines_dropped/);
+    for (const answer of answers.splice(0)) answer();
+    await Promise.all(waiting);
+    shipper.ship('a', 'after');
+    const last = shipper.flush();
+    expect(sent.at(-1)).toBe('after');
+    answers.splice(0).forEach((a) => a());
+    await last;
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/again \(6 dropped/);
   });
 });

@@ -9,9 +9,22 @@
  * router's tail latency. The batch buffers are reused once Redis has answered for them: a new
  * ArrayBuffer per app every 15 ms (growing to a few hundred KB under load) made V8 run a full
  * mark-compact about once a second under the router benchmark's load. A slow or unreachable Redis
- * drops lines rather than blocking: at most `maxPending` lines wait per app.
+ * drops lines rather than blocking or growing: at most `maxPending` lines wait per app, and at most
+ * `maxInFlight` flushes wait for Redis (ioredis queues commands while disconnected); beyond that
+ * a batch is dropped, counted, and the log says so once per outage.
  */
 import type { AppLogs } from '@gantry/live';
+import type { Logger } from './log';
+
+export interface ShipperOptions {
+  /** Batching interval (15 ms). */
+  flushMs?: number;
+  /** Lines held per app between flushes (5000); more are dropped. */
+  maxPending?: number;
+  /** Flushes Redis has not answered yet (4); while that many wait, new batches are dropped. */
+  maxInFlight?: number;
+  log?: Logger;
+}
 
 const FIRST_CAPACITY = 16 * 1024;
 
@@ -44,13 +57,22 @@ export class RouterLogShipper {
   /** Batch buffers handed back after their flush: no new ArrayBuffer every 15 ms per app. */
   private spares: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  /** Lines dropped since the log said so (-1: not dropping). */
+  private droppedInOutage = -1;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  private readonly maxInFlight: number;
   dropped = 0;
 
   constructor(
     private readonly logs: Pick<AppLogs, 'appendText'>,
-    private readonly flushMs = 15,
-    private readonly maxPending = 5000,
-  ) {}
+    private readonly o: ShipperOptions = {},
+  ) {
+    this.flushMs = o.flushMs ?? 15;
+    this.maxPending = o.maxPending ?? 5000;
+    this.maxInFlight = o.maxInFlight ?? 4;
+  }
 
   ship(appId: string, line: string): void {
     let batch = this.pending.get(appId);
@@ -68,14 +90,40 @@ export class RouterLogShipper {
     this.timer = undefined;
     const batches = this.pending;
     this.pending = new Map();
+    if (batches.size === 0) return;
+    if (this.inFlight >= this.maxInFlight) return this.drop(batches);
+    this.inFlight++;
+    let failed = false;
     await Promise.all(
       [...batches].map(([appId, b]) =>
         this.logs
           .appendText(appId, 'router', 'router', b.buf.subarray(0, b.bytes))
-          .catch(() => {})
+          .catch(() => {
+            failed = true;
+          })
           .then(() => this.recycle(b.buf)),
       ),
     );
+    this.inFlight--;
+    if (!failed && this.droppedInOutage >= 0) {
+      this.o.log?.info(`request lines reach the apps' logs again (${this.droppedInOutage} dropped while Redis did not take them)`);
+      this.droppedInOutage = -1;
+    }
+  }
+
+  /** Redis is not answering: the batches go, with their count, instead of piling up in memory. */
+  private drop(batches: Map<string, Batch>): void {
+    let lines = 0;
+    for (const b of batches.values()) {
+      lines += b.lines;
+      this.recycle(b.buf);
+    }
+    this.dropped += lines;
+    if (this.droppedInOutage < 0) {
+      this.droppedInOutage = 0;
+      this.o.log?.warn(`at=warn code=request_lines_dropped desc="Redis has not answered ${this.inFlight} writes of request lines; dropping new ones until it does"`);
+    }
+    this.droppedInOutage += lines;
   }
 
   /** Once the command is answered, Redis has the bytes and the buffer can take new lines. */

@@ -16,7 +16,7 @@ describe('RouterMetrics', () => {
   it('counts per app and writes each interval into the bucket of its start', async () => {
     let now = 1_700_000_008_000;
     const sink = fakeSink();
-    const m = new RouterMetrics(sink, 2000, () => now).start();
+    const m = new RouterMetrics(sink, { flushMs: 2000, now: () => now }).start();
     m.record('a', 200, 3);
     m.record('a', 404, 12);
     m.record('b', 502, 40);
@@ -40,7 +40,39 @@ describe('RouterMetrics', () => {
     expect(m.dropped).toBe(2);
   });
 
+  it('does not queue writes behind one Redis has not answered: their counts are dropped, logged once', async () => {
+    let answer: (() => void) | undefined;
+    const writes: number[] = [];
+    const sink = {
+      addRouter: (_bucket: number, perApp: ReadonlyMap<string, Float64Array>) => {
+        writes.push(perApp.get('a')?.[0] ?? 0);
+        return new Promise<void>((resolve) => (answer = resolve));
+      },
+    };
+    const lines: string[] = [];
+    const log = { debug: () => {}, info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: () => {} };
+    const m = new RouterMetrics(sink, { log });
+    m.record('a', 200, 1);
+    const first = m.flush();
+    for (let i = 0; i < 3; i++) {
+      m.record('a', 200, 1);
+      m.record('a', 500, 1);
+      void m.flush();
+    }
+    expect(writes).toEqual([1]);
+    expect(m.dropped).toBe(6);
+    expect(lines).toEqual([expect.stringMatching(/code=metrics_dropped/)]);
+    answer!();
+    await first;
+    m.record('a', 200, 1);
+    const next = m.flush();
+    expect(writes).toEqual([1, 1]);
+    answer!();
+    await next;
+    expect(lines[1]).toBe('metrics reach Redis again');
+  });
+
   it('wants a flush interval that divides the bucket', () => {
-    expect(() => new RouterMetrics(fakeSink(), 3000)).toThrow(/divide/);
+    expect(() => new RouterMetrics(fakeSink(), { flushMs: 3000 })).toThrow(/divide/);
   });
 });

@@ -25,7 +25,7 @@ import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, 
 import { AppProxy, type ProxyTimeouts } from './proxy';
 import { RoutedRequest, type ClientResponse, type ProxiedRequest } from './request';
 import type { RouterMetrics } from './metrics';
-import { LiveTable, type RedisConnection } from './table';
+import { LiveTable, type LiveTableOptions, type RedisConnection } from './table';
 import type { SniCallback } from './tls';
 import { WebSocketProxy } from './websocket';
 
@@ -85,6 +85,8 @@ export interface RouterDeps {
   limits?: Partial<RouterLimits>;
   /** Counts every answered app request (status, latency) when set; see metrics.ts. */
   metrics?: Pick<RouterMetrics, 'record'>;
+  /** The table to serve when Redis does not answer at start, and where applied tables go (table.ts). */
+  table?: Pick<LiveTableOptions, 'saved' | 'onApplied'>;
 }
 
 export interface RunningRouter {
@@ -94,6 +96,8 @@ export interface RunningRouter {
   readonly tlsPort: number | undefined;
   /** Routing-table version served. */
   readonly version: number;
+  /** True while the table served is the saved one, Redis not reached yet. */
+  readonly servingSaved: boolean;
   /** Stops accepting, lets in-flight requests finish (bounded), leaves the routers hash. */
   close(): Promise<void>;
 }
@@ -124,6 +128,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     routerId: id,
     log,
     heartbeatMs: timeouts.heartbeatMs,
+    ...deps.table,
   });
   const proxy = new AppProxy({ timeouts, log, maxBodyBytes: limits.maxBodyBytes });
   const wsProxy = new WebSocketProxy(timeouts, log);
@@ -345,6 +350,9 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     tlsPort,
     get version() {
       return table.version;
+    },
+    get servingSaved() {
+      return table.servingSaved;
     },
     close,
   };

@@ -10,11 +10,16 @@
  *
  * Requests only ever read the map; all Redis work happens off the hot path, one operation at a
  * time. When Redis is unreachable the last table keeps serving.
+ *
+ *   start, Redis judged unreachable (`saved.unreachable`, saved-start.ts) -> serve the saved table (snapshot.ts) at once,
+ *             the subscription and the first load still waiting for Redis -> full reload when it
+ *             answers. Every applied change calls `onApplied`, which saves the table (debounced).
  */
 import type { Backend, connectRedis, Route, RouterPresence, RoutesChanged, RoutingTable } from '@gantry/live';
 import { BackendRegistry, createPool, type Pool } from './balancer';
 import { normalizeHost } from './hostname';
 import type { Logger } from './log';
+import type { TableState } from './snapshot';
 
 export type RedisConnection = ReturnType<typeof connectRedis>;
 
@@ -48,10 +53,27 @@ export interface LiveTableOptions {
   stopTimeoutMs?: number;
   /** More to say in each presence report (the event loop's delay). */
   presence?: () => Partial<RouterPresence>;
+  /** A start that Redis does not answer before `unreachable` settles serves this table (when there is one). */
+  saved?: SavedTable;
+  /** Called after every change applied from Redis; `current()` gives the table as applied. */
+  onApplied?: (current: () => TableState) => void;
+}
+
+export interface SavedTable {
+  /** Settles when the start should stop waiting for Redis (saved-start.ts). */
+  unreachable: Promise<unknown>;
+  /** The saved table, or undefined when there is none that can be used (said in the log by the loader). */
+  load(): Promise<TableState | undefined>;
 }
 
 export class LiveTable {
   private routes = new Map<string, RouteEntry>();
+  /** The routes as Redis gave them, by normalized hostname (what a snapshot saves). */
+  private sources = new Map<string, Route>();
+  /** Whether anything was loaded from Redis yet (a saved table never replaces what Redis gave). */
+  private loadedFromRedis = false;
+  /** Serving a saved table, not yet caught up with Redis. */
+  private fromSaved = false;
   private readonly registry = new BackendRegistry();
   private backendCount = 0;
   private applied = 0;
@@ -85,16 +107,66 @@ export class LiveTable {
     return this.down.size > 0;
   }
 
-  /** Subscribes, loads the whole table and starts the heartbeat. Waits for Redis if it is down. */
+  /** True while the table served is a saved one that Redis has not confirmed yet. */
+  get servingSaved(): boolean {
+    return this.fromSaved;
+  }
+
+  /** The table as applied (for the snapshot). */
+  current(): TableState {
+    return { version: this.applied, routes: Object.fromEntries(this.sources) };
+  }
+
+  /**
+   * Subscribes, loads the whole table and starts the heartbeat. Waits for Redis if it is down,
+   * unless a saved table is given: then Redis has until `saved.unreachable` settles to answer
+   * before the saved table is served and the start goes on without it (catching up when Redis answers).
+   */
   async start(): Promise<void> {
+    const following = this.follow();
     try {
-      await this.follow();
+      if (!(await this.servedSavedFirst(following))) await following;
     } catch (err) {
       for (const d of this.detach.splice(0)) d();
       throw err;
     }
     this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** Serves the saved table if Redis is judged unreachable first and there is one; true when it did. */
+  private async servedSavedFirst(following: Promise<void>): Promise<boolean> {
+    const saved = this.o.saved;
+    if (saved === undefined) return false;
+    const inTime = await Promise.race([following.then(() => true), saved.unreachable.then(() => false)]);
+    if (inTime) return false;
+    const table = await saved.load();
+    // Redis may have answered while the file was read: what it gave wins.
+    if (table === undefined || this.loadedFromRedis) return false;
+    this.applySaved(table);
+    following.catch((err: unknown) => {
+      // The subscription or the first load failed for good: the heartbeat reloads instead.
+      this.stale = true;
+      this.o.log.error(`at=error code=table_follow_failed desc=${JSON.stringify(errorMessage(err))} serving_version=${this.applied}`);
+    });
+    return true;
+  }
+
+  private applySaved(table: TableState): void {
+    const next = new Map<string, RouteEntry>();
+    const sources = new Map<string, Route>();
+    let count = 0;
+    for (const [raw, route] of Object.entries(table.routes)) {
+      const entry = this.entryFor(raw, route);
+      next.set(entry.hostname, entry);
+      sources.set(entry.hostname, route);
+      count += entry.pool.backends.length;
+    }
+    this.routes = next;
+    this.sources = sources;
+    this.backendCount = count;
+    this.applied = table.version;
+    this.fromSaved = true;
   }
 
   private async follow(): Promise<void> {
@@ -129,6 +201,8 @@ export class LiveTable {
     this.stopped = true;
     clearInterval(this.heartbeat);
     for (const d of this.detach.splice(0)) d();
+    // Redis down or not answering: nothing to tell it (the presence report goes stale by itself).
+    if (this.redisDown || this.o.commands.status !== 'ready') return;
     const limit = this.o.stopTimeoutMs ?? 2000;
     await bounded(this.o.subscriber.unsubscribe(this.o.channel), limit);
     // Same connection as the reports, so a report sent before this cannot land after it.
@@ -156,27 +230,38 @@ export class LiveTable {
     for (const [hostname, route] of fresh) this.put(hostname, route);
     this.applied = version;
     this.sweepIfNeeded();
+    this.o.onApplied?.(() => this.current());
     await this.report();
   }
 
   private async reload(reason?: string): Promise<void> {
     const { version, routes } = await this.o.routing.load();
     const next = new Map<string, RouteEntry>();
+    const sources = new Map<string, Route>();
     let count = 0;
     for (const [raw, route] of routes) {
       const entry = this.entryFor(raw, route);
       next.set(entry.hostname, entry);
+      sources.set(entry.hostname, route);
       count += entry.pool.backends.length;
     }
     const before = this.applied;
     this.routes = next;
+    this.sources = sources;
     this.backendCount = count;
     this.applied = version;
     this.stale = false;
+    this.loadedFromRedis = true;
+    const caughtUp = this.fromSaved;
+    if (caughtUp) {
+      this.fromSaved = false;
+      reason ??= 'Redis answered after a start from the saved table';
+    }
     this.registry.retainOnly(this.pools());
+    this.o.onApplied?.(() => this.current());
     if (reason) {
       const line = `table reloaded (${reason}): version ${before} -> ${version}, ${next.size} routes`;
-      if (version !== before) this.o.log.info(line);
+      if (version !== before || caughtUp) this.o.log.info(line);
       else this.o.log.debug(line);
     }
     await this.report();
@@ -188,10 +273,12 @@ export class LiveTable {
     if (previous) this.backendCount -= previous.pool.backends.length;
     if (route === null) {
       this.routes.delete(hostname);
+      this.sources.delete(hostname);
       return;
     }
     const entry = this.entryFor(raw, route);
     this.routes.set(hostname, entry);
+    this.sources.set(hostname, route);
     this.backendCount += entry.pool.backends.length;
   }
 

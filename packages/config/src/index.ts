@@ -89,6 +89,10 @@ const schema = z.object({
   GANTRY_LOG_RETENTION: z.coerce.number().int().min(100).max(10_000_000).default(20_000),
   /** Request bodies the router passes to apps; larger ones get 413. */
   GANTRY_ROUTER_MAX_BODY: size('10m'),
+  /** Where a router keeps its last routing table and certificates (keys still sealed) for a start without Redis. */
+  GANTRY_ROUTER_STATE_DIR: z.string().optional(),
+  /** How long a starting router waits for a Redis that neither answers nor refuses before it serves its saved table (a refusal: at once). */
+  GANTRY_ROUTER_REDIS_START_TIMEOUT: duration('1s'),
 
   DOCKER_HOST: z.string().default('unix:///var/run/docker.sock'),
   /** Address of this Docker host as routers reach it: instance ports are published on it. */
@@ -142,6 +146,8 @@ export interface Config extends Raw {
     sources: string;
     logs: string;
     run: string;
+    /** The router's saved routing table and certificates (GANTRY_ROUTER_STATE_DIR). */
+    routerState: string;
   };
   urls: {
     /** Where agents fetch images from. */
@@ -182,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sources: join(c.GANTRY_HOME, 'sources'),
       logs: join(c.GANTRY_HOME, 'logs'),
       run: join(c.GANTRY_HOME, 'run'),
+      routerState: c.GANTRY_ROUTER_STATE_DIR ?? join(c.GANTRY_HOME, 'router'),
     },
     urls: {
       images: c.GANTRY_IMAGES_URL ?? `http://127.0.0.1:${c.GANTRY_IMAGES_PORT}`,

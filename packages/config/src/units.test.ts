@@ -36,6 +36,9 @@ describe('loadConfig', () => {
     expect([c.GANTRY_API_PORT, c.GANTRY_GIT_PORT, c.GANTRY_ROUTER_PORT]).toEqual([3000, 7070, 8080]);
     expect(c.urls.app('myapp')).toBe('http://myapp.localhost:8080');
     expect(c.urls.git).toBe('http://localhost:7070');
+    expect(c.paths.routerState).toBe('/nonexistent/router');
+    expect(c.GANTRY_ROUTER_REDIS_START_TIMEOUT).toBe(1000);
+    expect(loadConfig({ GANTRY_HOME: '/nonexistent', GANTRY_ROUTER_STATE_DIR: '/var/lib/gantry-router' }).paths.routerState).toBe('/var/lib/gantry-router');
   });
 
   it('names every bad setting', () => {

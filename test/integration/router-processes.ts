@@ -1,0 +1,228 @@
+/**
+ * Real processes for router fault tests: a Redis server of the test's own (so it can be killed
+ * without touching the shared one), router processes (`apps/router/src/main.ts`), a TCP balancer
+ * that checks their health like HAProxy, and plain HTTP clients. Everything runs from argv arrays.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT } from '@gantry/config';
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis of the test's own
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  /** SIGKILL: a crash, not a shutdown (no save on the way out). */
+  kill(): Promise<void>;
+}
+
+/** `redis-server` on `port`, no automatic saves, no AOF; an explicit SAVE writes `dir`/dump.rdb, loaded at the next start. */
+export async function startRedis(port: number, dir: string): Promise<RedisServer> {
+  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb'];
+  const proc = spawn('redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  await until(`redis-server on :${port}`, async () => {
+    if (proc.exitCode !== null) throw new Error(`redis-server exited ${proc.exitCode}: ${output}`);
+    return output.includes('Ready to accept connections');
+  });
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    proc,
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router processes
+
+export interface RouterProcess {
+  port: number;
+  tlsPort: number;
+  output: string;
+  proc: ChildProcess;
+  /** performance.now() at spawn. */
+  spawnedAt: number;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Spawns a router as production runs it; resolves once spawned (wait for it with `until`). */
+export function spawnRouter(port: number, tlsPort: number, env: Record<string, string>): RouterProcess {
+  const spawnedAt = performance.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/router/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, GANTRY_BIND: '127.0.0.1', GANTRY_ROUTER_PORT: String(port), GANTRY_ROUTER_TLS_PORT: String(tlsPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const router: RouterProcess = {
+    port,
+    tlsPort,
+    output: '',
+    proc,
+    spawnedAt,
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+  const collect = (c: Buffer) => (router.output += c.toString());
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
+  return router;
+}
+
+/** The router's health document, or null when it does not answer. */
+export async function health(port: number): Promise<{ ok: boolean; version: number; routes: number; redis: 'up' | 'down' } | null> {
+  const r = await request(port, 'localhost', '/_health').catch(() => null);
+  return r === null ? null : (JSON.parse(r.body) as { ok: boolean; version: number; routes: number; redis: 'up' | 'down' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The balancer in front of routers
+
+/**
+ * A TCP balancer like HAProxy's (mode tcp, `option httpchk GET /_health`, `check inter 100ms`,
+ * `option redispatch`): each connection to the next router that passes its health check,
+ * round-robin, and on to another one when a router refuses the connection.
+ */
+export async function startBalancer(ports: number[]) {
+  let next = 0;
+  const healthy = new Set(ports);
+  const check = setInterval(() => {
+    for (const port of ports) {
+      void request(port, 'localhost', '/_health').then(
+        (r) => (r.status === 200 ? healthy.add(port) : healthy.delete(port)),
+        () => healthy.delete(port),
+      );
+    }
+  }, 100);
+  const pick = () => {
+    for (let i = 0; i < ports.length; i++) {
+      const port = ports[next++ % ports.length]!;
+      if (healthy.has(port)) return port;
+    }
+    return ports[next++ % ports.length]!;
+  };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    client.pause();
+    sockets.add(client);
+    const attempt = (tries: number) => {
+      const port = pick();
+      const upstream = net.connect(port, '127.0.0.1');
+      const refused = () => {
+        if (tries + 1 < ports.length * 3) attempt(tries + 1);
+        else client.destroy();
+      };
+      upstream.once('error', refused);
+      upstream.once('connect', () => {
+        sockets.add(upstream);
+        upstream.off('error', refused);
+        const reset = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', reset).on('close', () => sockets.delete(client));
+        upstream.on('error', reset).on('close', () => sockets.delete(upstream));
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    attempt(0);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      clearInterval(check);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends and clients
+
+export interface Backend {
+  name: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Answers `{"name": ...}`; `/slow?ms=N` answers after N ms. */
+export async function startBackend(name: string): Promise<Backend> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://backend');
+    const answer = () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name }));
+    };
+    if (url.pathname === '/slow') setTimeout(answer, Number(url.searchParams.get('ms')));
+    else answer();
+  });
+  server.keepAliveTimeout = 30_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    name,
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function request(port: number, host: string, path = '/', opts: { agent?: http.Agent | false } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent: opts.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
+    req.end();
+  });
+}
