@@ -241,6 +241,18 @@ describe('router conformance (RFC 9112)', () => {
     expect(cut.filter((n) => names.includes(n)).sort()).toEqual([...names].sort());
   });
 
+  it('answers a request before a malformed pipelined one, then closes (Node reads both at once)', async () => {
+    const wire = new Wire(router.port);
+    wire.send(VIA_NODE);
+    expect((await wire.response()).status).toBe(200);
+    wire.send(GET('/before-bad') + 'GET /bad HTTP/1.1\r\nHost: app.localhost\r\nBad Name: x\r\n\r\n');
+    const first = await wire.response();
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toMatchObject({ app: true, url: '/before-bad' });
+    expect(first.headers.connection).toBe('close');
+    await wire.closed();
+  });
+
   it('refuses Transfer-Encoding other than chunked with 400', async () => {
     for (const [coding, body] of [
       ['gzip, chunked', '3\r\nabc\r\n0\r\n\r\n'],

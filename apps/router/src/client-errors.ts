@@ -9,7 +9,8 @@
  * The error can come in the body of a request already being proxied (a malformed chunk, an
  * unknown coding found after the head, a body too slow): while nothing of the app's answer was
  * sent, the exchange with the instance is abandoned and the page is the answer; once it was,
- * the connection is cut (a status is out already), or closed after an answer that is complete.
+ * the connection is cut (a status is out already). An error in a request pipelined after a
+ * complete one lets that one's answer go out, then closes the connection.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -52,10 +53,13 @@ export function createClientErrorHandler(o: ClientErrorOptions) {
   };
 
   function answerInProgress(res: ServerResponse<RoutedRequest>, socket: Duplex, pageOf: ((id: string) => Page) | undefined, code: string, address: string | undefined): void {
-    if (res.writableEnded) {
-      // The answer is complete (the router's own, or the app's): it goes out, then the connection
+    if (res.writableEnded || res.req.complete) {
+      // The answer is complete (the router's own, or the app's), or the request being answered
+      // is and the error is in one pipelined after it: that answer goes out, then the connection
       // closes (its parser is unusable now).
-      (socket as Socket).destroySoon();
+      if (!res.headersSent) res.shouldKeepAlive = false;
+      if (res.writableFinished) (socket as Socket).destroySoon();
+      else res.once('finish', () => (socket as Socket).destroySoon());
       return;
     }
     if (pageOf === undefined || res.headersSent || !socket.writable) {
