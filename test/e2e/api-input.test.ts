@@ -55,11 +55,15 @@ describe('API input', () => {
       [{ '1BAD': 'x' }, /Invalid config var name/],
       [{ PORT: '80' }, /set by Gantry/],
       [{ A: 5 }, /must be a string or null/],
+      // Postgres refuses both (it was a 500 "Internal error").
+      [{ NUL: 'a\u0000b' }, /Config var NUL contains a NUL character/],
+      [{ HALF: 'x\ud800' }, /Config var HALF contains an unpaired UTF-16 surrogate/],
     ] as const) {
       const r = await call('PATCH', `/apps/${app}/config`, { token: user.token, body: JSON.stringify({ vars }) });
       expect(r.status).toBe(422);
       expect(r.body.error?.message).toMatch(message);
     }
+    expect(await user.client.config(app)).toEqual({});
   });
 
   it('answers unknown routes with 404, wrong methods with 405, bad versions with 422', async () => {

@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { isFieldValue, isToken } from './http-chars';
+import { hasStrayLineEnd, isFieldValue, isToken } from './http-chars';
 import { parseLaneHead, type LaneHead } from './lane-head';
 import { answerAndClose } from './client-errors';
 import { requestTimeoutPage, sendPage } from './pages';
@@ -393,6 +393,8 @@ export class LaneResponse implements ClientResponse {
 class LaneConnection implements BodySource {
   /** Bytes read and not yet served (a partial head, or pipelined requests). */
   private pending: Buffer | undefined = undefined;
+  /** Bytes of an incomplete head in `pending` already looked at for stray line ends. */
+  private scanned = 0;
   /** The response in progress. */
   private current: LaneResponse | undefined = undefined;
   /** The request whose body is still arriving (it may outlive its response). */
@@ -462,6 +464,10 @@ class LaneConnection implements BodySource {
       const end = buf.indexOf(HEAD_END);
       if (end === -1) {
         if (buf.length > o.maxHeaderBytes) return this.handOff();
+        // LF or CR line endings: the head would never end as the lane looks for it (the client
+        // waited 60 s for a 408); Node's parser refuses it at once (400).
+        if (hasStrayLineEnd(buf, this.scanned)) return this.handOff();
+        this.scanned = buf.length;
         if (!this.awaitingHead) {
           this.awaitingHead = true;
           this.deadline = performance.now() + o.headersTimeoutMs;
@@ -490,6 +496,7 @@ class LaneConnection implements BodySource {
         else this.deadline = Math.min(this.deadline, performance.now() + o.requestTimeoutMs);
       }
       this.pending = rest;
+      this.scanned = 0;
     }
     this.serving = false;
     this.reading();

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { clientAddress, isValidRequestId, prepareForwardHeaders, requestIdFor } from './headers';
 
-const client = { remoteAddress: '10.1.2.3', encrypted: false, requestId: 'req-id-0123456789abcdef' };
+const client = { remoteAddress: '10.1.2.3', encrypted: false, localPort: 8080, requestId: 'req-id-0123456789abcdef' };
 
 describe('request ids', () => {
   it('accepts 20 to 200 characters of [A-Za-z0-9+/=_-]', () => {
@@ -36,14 +36,15 @@ describe('request ids', () => {
 
 describe('prepareForwardHeaders', () => {
   it('sets the X-Forwarded-* headers, the request id and Via', () => {
-    const h: IncomingHttpHeaders = { host: 'myapp.localhost:8080' };
+    const h: IncomingHttpHeaders = { host: 'myapp.localhost:9999' };
     prepareForwardHeaders(h, client, false);
     expect(h).toEqual({
-      host: 'myapp.localhost:8080',
+      host: 'myapp.localhost:9999',
       'x-forwarded-for': '10.1.2.3',
       'x-forwarded-proto': 'http',
+      // The listener's port, not the one the client wrote in Host.
       'x-forwarded-port': '8080',
-      'x-forwarded-host': 'myapp.localhost:8080',
+      'x-forwarded-host': 'myapp.localhost:9999',
       'x-request-id': 'req-id-0123456789abcdef',
       via: '1.1 gantry',
     });
@@ -61,16 +62,20 @@ describe('prepareForwardHeaders', () => {
     prepareForwardHeaders(h, { ...client, remoteAddress: '::ffff:10.9.9.9' }, false);
     expect(h['x-forwarded-for']).toBe('203.0.113.9, 10.9.9.9');
     expect(h['x-forwarded-proto']).toBe('http');
-    expect(h['x-forwarded-port']).toBe('80');
+    expect(h['x-forwarded-port']).toBe('8080');
     expect(h['x-forwarded-host']).toBe('myapp.localhost');
     expect(h.via).toBe('1.1 cdn, 1.1 gantry');
   });
 
-  it('uses https and 443 for TLS clients', () => {
-    const h: IncomingHttpHeaders = { host: 'myapp.example.com' };
-    prepareForwardHeaders(h, { ...client, encrypted: true }, false);
+  it('uses https and the TLS listener\'s port for TLS clients; 80/443 when the port is unknown', () => {
+    const h: IncomingHttpHeaders = { host: 'myapp.example.com:1234' };
+    prepareForwardHeaders(h, { ...client, encrypted: true, localPort: 8443 }, false);
     expect(h['x-forwarded-proto']).toBe('https');
+    expect(h['x-forwarded-port']).toBe('8443');
+    prepareForwardHeaders(h, { ...client, encrypted: true, localPort: undefined }, false);
     expect(h['x-forwarded-port']).toBe('443');
+    prepareForwardHeaders(h, { ...client, localPort: undefined }, false);
+    expect(h['x-forwarded-port']).toBe('80');
   });
 
   it('removes hop-by-hop headers and those named by Connection, but never Host or the body framing', () => {

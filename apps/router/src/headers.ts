@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { hostPort } from './hostname';
 
 const REQUEST_ID = /^[A-Za-z0-9+/=_-]{20,200}$/;
 
@@ -26,6 +25,8 @@ export interface ClientConnection {
   remoteAddress: string | undefined;
   /** True when the client reached the router over TLS. */
   encrypted: boolean;
+  /** The router's port the client connected to (its HTTP or TLS listener): X-Forwarded-Port. */
+  localPort: number | undefined;
   requestId: string;
 }
 
@@ -40,7 +41,8 @@ const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding', 'x-req
  *    Proxy-Connection, TE, and Expect, which the router answered already); for a websocket
  *    upgrade, Connection and Upgrade are kept;
  *  - X-Forwarded-For gets the client address appended; X-Forwarded-Proto, -Port and -Host are
- *    set from what the client connected to (client-sent values are not trusted);
+ *    set from what the client connected to (client-sent values are not trusted; the port is the
+ *    router listener's, never the one written in the Host header, which the client chooses);
  *  - X-Request-Id is set, and Via gets "1.1 gantry" appended.
  */
 export function prepareForwardHeaders(headers: IncomingHttpHeaders, client: ClientConnection, upgrade: boolean): void {
@@ -60,12 +62,18 @@ export function prepareForwardHeaders(headers: IncomingHttpHeaders, client: Clie
   if (address !== undefined) headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${address}` : address;
   const host = headers.host;
   headers['x-forwarded-proto'] = client.encrypted ? 'https' : 'http';
-  headers['x-forwarded-port'] = hostPort(host) ?? (client.encrypted ? '443' : '80');
+  headers['x-forwarded-port'] = forwardedPort(client);
   if (host !== undefined) headers['x-forwarded-host'] = host;
   else delete headers['x-forwarded-host'];
   headers['x-request-id'] = client.requestId;
   const via = headers.via;
   headers.via = via ? `${via}, ${VIA}` : VIA;
+}
+
+/** X-Forwarded-Port: the listener's port the client connected to (80/443 if it is unknown). */
+export function forwardedPort(client: ClientConnection): string {
+  const port = client.localPort;
+  return port === undefined ? (client.encrypted ? '443' : '80') : String(port);
 }
 
 /** "::ffff:10.0.0.1" -> "10.0.0.1"; other addresses as they are. */

@@ -1,7 +1,7 @@
 /**
  * Character classes of HTTP/1.1 (RFC 9110, 9112), as lookup tables by character code:
  * request-target (visible ASCII), token (field names, methods) and field value (HTAB, SP,
- * visible ASCII, obs-text), and the checks Node applies before it sends a head.
+ * visible ASCII, obs-text), the checks Node applies before it sends a head, and line endings.
  */
 export const TARGET = new Uint8Array(256);
 export const TOKEN = new Uint8Array(256);
@@ -33,4 +33,23 @@ export function isFieldValue(s: string): boolean {
     if (c > 0xff || VALUE[c] !== 1) return false;
   }
   return true;
+}
+
+/**
+ * An incomplete head (no CRLF CRLF yet in `buf`) has a line ending that is not CRLF: an LF
+ * without CR before it, or a CR followed by anything but LF. Such a head never ends the way
+ * HTTP/1.1 says (RFC 9112 2.2): waiting for the rest would only end in a timeout, so the
+ * client lane hands it to Node's parser, which refuses it at once (400), and the response
+ * parser refuses an instance's (502). Looks at `buf` from `from` (bytes before were looked at
+ * already; a CR at the very end may still be followed by its LF).
+ */
+export function hasStrayLineEnd(buf: Uint8Array, from: number): boolean {
+  const n = buf.length;
+  for (let i = from > 0 ? from - 1 : 0; i < n; i++) {
+    const c = buf[i]!;
+    if (c === 0x0a) {
+      if (i === 0 || buf[i - 1] !== 0x0d) return true;
+    } else if (c === 0x0d && i + 1 < n && buf[i + 1] !== 0x0a) return true;
+  }
+  return false;
 }

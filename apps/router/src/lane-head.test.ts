@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hasStrayLineEnd } from './http-chars';
 import { parseLaneHead } from './lane-head';
 
 const head = (lines: string[]) => lines.join('\r\n');
@@ -51,6 +52,9 @@ describe('parseLaneHead', () => {
     ['a space in the target', head(['GET /a b HTTP/1.1', 'Host: a'])],
     ['no Host', head(['GET / HTTP/1.1', 'Accept: */*'])],
     ['two Hosts', head(['GET / HTTP/1.1', 'Host: a', 'Host: b'])],
+    ['a Host with an invalid port', head(['GET / HTTP/1.1', 'Host: a:99999'])],
+    ['a Host with a port that is not a number', head(['GET / HTTP/1.1', 'Host: a:http'])],
+    ['a Host with a path', head(['GET / HTTP/1.1', 'Host: a/b'])],
     ['a signed Content-Length', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: +5'])],
     ['a Content-Length list', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5, 5'])],
     ['a 16-digit Content-Length', head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 1234567890123456'])],
@@ -66,5 +70,34 @@ describe('parseLaneHead', () => {
     ['a field without a colon', head(['GET / HTTP/1.1', 'Host: a', 'Nonsense'])],
   ])('leaves requests with %s to Node', (_what, text) => {
     expect(parseLaneHead(text)).toBeUndefined();
+  });
+});
+
+describe('hasStrayLineEnd', () => {
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+
+  it.each([
+    ['CRLF lines', 'GET / HTTP/1.1\r\nHost: a\r\n', 0],
+    ['a CR at the end (its LF may follow)', 'GET / HTTP/1.1\r', 0],
+    ['no line end yet', 'GET / HT', 0],
+    ['nothing', '', 0],
+  ])('is false for %s', (_what, text, from) => {
+    expect(hasStrayLineEnd(bytes(text), from)).toBe(false);
+  });
+
+  it.each([
+    ['LF-only lines', 'GET / HTTP/1.1\nHost: a\n\n', 0],
+    ['an LF after a CRLF', 'GET / HTTP/1.1\r\nHost: a\r\n\n', 0],
+    ['an LF first', '\nGET / HTTP/1.1', 0],
+    ['a CR alone', 'GET / HTTP/1.1\rHost: a', 0],
+    // Where an earlier look stopped: the byte before `from` is looked at again.
+    ['an LF right after the bytes looked at, following a non-CR', 'GET / HTTP/1.1\n', 14],
+    ['a CR at the end of the bytes looked at, followed by a non-LF', 'GET / HTTP/1.1\rX', 15],
+  ])('is true for %s', (_what, text, from) => {
+    expect(hasStrayLineEnd(bytes(text), from)).toBe(true);
+  });
+
+  it('does not look before `from` - 1', () => {
+    expect(hasStrayLineEnd(bytes('a\nbc\r\n'), 4)).toBe(false);
   });
 });

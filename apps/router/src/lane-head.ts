@@ -4,15 +4,17 @@
  * before (its parser's errors, 100-continue, upgrades, bodies):
  *
  *   accepted   "METHOD /origin-form HTTP/1.1", header fields "name: value" (token names,
- *              visible latin1 values), exactly one Host, a body only by one Content-Length
- *              (no Transfer-Encoding)
+ *              visible latin1 values), exactly one Host with a valid value (host[:port]), a
+ *              body only by one Content-Length (no Transfer-Encoding)
  *   left       anything else: other versions, absolute-form or "*" targets, obs-fold, stray
  *              CR or LF, control characters, chunked bodies, Expect, Upgrade, repeated Host
- *              or Content-Length, a Content-Length that is not 1-15 digits
+ *              or Content-Length, an invalid Host, a Content-Length that is not 1-15 digits
  *
  * Leaving a request to Node is never an error: it is parsed again there, by the rules
- * everybody's HTTP/1.1 clients were written against.
+ * everybody's HTTP/1.1 clients were written against, and what HTTP/1.1 forbids is refused
+ * there (Node's parser, then request-checks.ts: a 400 page).
  */
+import { isValidHost } from './hostname';
 import { TARGET, TOKEN, VALUE } from './http-chars';
 
 /** A head the lane serves. */
@@ -123,7 +125,7 @@ export function parseLaneHead(text: string): LaneHead | undefined {
     }
     rawHeaders.push(name, value);
   }
-  if (host === undefined) return undefined;
+  if (host === undefined || !isValidHost(host)) return undefined;
   return {
     method,
     url,

@@ -83,8 +83,12 @@ export function headersTooLargePage(limitBytes: number, requestId: string): Page
   return page(431, 'Request headers too large', `The router accepts request heads (request line and headers) up to ${formatBytes(limitBytes)}.`, requestId);
 }
 
-export function badRequestPage(requestId: string): Page {
-  return page(400, 'Bad request', 'The router could not read this request as HTTP/1.1.', requestId);
+export function badRequestPage(requestId: string, detail = 'The router could not read this request as HTTP/1.1.'): Page {
+  return page(400, 'Bad request', detail, requestId);
+}
+
+export function connectPage(requestId: string): Page {
+  return page(400, 'CONNECT is not supported', 'The router serves apps by their host name; it does not open tunnels.', requestId);
 }
 
 export function requestTimeoutPage(requestId: string): Page {

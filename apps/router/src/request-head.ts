@@ -10,8 +10,7 @@
  *   added      X-Forwarded-For (client address appended), X-Forwarded-Proto, -Port, -Host,
  *              X-Request-Id, Via ("1.1 gantry" appended)
  */
-import { clientAddress, connectionTokens, VIA, type ClientConnection } from './headers';
-import { hostPort } from './hostname';
+import { clientAddress, connectionTokens, forwardedPort, VIA, type ClientConnection } from './headers';
 
 export interface HeadRequest {
   method: string;
@@ -107,7 +106,7 @@ export function requestHead(r: HeadRequest, client: ClientConnection): string {
   if (address !== undefined) forwardedFor = forwardedFor ? `${forwardedFor}, ${address}` : address;
   if (forwardedFor !== undefined) head += `x-forwarded-for: ${forwardedFor}\r\n`;
   const encrypted = client.encrypted;
-  head += `x-forwarded-proto: ${encrypted ? 'https' : 'http'}\r\nx-forwarded-port: ${hostPort(host) ?? (encrypted ? '443' : '80')}\r\n`;
+  head += `x-forwarded-proto: ${encrypted ? 'https' : 'http'}\r\nx-forwarded-port: ${forwardedPort(client)}\r\n`;
   if (host !== undefined) head += `x-forwarded-host: ${host}\r\n`;
   return `${head}x-request-id: ${client.requestId}\r\nvia: ${via ? `${via}, ${VIA}` : VIA}\r\n\r\n`;
 }

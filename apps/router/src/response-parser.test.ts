@@ -222,6 +222,36 @@ describe('ResponseParser', () => {
     expect(() => feed(s, `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70_000)}`, [100, 30_000, 60_000])).toThrow('response head too large');
   });
 
+  it.each([
+    ['LF-only lines', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok'],
+    ['an LF-only end of head', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok'],
+    ['CR-only lines', 'HTTP/1.1 200 OK\rContent-Length: 2\r\rok'],
+  ])('refuses a head with %s as soon as the stray line end arrives, however it is split', (_, text) => {
+    // Index of the first byte that shows a line end is not CRLF (an LF after a non-CR, or what
+    // follows a lone CR).
+    const stray = /(?<!\r)\n|\r(?!\n)/.exec(text)!;
+    const shown = stray.index + (stray[0] === '\r' ? 1 : 0);
+    for (const splits of [[], ...everySplit(text)]) {
+      const s = parser();
+      const buf = Buffer.from(text, 'latin1');
+      let at = 0;
+      let threwAt = -1;
+      for (const cut of [...splits, buf.length]) {
+        try {
+          s.parser.execute(buf.subarray(at, cut));
+        } catch (err) {
+          expect(err).toBeInstanceOf(ResponseError);
+          threwAt = cut;
+          break;
+        }
+        at = cut;
+      }
+      // Refused with the read that brought that byte, not later (nor never, waiting for CRLF CRLF).
+      expect(threwAt, JSON.stringify(splits)).toBe(splits.find((cut) => cut > shown) ?? buf.length);
+      expect(s.heads).toHaveLength(0);
+    }
+  });
+
   it('hands body slices on without copying', () => {
     let slice: Buffer | undefined;
     const p = new ResponseParser({ onHead: () => {}, onBody: () => {}, onEnd: (last) => (slice = last) });

@@ -7,10 +7,14 @@
  *   chunked           chunk-size lines, data, CRLF ... 0 CRLF, trailer fields (dropped), CRLF
  *   until close       neither (the connection cannot be reused)
  *
- * Interim responses (100, 102, 103) are skipped. Body bytes are handed on as slices of the
+ * Lines end with CRLF only (RFC 9112 2.2): a head with LF or CR line endings is refused as soon
+ * as one is seen (complete heads: the status line or a field then holds a CR or LF, which the
+ * client response refuses to send, so it is a 502 as well). Interim responses (100, 102, 103)
+ * are skipped. Body bytes are handed on as slices of the
  * buffers read (no copies), chunked framing removed. One parser per upstream connection,
  * reset for every request.
  */
+import { hasStrayLineEnd } from './http-chars';
 
 export interface ResponseHead {
   status: number;
@@ -204,6 +208,9 @@ export class ResponseParser {
     const end = buf.indexOf('\r\n\r\n', searchFrom, 'latin1');
     if (end === -1) {
       if (buf.length - start > MAX_HEAD_BYTES) throw new ResponseError('response head too large');
+      // LF (or CR) line endings: the head would never end, and the client would wait for the
+      // first-byte timeout (504) instead of a 502 now. Bytes looked at before are not again.
+      if (hasStrayLineEnd(start === 0 ? buf : buf.subarray(start), before)) throw new ResponseError('response head with a line ending other than CRLF');
       this.pending = buf === data ? Buffer.from(data.subarray(start)) : buf;
       return data.length;
     }

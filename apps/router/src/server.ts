@@ -6,7 +6,7 @@
  *   client --HTTP/WS--> server.ts --Host--> table.ts (in memory) --route--> proxy.ts --> instance
  *                                                  ^ Redis pub/sub + HMGET
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, ServerResponse, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { Server as NetServer, type Socket } from 'node:net';
@@ -16,13 +16,14 @@ import type { Duplex } from 'node:stream';
 import { RoutingTable, type Keys } from '@gantry/live';
 import { accessLogLine } from './access-log';
 import { ClientLane, type LaneRequest, type LaneResponse } from './client-lane';
-import { createClientErrorHandler } from './client-errors';
+import { answerAndClose, createClientErrorHandler } from './client-errors';
 import { prepareForwardHeaders, requestIdFor } from './headers';
 import { normalizeHost } from './hostname';
 import { DEFAULT_LIMITS, declaresTooLargeBody, type RouterLimits } from './limits';
 import { silentLogger, type Logger } from './log';
-import { notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage } from './pages';
+import { badRequestPage, connectPage, notFoundPage, sendHealth, sendPage, sendRedirect, upgradeWithBodyPage, writeSocketPage, type PageResponse } from './pages';
 import { AppProxy, type ProxyTimeouts } from './proxy';
+import { requestRefusal } from './request-checks';
 import { RoutedRequest, type ClientResponse, type ProxiedRequest } from './request';
 import type { RouterMetrics } from './metrics';
 import { LiveTable, type LiveTableOptions, type RedisConnection } from './table';
@@ -154,10 +155,15 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
   }
 
   /**
-   * A request read by the client lane: proxied when it is for an app; anything else (unknown
-   * hosts, health checks, HTTPS redirects) is left to Node's server, with the connection.
+   * A request read by the client lane: the router's health check is answered, a request for an
+   * app proxied; anything else (unknown hosts, HTTPS redirects) is left to Node's server, with
+   * the connection.
    */
   function onLaneRequest(req: LaneRequest, res: LaneResponse): boolean {
+    if (isHealthCheck(req)) {
+      answerHealth(req, res);
+      return true;
+    }
     const route = table.lookup(normalizeHost(req.headers.host));
     if (route === undefined || (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket))) return false;
     begin(req, res);
@@ -174,14 +180,26 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     return req.requestId;
   }
 
-  function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
+  /**
+   * GET/HEAD /_health, whatever the Host: the router's own health, never an app's (a Host that
+   * names an app, or an address a user once claimed, must not take a balancer's check away).
+   */
+  function answerHealth(req: ProxiedRequest, res: ClientResponse & PageResponse): void {
     const requestId = begin(req, res);
+    res.setHeader('x-request-id', requestId);
+    sendHealth(res, { ok: !draining, draining, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
+  }
+
+  function onRequest(req: RoutedRequest, res: ServerResponse<RoutedRequest>): void {
     res.once('close', onResponseClose);
+    const refusal = requestRefusal(req.rawHeaders);
+    if (refusal !== undefined) return refuse(req, res, refusal);
+    if (isHealthCheck(req)) return answerHealth(req, res);
+    const requestId = begin(req, res);
     const hostname = normalizeHost(req.headers.host);
     const route = table.lookup(hostname);
     if (route === undefined) {
       res.setHeader('x-request-id', requestId);
-      if (isHealthCheck(req)) return sendHealth(res, { ok: !draining, draining, version: table.version, routes: table.size, redis: table.redisDown ? 'down' : 'up' });
       return sendPage(res, notFoundPage(hostname, deps.appsDomain, requestId));
     }
     if (route.httpsRedirect && tlsPublicPort !== undefined && !isEncrypted(req.socket)) {
@@ -194,12 +212,23 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     proxy.web(req, res, route);
   }
 
+  /** A request HTTP/1.1 does not allow (request-checks.ts): 400, and the connection closes. */
+  function refuse(req: RoutedRequest, res: ServerResponse<RoutedRequest>, why: string): void {
+    const requestId = begin(req, res);
+    res.shouldKeepAlive = false;
+    res.setHeader('x-request-id', requestId);
+    sendPage(res, badRequestPage(requestId, why));
+  }
+
   function onUpgrade(req: RoutedRequest, socket: Duplex, head: Buffer): void {
     req.startedAt = performance.now();
     socket.on('error', () => socket.destroy());
     const requestId = requestIdFor(req.headers);
     req.requestId = requestId;
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket') return serveAsPlainRequest(req, socket, head);
+    const refusal = requestRefusal(req.rawHeaders);
+    if (refusal !== undefined) return answerAndClose(socket, badRequestPage(requestId, refusal), requestId);
+    // The health check is answered as a plain request (the upgrade ignored).
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || isHealthCheck(req)) return serveAsPlainRequest(req, socket, head);
     if (draining) return void socket.destroy();
     const hostname = normalizeHost(req.headers.host);
     const route = table.lookup(hostname);
@@ -209,7 +238,7 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
       websockets.delete(socket);
       if (accessLog !== undefined) accessLog(accessLogLine(req, req.responded && !req.errorCode ? 101 : 503, 0, performance.now()), route.appId || undefined);
     });
-    prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), requestId }, true);
+    prepareForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, encrypted: isEncrypted(req.socket), localPort: req.socket.localPort, requestId }, true);
     wsProxy.ws(req, socket, head, route);
   }
 
@@ -275,15 +304,21 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     server.on(event, lane.accept);
     return lane;
   }
-  const onClientError = createClientErrorHandler({ ...limits, log });
+  const onClientError = createClientErrorHandler({ ...limits, log, abandon: (req) => proxy.release(req) });
   for (const server of servers) {
     server.on('upgrade', onUpgrade);
     // 431 (head too large), 400, 408 with the router's page instead of Node's bare answer.
     server.on('clientError', onClientError);
-    // "Expect: 100-continue": no 100 for a body that will be refused (413) anyway.
+    // "Expect: 100-continue": no 100 for a body that will be refused (413, 400) anyway.
     server.on('checkContinue', (req: RoutedRequest, res: ServerResponse<RoutedRequest>) => {
-      if (!declaresTooLargeBody(req.headers['content-length'], limits.maxBodyBytes)) res.writeContinue();
+      if (!declaresTooLargeBody(req.headers['content-length'], limits.maxBodyBytes) && requestRefusal(req.rawHeaders) === undefined) res.writeContinue();
       onRequest(req, res);
+    });
+    // CONNECT (a tunnel: the router is no forward proxy): a 400 page, then the connection closes.
+    // Without a listener Node closes it with no answer at all.
+    server.on('connect', (_req: RoutedRequest, socket: Duplex) => {
+      const requestId = randomUUID();
+      answerAndClose(socket, connectPage(requestId), requestId);
     });
   }
   // TLS handshakes that fail (no certificate for the name, a plain-HTTP client) just close.

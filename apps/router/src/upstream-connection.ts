@@ -192,7 +192,12 @@ export class UpstreamConnection implements ResponseHandler {
         contentLength: req.bodyless || req.chunked ? undefined : req.headers['content-length'],
         chunked: req.chunked,
       },
-      { remoteAddress: req.socket.remoteAddress, encrypted: (req.socket as { encrypted?: boolean }).encrypted === true, requestId: req.requestId },
+      {
+        remoteAddress: req.socket.remoteAddress,
+        encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
+        localPort: req.socket.localPort,
+        requestId: req.requestId,
+      },
     ));
     this.deadline = performance.now() + this.owner.firstByteMs(req);
     if (req.bodyless) {

@@ -2,7 +2,7 @@
  * gantry run: what a one-off container of an app runs, checked and resolved here (access, the
  * current release, input); the edge that owns the Docker connection creates and attaches it.
  */
-import { Conflict, InvalidInput, SIZES, assertConfigKey, findSize } from '@gantry/core';
+import { Conflict, InvalidInput, SIZES, assertConfigKey, assertConfigValue, configValueProblem, findSize } from '@gantry/core';
 import { appFor } from './access';
 import type { Actor, Ctx } from './context';
 
@@ -19,10 +19,15 @@ export function validateRunInput(input: RunInput): RunInput {
     throw new InvalidInput('Give the command to run as a list of arguments, e.g. gantry run -- bash.');
   }
   if (input.argv[0] === '') throw new InvalidInput('The command to run is empty.');
+  for (const [i, arg] of input.argv.entries()) {
+    const problem = configValueProblem(arg);
+    if (problem !== undefined) throw new InvalidInput(`Argument ${i + 1} of the command ${problem}: no program can receive it.`);
+  }
   if (Buffer.byteLength(input.argv.join('\0')) > MAX_ARGV_BYTES) throw new InvalidInput(`The command is longer than ${MAX_ARGV_BYTES / 1024} KB.`);
   for (const [k, v] of Object.entries(input.env)) {
     assertConfigKey(k);
     if (typeof v !== 'string') throw new InvalidInput(`The value of ${k} must be a string.`);
+    assertConfigValue(k, v);
   }
   if (input.size !== undefined && !findSize(input.size)) {
     throw new InvalidInput(`Unknown size ${JSON.stringify(input.size)}. Sizes: ${SIZES.map((s) => s.name).join(', ')}.`);

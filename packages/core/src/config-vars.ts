@@ -17,6 +17,32 @@ export function assertConfigKey(key: string): void {
   }
 }
 
+/**
+ * Where a config value cannot be stored or passed on: a NUL character (Postgres text and jsonb
+ * refuse it, and no process environment can hold it) or half of a UTF-16 surrogate pair (not
+ * representable in UTF-8; jsonb refuses it too). Undefined when the value is fine. Every other
+ * character, control characters and newlines included, is stored and passed on as it is.
+ */
+export function configValueProblem(value: string): string | undefined {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0) return `contains a NUL character (at position ${i})`;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? value.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+      else return `contains an unpaired UTF-16 surrogate (at position ${i}), which is not valid Unicode text`;
+    }
+  }
+  return undefined;
+}
+
+/** Throws InvalidInput when `value` cannot be a config value (configValueProblem). */
+export function assertConfigValue(key: string, value: string): void {
+  const problem = configValueProblem(value);
+  if (problem !== undefined) throw new InvalidInput(`Config var ${key} ${problem}: it cannot be stored or passed to a process.`);
+}
+
 /** Parses CLI arguments like ["A=1", "B=x=y"] into an object, refusing anything without "=". */
 export function parseAssignments(args: string[]): ConfigVars {
   const out: ConfigVars = {};
@@ -25,7 +51,9 @@ export function parseAssignments(args: string[]): ConfigVars {
     if (eq <= 0) throw new InvalidInput(`Expected KEY=VALUE, got ${JSON.stringify(arg)}.`);
     const key = arg.slice(0, eq);
     assertConfigKey(key);
-    out[key] = arg.slice(eq + 1);
+    const value = arg.slice(eq + 1);
+    assertConfigValue(key, value);
+    out[key] = value;
   }
   return out;
 }
@@ -51,6 +79,7 @@ export function applyConfigChange(
       continue;
     }
     if (typeof value !== 'string') throw new InvalidInput(`Config var ${key} must be a string.`);
+    assertConfigValue(key, value);
     if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new InvalidInput(`Config var ${key} is larger than 32 KB.`);
     if (vars[key] !== value) {
       vars[key] = value;
