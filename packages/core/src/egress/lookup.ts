@@ -14,7 +14,8 @@ import { checkAddress, refusalMessage, type EgressPolicy } from './policy';
 /** Where the policy comes from: read at each connect, so an admin's change applies at the next one. */
 export type PolicySource = () => EgressPolicy;
 
-type Resolve = (host: string, opts: dns.LookupAllOptions, cb: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+/** dns.lookup with `all: true`, or a stand-in (tests). */
+export type Resolve = (host: string, opts: dns.LookupAllOptions, cb: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
 
 /** Throws DestinationRefused when `address` (an IP literal) may not be contacted. */
 export function assertAddress(policy: EgressPolicy, address: string, what: string, shown?: string): void {
