@@ -14,6 +14,8 @@ import { dbDrainSource, startStatsWriter } from './service';
 import { DEFAULT_TRANSPORT_OPTIONS, transportFor } from './transports';
 
 const FULL_SYNC_MS = 30_000;
+/** How old the egress policy may be at a connect (test/e2e/helpers/egress.ts waits this long). */
+const DRAINS_POLICY_MAX_AGE_MS = 2_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -22,13 +24,13 @@ async function main(): Promise<void> {
   const redis = connectRedis(config.REDIS_URL, 'gantry-drains');
   const sub = connectRedis(config.REDIS_URL, 'gantry-drains-sub');
   const keys = keysFor(config.GANTRY_INSTANCE);
-  const egress = cachedEgressPolicy(() => loadEgressPolicy(db));
+  const egress = cachedEgressPolicy(() => loadEgressPolicy(db), DRAINS_POLICY_MAX_AGE_MS);
   const forwarder = new Forwarder({
     source: dbDrainSource(db),
     logs: new AppLogs(redis, keys.prefix),
     connect: (name) => connectRedis(config.REDIS_URL, name),
     // Destinations are checked at every connect against the admin's allow list and the hosts
-    // table, read at most every 5 s (an admin's change applies at the next connect after that).
+    // table, read at most every 2 s (an admin's change applies at the next connect after that).
     transportFor: (spec, target) => transportFor(target, spec.token, { ...DEFAULT_TRANSPORT_OPTIONS, egress }),
     log,
   });
