@@ -5,7 +5,7 @@
  * drains apart. Changes are announced at once through `notify` (a Redis channel in production).
  */
 import { randomUUID } from 'node:crypto';
-import { assertDestination, Conflict, InvalidInput, NotFound, parseDrainUrl, redactDrainUrl } from '@gantry/core';
+import { assertDestination, Conflict, InvalidInput, NotFound, parseDrainUrl, parseIp, redactDrainUrl } from '@gantry/core';
 import { appFor } from './access';
 import { audit } from './audit';
 import type { Actor, Ctx } from './context';
@@ -26,7 +26,8 @@ export async function addDrain(ctx: Ctx, actor: Actor, appName: string, input: s
   const { url, target } = parseDrainUrl(input);
   // An IP literal that may not be reached is refused now; a name is checked at each connect
   // (apps/drains), against the addresses it resolves to then.
-  assertDestination(await loadEgressPolicy(ctx.db), target.kind === 'syslog' ? target.host : new URL(target.url).hostname, 'drain destination');
+  const host = target.kind === 'syslog' ? target.host : new URL(target.url).hostname;
+  if (parseIp(host)) assertDestination(await loadEgressPolicy(ctx.db), host, 'drain destination');
   const existing = await ctx.db.logDrain.findMany({ where: { appId: app.id }, select: { url: true } });
   if (existing.some((d) => d.url === url)) throw new Conflict(`${app.name} already drains to ${url}.`);
   if (existing.length >= MAX_DRAINS_PER_APP) throw new InvalidInput(`${app.name} has ${existing.length} drains already, the most an app may have. Remove one first.`);
