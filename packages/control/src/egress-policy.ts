@@ -41,19 +41,29 @@ function dockerHost(url: string): string | null {
   }
 }
 
-/** The policy, reloaded when older than `maxAgeMs`: for services that check at every connect. */
-export function cachedEgressPolicy(load: () => Promise<EgressPolicy>, maxAgeMs = 5_000): () => Promise<EgressPolicy> {
-  let cached: { at: number; policy: Promise<EgressPolicy> } | undefined;
-  return () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > maxAgeMs) {
-      const policy = load();
-      cached = { at: now, policy };
-      // A failed load is not kept: the next call tries again.
-      policy.catch(() => {
-        if (cached?.policy === policy) cached = undefined;
-      });
+/**
+ * The policy, reloaded when older than `maxAgeMs`: for services that check at every connect.
+ * When a reload fails (Postgres down) the last policy loaded keeps being used, so drains keep
+ * flowing through an outage; with none loaded yet, the failure is the caller's (nothing is sent).
+ */
+export function cachedEgressPolicy(load: () => Promise<EgressPolicy>, maxAgeMs = 5_000, now: () => number = Date.now): () => Promise<EgressPolicy> {
+  let last: EgressPolicy | undefined;
+  let loadedAt = -Infinity;
+  let loading: Promise<EgressPolicy> | undefined;
+  return async () => {
+    if (last && now() - loadedAt <= maxAgeMs) return last;
+    loading ??= load()
+      .then((p) => {
+        last = p;
+        loadedAt = now();
+        return p;
+      })
+      .finally(() => (loading = undefined));
+    try {
+      return await loading;
+    } catch (err) {
+      if (last) return last;
+      throw err;
     }
-    return cached.policy;
   };
 }
