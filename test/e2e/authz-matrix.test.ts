@@ -268,6 +268,10 @@ const ROWS: Row[] = [
     },
   },
 
+  // ---- installation settings: Gantry admins only ----
+  { route: 'GET /settings', need: 'gantry-admin', call: () => ({ path: '/settings' }), scope: 'none' },
+  { route: 'PUT /settings/:key', need: 'gantry-admin', call: () => ({ path: '/settings/egress.allow', body: { value: '127.0.0.1/32' } }), scope: 'none' },
+
   // ---- hosts: Gantry admins only, whatever the team role ----
   { route: 'GET /hosts', need: 'gantry-admin', call: () => ({ path: '/hosts' }), scope: 'none' },
   {
@@ -410,6 +414,8 @@ describe('authorization matrix: every route, every role, and another team', () =
   beforeAll(async () => {
     for (const a of ['owner', 'admin', 'member', 'viewer', 'outsider'] as const) users[a] = await newUser(`mx-${a}`);
     users.gantryAdmin = await newUser('mx-gadmin', { admin: true });
+    // The drain rows aim at 127.0.0.1:9: allowed by the admin (core/egress refuses loopback by default).
+    await users.gantryAdmin.client.setSetting('egress.allow', '127.0.0.1/32');
     inviter = await newUser('mx-inviter');
     const team = await testDb().team.create({
       data: {

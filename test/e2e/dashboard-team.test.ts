@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
+import { allowLoopbackCollectors } from './helpers/egress';
 import { appGet, waitFor } from './helpers/http';
 
 
@@ -50,6 +51,8 @@ describe('dashboard: teams, invitations, tokens, placement, domains and drains',
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, permissions: ['clipboard-read', 'clipboard-write'] });
     [owner, invitee] = await Promise.all([newUser('downer'), newUser('dinvitee')]);
+    // The drain collector listens on 127.0.0.1: allowed by an admin (core/egress refuses it by default).
+    await allowLoopbackCollectors();
     await owner.client.createTeam(team);
     await owner.client.createAppInTeam(team, app);
     // Built while the team tests run; the placement test waits for it.

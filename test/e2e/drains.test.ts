@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrainView } from '@gantry/api-client';
 import { httpReceiver, lineOf, syslogReceiver, type Receiver } from '../integration/drain-receivers';
 import { CLI_BIN, cliHome, userEnv, type CliResult } from './helpers/cli';
+import { allowLoopbackCollectors } from './helpers/egress';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
@@ -43,6 +44,8 @@ describe('log drains', () => {
 
   beforeAll(async () => {
     [owner, other] = [await newUser('drains'), await newUser('drains-other')];
+    // The collectors listen on 127.0.0.1, which drains may reach only when an admin allows it.
+    await allowLoopbackCollectors();
     home = cliHome();
     app = uniqueName('drains');
     await owner.client.createApp(app);

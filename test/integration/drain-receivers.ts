@@ -15,6 +15,8 @@ export interface Receiver {
   messages: string[];
   /** Request headers of each HTTP batch (HTTP receiver only). */
   batches: http.IncomingHttpHeaders[];
+  /** TCP connections accepted so far (a refused destination must see none). */
+  readonly connections: number;
   /** Drops every open connection (the collector restarts). */
   cut(): void;
   close(): Promise<void>;
@@ -22,7 +24,9 @@ export interface Receiver {
 
 function tracked(server: net.Server, port: number, messages: string[], batches: http.IncomingHttpHeaders[] = []): Receiver {
   const sockets = new Set<net.Socket>();
+  let connections = 0;
   server.on('connection', (s: net.Socket) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -30,6 +34,9 @@ function tracked(server: net.Server, port: number, messages: string[], batches: 
     port,
     messages,
     batches,
+    get connections() {
+      return connections;
+    },
     cut: () => sockets.forEach((s) => s.destroy()),
     close: async () => {
       sockets.forEach((s) => s.destroy());

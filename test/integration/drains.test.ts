@@ -3,11 +3,15 @@
  * the real Forwarder, readers and transports in-process, and local collectors: syslog over TLS
  * (self-signed certificate, trusted through the transport's `ca`), HTTP logplex, a collector that
  * accepts and never reads, and a port nothing listens on. Drains come from an in-memory source.
+ * The egress policy allows loopback for those collectors; the last block takes it away and checks
+ * that a refused destination is never contacted and its refusal is the drain's reported error.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { DEFAULT_POLICY, guardedLookup, parseCidr, type EgressPolicy } from '@gantry/core';
 import { AppLogs, connectRedis, drainKeys, keysFor, readDrainStats } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { Forwarder, type DrainSource } from '../../apps/drains/src/forwarder';
@@ -26,6 +30,8 @@ let redis: Redis;
 let logs: AppLogs;
 let forwarder: Forwarder;
 let drains: DrainSpec[] = [];
+const LOOPBACK_ALLOWED: EgressPolicy = { allow: ['127.0.0.0/8', '::1/128'].map((c) => parseCidr(c)!), clusterHosts: [] };
+let policy: EgressPolicy = LOOPBACK_ALLOWED;
 const receivers: Receiver[] = [];
 const source: DrainSource = { load: async (appId) => drains.filter((d) => appId === undefined || d.appId === appId) };
 
@@ -56,7 +62,7 @@ beforeAll(async () => {
     source,
     logs,
     connect: (name) => connectRedis('redis://127.0.0.1:6379/0', name),
-    transportFor: (spec, target) => transportFor(target, spec.token, { connectTimeoutMs: 1_000, writeTimeoutMs: 1_000, ca: cert.cert }),
+    transportFor: (spec, target) => transportFor(target, spec.token, { connectTimeoutMs: 1_000, writeTimeoutMs: 1_000, ca: cert.cert, egress: async () => policy }),
     log: createLogger('drains-test', 'warn'),
     blockMs: 1_000,
   });
@@ -175,5 +181,64 @@ describe('drain forwarder', () => {
     drains = drains.filter((d) => d.appId !== 'app-2');
     await forwarder.sync();
     expect(forwarder.stats().has('other')).toBe(false);
+  });
+});
+
+describe('drain egress', () => {
+  it('never contacts a loopback or private destination, in any notation or by name, and reports the refusal', async () => {
+    const sys = await syslogReceiver();
+    const web = await httpReceiver();
+    receivers.push(sys, web);
+    policy = DEFAULT_POLICY;
+    drains = [
+      drain('e-ip', `syslog://127.0.0.1:${sys.port}`),
+      drain('e-hex', `syslog://0x7f.1:${sys.port}`),
+      drain('e-name', `http://localhost:${web.port}/logs`),
+      drain('e-mapped', `http://[::ffff:127.0.0.1]:${web.port}/logs`),
+      drain('e-private', 'syslog://10.255.255.1:514'),
+    ];
+    await forwarder.sync();
+    await appendLines('egress', 5);
+    const errorOf = (id: string) => forwarder.stats().get(id)?.error ?? '';
+    await until('every drain to report its refusal', () => drains.every((d) => errorOf(d.id) !== ''));
+    expect(errorOf('e-ip')).toMatch(/^drain destination 127\.0\.0\.1 is a loopback address \(127\.0\.0\.0\/8\); only public addresses are allowed\. An admin can allow the range with `gantry settings:set egress\.allow=127\.0\.0\.0\/8`/);
+    expect(errorOf('e-hex')).toMatch(/^drain destination 0x7f\.1 \(127\.0\.0\.1\) is a loopback address/);
+    expect(errorOf('e-name')).toMatch(/^drain destination localhost \(127\.0\.0\.1\) is a loopback address/);
+    expect(errorOf('e-mapped')).toMatch(/^drain destination \[::ffff:7f00:1\] \(::ffff:7f00:1\) is an IPv6 address carrying 127\.0\.0\.1, which is a loopback address/);
+    expect(errorOf('e-private')).toMatch(/^drain destination 10\.255\.255\.1 is a private address \(10\.0\.0\.0\/8\)/);
+    await sleep(500);
+    expect(sys.connections).toBe(0);
+    expect(web.connections).toBe(0);
+    for (const d of drains) expect(forwarder.stats().get(d.id)!.delivered, d.id).toBe(0);
+
+    // An admin allows loopback: the same drains deliver from their next attempt on.
+    policy = { allow: [parseCidr('127.0.0.0/8')!], clusterHosts: [] };
+    await until('lines at the allowed collectors', async () => {
+      await appendLines('allowed', 1);
+      return sys.messages.some((m) => lineOf(m) === 'allowed 0') && web.messages.some((m) => lineOf(m) === 'allowed 0');
+    }, 60_000);
+    expect(forwarder.stats().get('e-ip')!.error).toBeUndefined();
+    expect(errorOf('e-private')).toMatch(/private address/);
+    drains = [];
+    await forwarder.sync();
+    policy = LOOPBACK_ALLOWED;
+  });
+
+  it('checks the address the socket connects to, not an earlier answer (DNS rebinding)', async () => {
+    const sys = await syslogReceiver();
+    receivers.push(sys);
+    // A resolver that says "public" at a first lookup and "loopback" at every later one.
+    let lookups = 0;
+    const rebinding = (_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) =>
+      cb(null, [{ address: lookups++ === 0 ? '93.184.216.34' : '127.0.0.1', family: 4 }]);
+    const lookup = guardedLookup(() => DEFAULT_POLICY, 'drain destination', rebinding);
+    // The first answer would pass a check made before connecting...
+    await new Promise<void>((done) => lookup('rebind.example', { all: true }, (err) => (expect(err).toBeNull(), done())));
+    // ...but the connect itself resolves again and is refused before any packet leaves.
+    const socket = net.connect({ host: 'rebind.example', port: sys.port, lookup });
+    const err = await new Promise<Error>((done) => socket.once('error', done));
+    expect(err.message).toMatch(/^drain destination rebind\.example \(127\.0\.0\.1\) is a loopback address/);
+    await sleep(200);
+    expect(sys.connections).toBe(0);
   });
 });

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
+import { cloneBuildpack, parseBuildpackUrl, type FetchOptions } from './buildpack-fetch';
 import { BuildFailure } from './failure';
-
-const run = promisify(execFile);
 
 /** A buildpack as the builder container sees it. */
 export interface Buildpack {
@@ -31,9 +28,10 @@ const CUSTOM_MOUNT = '/buildpack-custom';
 /**
  * Which buildpacks a build tries, in order. The app's BUILDPACK_URL config var picks one: a
  * built-in name ("nodejs", "heroku/nodejs") or an http(s) git URL (optionally "#ref"),
- * cloned for this build. Otherwise the configured order of built-in buildpacks.
+ * cloned for this build if its host passes the egress policy (buildpack-fetch.ts). Otherwise the
+ * configured order of built-in buildpacks.
  */
-export async function planBuildpacks(builtinDir: string, order: string[], buildpackUrl: string | undefined): Promise<BuildpackPlan> {
+export async function planBuildpacks(builtinDir: string, order: string[], buildpackUrl: string | undefined, fetch: () => Promise<FetchOptions>): Promise<BuildpackPlan> {
   const builtin = (name: string): Buildpack => ({ name, dir: `${BUILTIN_MOUNT}/${name}` });
   const base = { mounts: { [builtinDir]: BUILTIN_MOUNT }, cleanup: async () => {} };
   const url = buildpackUrl?.trim();
@@ -52,15 +50,14 @@ export async function planBuildpacks(builtinDir: string, order: string[], buildp
   if (!/^https?:\/\/[^\s]+$/.test(url)) {
     throw new BuildFailure(`BUILDPACK_URL must be a built-in buildpack name or an http(s) git URL, not "${url}".`);
   }
-  const [repo, ref] = url.split('#', 2) as [string, string | undefined];
+  const repo = parseBuildpackUrl(url).repo.href;
+  const options = await fetch();
   const dir = await mkdtemp(join(tmpdir(), 'gantry-buildpack-'));
-  const argv = ['clone', '--quiet', '--depth', '1', ...(ref ? ['--branch', ref] : []), '--', repo, dir];
   try {
-    await run('git', argv, { timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    await cloneBuildpack(url, dir, options);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new BuildFailure(`Could not fetch the buildpack ${url}: ${stderr || (err as Error).message}`);
+    throw err;
   }
   if (!existsSync(join(dir, 'bin', 'compile'))) {
     await rm(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { formatDuration } from '@gantry/config';
-import { createRelease, finishBuild, imageRepoFor, startBuild, type Ctx } from '@gantry/control';
+import { createRelease, finishBuild, imageRepoFor, loadEgressPolicy, startBuild, type Ctx } from '@gantry/control';
 import { InvalidInput, parseAppJsonHealthChecks, parseProcfile, type ConfigVars, type HealthChecks, type ProcessTypes } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
 import type { AppLogs, BuildOutput } from '@gantry/live';
@@ -87,7 +87,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       if (!procfile.web) defaults = { web: '' };
     } else {
       const appConfig = app.config as ConfigVars;
-      const plan = await planBuildpacks(config.GANTRY_BUILDPACKS_DIR, config.GANTRY_BUILDPACKS, appConfig.BUILDPACK_URL);
+      const plan = await planBuildpacks(config.GANTRY_BUILDPACKS_DIR, config.GANTRY_BUILDPACKS, appConfig.BUILDPACK_URL, async () => ({ policy: await loadEgressPolicy(ctx.db) }));
       try {
         const result = await buildWithBuildpacks({
           docker: deps.docker,

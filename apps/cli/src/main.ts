@@ -20,6 +20,7 @@ import * as logs from './commands/logs';
 import * as metrics from './commands/metrics';
 import * as ps from './commands/ps';
 import * as releases from './commands/releases';
+import * as settings from './commands/settings';
 import * as teams from './commands/teams';
 import { formatError } from './output';
 
@@ -73,6 +74,7 @@ Examples:
   builds.register(program);
   gitCommands.register(program);
   teams.register(program);
+  settings.register(program);
   program.commandsGroup('Help:').helpCommand('help [command]', 'show help for a command');
 
   program.on('command:*', (operands: string[]) => {

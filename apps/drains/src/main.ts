@@ -5,14 +5,17 @@
  * 2 s (shown by `gantry drains`), liveness to the service heartbeat.
  */
 import { loadConfig } from '@gantry/config';
+import { cachedEgressPolicy, loadEgressPolicy } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { AppLogs, connectRedis, drainKeys, keysFor, startHeartbeat } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { Forwarder } from './forwarder';
 import { dbDrainSource, startStatsWriter } from './service';
-import { transportFor } from './transports';
+import { DEFAULT_TRANSPORT_OPTIONS, transportFor } from './transports';
 
 const FULL_SYNC_MS = 30_000;
+/** How old the egress policy may be at a connect (test/e2e/helpers/egress.ts waits this long). */
+const DRAINS_POLICY_MAX_AGE_MS = 2_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -21,11 +24,14 @@ async function main(): Promise<void> {
   const redis = connectRedis(config.REDIS_URL, 'gantry-drains');
   const sub = connectRedis(config.REDIS_URL, 'gantry-drains-sub');
   const keys = keysFor(config.GANTRY_INSTANCE);
+  const egress = cachedEgressPolicy(() => loadEgressPolicy(db), DRAINS_POLICY_MAX_AGE_MS);
   const forwarder = new Forwarder({
     source: dbDrainSource(db),
     logs: new AppLogs(redis, keys.prefix),
     connect: (name) => connectRedis(config.REDIS_URL, name),
-    transportFor: (spec, target) => transportFor(target, spec.token),
+    // Destinations are checked at every connect against the admin's allow list and the hosts
+    // table, read at most every 2 s (an admin's change applies at the next connect after that).
+    transportFor: (spec, target) => transportFor(target, spec.token, { ...DEFAULT_TRANSPORT_OPTIONS, egress }),
     log,
   });
 

@@ -3,13 +3,17 @@
  * connection, reopened after any failure) and HTTP(S) POSTs. Every wait has a deadline: connect,
  * each write (a collector that accepts but never reads fills the socket buffers, then times out),
  * and each HTTP request. The bytes come from the pure formatters in syslog.ts and logplex.ts.
+ * Every connection goes through the egress policy (core/egress): an IP literal is checked before
+ * connecting, a name by the guarded lookup on the very addresses the socket then connects to. A
+ * refused destination is never contacted; the refusal is the drain's error (Rejected: the batch
+ * is dropped, the worker backs off).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { DrainTarget } from '@gantry/core';
+import { assertDestination, DEFAULT_POLICY, DestinationRefused, guardedLookup, type DrainTarget, type EgressPolicy } from '@gantry/core';
 import type { LogEntry } from '@gantry/live';
 import { logplexRequest } from './logplex';
 import { framedBatch } from './syslog';
@@ -20,9 +24,16 @@ export interface TransportOptions {
   writeTimeoutMs: number;
   /** Extra trusted CAs for syslog+tls and https drains (PEM); the system's are trusted as well. */
   ca?: string | string[];
+  /** The egress policy at the time of a connect (cached by the caller; control's loadEgressPolicy). */
+  egress: () => Promise<EgressPolicy>;
 }
 
-export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = { connectTimeoutMs: 5_000, writeTimeoutMs: 10_000 };
+export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = { connectTimeoutMs: 5_000, writeTimeoutMs: 10_000, egress: async () => DEFAULT_POLICY };
+
+const WHAT = 'drain destination';
+
+/** A refusal drops the batch (no quick retries against a destination that is not allowed). */
+const refusedOr = (err: Error, other: () => Error): Error => (err instanceof DestinationRefused ? new Rejected(err.message) : other());
 
 export function transportFor(target: DrainTarget, token: string, opts: TransportOptions = DEFAULT_TRANSPORT_OPTIONS): Transport {
   return target.kind === 'syslog' ? new SyslogTransport(target, token, opts) : new HttpTransport(target.url, token, opts);
@@ -64,9 +75,17 @@ export class SyslogTransport implements Transport {
   private async connect(): Promise<net.Socket> {
     if (this.closed) throw new Error('closed');
     const { host, port } = this.target;
+    const policy = await this.opts.egress();
+    try {
+      assertDestination(policy, host, WHAT);
+    } catch (err) {
+      throw refusedOr(err as Error, () => err as Error);
+    }
+    if (this.closed) throw new Error('closed');
+    const lookup = guardedLookup(() => policy, WHAT);
     const socket = this.target.tls
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(this.opts.ca ? { ca: [...tls.rootCertificates, ...[this.opts.ca].flat()] } : {}) })
-      : net.connect({ host, port });
+      ? tls.connect({ host, port, lookup, servername: net.isIP(host) ? undefined : host, ...(this.opts.ca ? { ca: [...tls.rootCertificates, ...[this.opts.ca].flat()] } : {}) })
+      : net.connect({ host, port, lookup });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     // Collectors send nothing we need; read and discard so their writes never stall.
@@ -102,7 +121,7 @@ export class SyslogTransport implements Transport {
         reject(err);
       };
       const onEvent = () => finish();
-      const onError = (err: Error) => finish(new Error(`${this.target.host}:${this.target.port}: ${err.message}`));
+      const onError = (err: Error) => finish(refusedOr(err, () => new Error(`${this.target.host}:${this.target.port}: ${err.message}`)));
       const onClose = () => finish(new Error(`${this.target.host}:${this.target.port}: connection closed`));
       const timer = setTimeout(() => finish(new Error(timeoutMessage)), ms);
       socket.once(event, onEvent);
@@ -127,14 +146,25 @@ export class HttpTransport implements Transport {
     this.agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(opts.ca ? { ca: [...tls.rootCertificates, ...[opts.ca].flat()] } : {}) }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
-  send(entries: LogEntry[]): Promise<void> {
+  async send(entries: LogEntry[]): Promise<void> {
+    const policy = await this.opts.egress();
+    const u = new URL(this.url);
+    try {
+      assertDestination(policy, u.hostname, WHAT);
+    } catch (err) {
+      throw refusedOr(err as Error, () => err as Error);
+    }
+    return this.post(entries, u, policy);
+  }
+
+  private post(entries: LogEntry[], u: URL, policy: EgressPolicy): Promise<void> {
     let frameId = this.frameIds.get(entries);
     if (!frameId) this.frameIds.set(entries, (frameId = randomUUID()));
     const { headers, body } = logplexRequest(entries, this.token, frameId);
-    const u = new URL(this.url);
     const request = u.protocol === 'https:' ? https.request : http.request;
+    const lookup = guardedLookup(() => policy, WHAT);
     return new Promise<void>((resolve, reject) => {
-      const req = request(u, { method: 'POST', headers, agent: this.agent }, (res) => {
+      const req = request(u, { method: 'POST', headers, agent: this.agent, lookup }, (res) => {
         res.resume();
         res.on('end', () => {
           clearTimeout(timer);
@@ -150,7 +180,7 @@ export class HttpTransport implements Transport {
         clearTimeout(timer);
         this.inflight.delete(req);
         req.destroy();
-        reject(err);
+        reject(refusedOr(err, () => err));
       };
       // One deadline for the whole request: connect, upload and answer.
       const timer = setTimeout(() => fail(new Error(`request timed out after ${this.opts.connectTimeoutMs + this.opts.writeTimeoutMs} ms`)), this.opts.connectTimeoutMs + this.opts.writeTimeoutMs);

@@ -105,6 +105,9 @@ export class GantryClient {
   routerSettings = (app: string) => this.request<RouterSettingsView>('GET', `/apps/${enc(app)}/router`);
   updateRouterSettings = (app: string, s: Partial<RouterSettingsView>) => this.request<RouterSettingsView>('PATCH', `/apps/${enc(app)}/router`, s);
 
+  settings = () => this.request<T.SettingView[]>('GET', '/settings');
+  /** `value` as typed ("10.0.0.0/8,fd00::/8"); "" resets the setting. */
+  setSetting = (key: string, value: string) => this.request<T.SettingView>('PUT', `/settings/${enc(key)}`, { value });
   hosts = () => this.request<HostView[]>('GET', '/hosts');
   host = (name: string) => this.request<HostView & { instances: { app: string; process: string; state: string; desired: string }[] }>('GET', `/hosts/${enc(name)}`);
   addHost = (h: { name: string; dockerUrl: string; address: string; labels?: Record<string, string>; cpus?: number; memory?: string; remote?: boolean }) =>

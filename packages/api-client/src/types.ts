@@ -105,6 +105,15 @@ export interface ExplainView {
   report: unknown;
 }
 
+/** An installation setting (GET /settings; Gantry admins). */
+export interface SettingView {
+  key: string;
+  /** As typed to set it, e.g. "10.0.0.0/8,192.168.5.0/24"; empty when unset. */
+  value: string;
+  help: string;
+  updatedAt: string | null;
+}
+
 export interface HostView {
   id: string;
   name: string;

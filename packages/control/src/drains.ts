@@ -1,13 +1,15 @@
 /**
- * Log drains: external collectors an app's log stream is forwarded to (by apps/drains). Each
+ * Log drains: external collectors an app's log stream is forwarded to (by apps/drains). A
+ * destination must be a public address unless an admin allows its range (core/egress). Each
  * drain has a Heroku-like token ("d.<uuid>") sent with every message so the collector can tell
  * drains apart. Changes are announced at once through `notify` (a Redis channel in production).
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, InvalidInput, NotFound, parseDrainUrl, redactDrainUrl } from '@gantry/core';
+import { assertDestination, Conflict, InvalidInput, NotFound, parseDrainUrl, parseIp, redactDrainUrl } from '@gantry/core';
 import { appFor } from './access';
 import { audit } from './audit';
 import type { Actor, Ctx } from './context';
+import { loadEgressPolicy } from './egress-policy';
 
 /** Tells the forwarder that an app's drains changed. */
 export type DrainsChanged = (appId: string) => Promise<void>;
@@ -21,7 +23,11 @@ export async function listDrains(ctx: Ctx, actor: Actor, appName: string) {
 
 export async function addDrain(ctx: Ctx, actor: Actor, appName: string, input: string, notify?: DrainsChanged) {
   const app = await appFor(ctx, actor, appName, 'write');
-  const { url } = parseDrainUrl(input);
+  const { url, target } = parseDrainUrl(input);
+  // An IP literal that may not be reached is refused now; a name is checked at each connect
+  // (apps/drains), against the addresses it resolves to then.
+  const host = target.kind === 'syslog' ? target.host : new URL(target.url).hostname;
+  if (parseIp(host)) assertDestination(await loadEgressPolicy(ctx.db), host, 'drain destination');
   const existing = await ctx.db.logDrain.findMany({ where: { appId: app.id }, select: { url: true } });
   if (existing.some((d) => d.url === url)) throw new Conflict(`${app.name} already drains to ${url}.`);
   if (existing.length >= MAX_DRAINS_PER_APP) throw new InvalidInput(`${app.name} has ${existing.length} drains already, the most an app may have. Remove one first.`);

@@ -20,3 +20,5 @@ export * from './teams';
 export * from './invitations';
 export * from './audit';
 export * from './login-limit';
+export * from './settings';
+export * from './egress-policy';

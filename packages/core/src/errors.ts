@@ -7,6 +7,7 @@ export type ErrorId =
   | 'forbidden'
   | 'not_found'
   | 'invalid_input'
+  | 'destination_refused'
   | 'name_taken'
   | 'conflict'
   | 'payload_too_large'
@@ -46,6 +47,16 @@ export class NotFound extends GantryError {
 export class InvalidInput extends GantryError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('invalid_input', message, details);
+  }
+}
+
+/**
+ * A destination a user supplied (drain, buildpack URL, webhook) is not a public address: it was
+ * not contacted. `details` carries the address, the reason ("private", "loopback"...) and range.
+ */
+export class DestinationRefused extends GantryError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super('destination_refused', message, details);
   }
 }
 

@@ -10,3 +10,5 @@ export * from './hostnames';
 export * from './secretbox';
 export * from './tls-certs';
 export * from './drain-url';
+export * from './egress';
+export * from './settings';

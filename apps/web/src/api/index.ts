@@ -20,6 +20,7 @@ import { openapiRoutes } from './routes/openapi';
 import { psRoutes } from './routes/ps';
 import { releaseRoutes } from './routes/releases';
 import { sessionRoutes } from './routes/session';
+import { settingRoutes } from './routes/settings';
 import { teamRoutes } from './routes/teams';
 import { tokenRoutes } from './routes/tokens';
 import { auditRoutes } from './routes/audit';
@@ -49,6 +50,7 @@ export function apiRouter(): Router<ApiDeps> {
   teamRoutes(r);
   tokenRoutes(r);
   auditRoutes(r);
+  settingRoutes(r);
   return r;
 }
 

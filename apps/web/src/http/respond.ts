@@ -7,6 +7,7 @@ const STATUS: Record<ErrorId, number> = {
   forbidden: 403,
   not_found: 404,
   invalid_input: 422,
+  destination_refused: 422,
   name_taken: 409,
   conflict: 409,
   payload_too_large: 413,

@@ -1,0 +1,4 @@
+export * from './ip';
+export * from './ranges';
+export * from './policy';
+export * from './lookup';
