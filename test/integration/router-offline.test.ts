@@ -274,6 +274,8 @@ describe('routers through a Redis outage', () => {
     } finally {
       running = false;
       await loop;
+      // Whatever the outcome, the next tests need Redis back (a failure here must not hang them).
+      redis = await startRedis(redis.port, redisDir);
     }
     const gapMs = refused.length ? Math.round(refused.at(-1)! - refused[0]!) : 0;
     figures.push(`single router restarted with Redis down, no balancer: connections refused for ${gapMs} ms (${refused.length} attempts), ${answered} answered, ${other.length} other failures`);
@@ -281,7 +283,6 @@ describe('routers through a Redis outage', () => {
     expect(answered).toBeGreaterThan(20);
     // Node 20 has no SO_REUSEPORT: the gap is the new process's start (tsx, then the 1 s deadline).
     expect(gapMs).toBeLessThan(5000);
-    redis = await startRedis(redis.port, redisDir);
   }, 60_000);
 
   it('a Redis that accepts connections but never answers gets the whole deadline, then the saved table is served', async () => {
