@@ -173,6 +173,18 @@ export function createHookServer(deps: HookServerDeps): Server {
       const conn = deps.blockingRedis();
       let closed = false;
       res.on('close', () => (closed = true));
+      // The relay's reads wait through a Redis outage (and resume where they were): say so.
+      const since = { at: 0 };
+      conn.on('close', () => {
+        if (closed || since.at) return;
+        since.at = Date.now();
+        line('Gantry lost Redis; waiting for it to come back…');
+      });
+      conn.on('ready', () => {
+        if (!since.at || closed) return;
+        line(`Redis is back (after ${Math.round((Date.now() - since.at) / 1000)} s); going on.`);
+        since.at = 0;
+      });
       try {
         const outcome = await relayBuild(
           { output, conn, jobState: () => deps.queues.state('build', buildId) },
@@ -185,6 +197,7 @@ export function createHookServer(deps: HookServerDeps): Server {
         );
         ndjson({ t: 'end', ok: outcome.ok, message: outcome.ok ? outcome.message : refuse(outcome.message) });
       } finally {
+        conn.removeAllListeners('close');
         conn.disconnect();
       }
     } finally {

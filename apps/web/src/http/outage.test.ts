@@ -20,7 +20,7 @@ describe('outage mapping at the edge', () => {
   it('turns an outage into unavailable, without the driver text', () => {
     const read = asUnavailable(pgDown, 'GET');
     expect(isGantryError(read) && read.id).toBe('unavailable');
-    expect((read as Error).message).toBe('Gantry cannot reach Postgres; nothing was changed. Try again when it is back.');
+    expect((read as Error).message).toBe('Gantry cannot reach Postgres; try again when it is back.');
     const write = asUnavailable(redisDown, 'POST') as Error;
     expect(write.message).toMatch(/^Gantry lost Redis during this request; it may be partly done/);
     expect(write.message).not.toMatch(/retries|127\.0\.0\.1|Invalid/);

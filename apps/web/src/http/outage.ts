@@ -12,16 +12,19 @@ export function outageOf(err: unknown): Dependency | undefined {
 }
 
 /**
- * The answer for a request that met an outage. `changed` says whether the request may have
- * written something before it failed: a request refused before its handler ran, or one that only
- * reads, changed nothing; one that failed part-way may have.
+ * The answer for a request that met an outage. `changed`: 'read' for a request that changes
+ * nothing; 'nothing' for a change refused before its handler ran; 'maybe' for a change that
+ * failed part-way (it may have written something first).
  */
-export function unavailable(dep: Dependency, changed: 'nothing' | 'maybe'): Unavailable {
-  return new Unavailable(
-    changed === 'nothing'
-      ? `Gantry cannot reach ${dep}; nothing was changed. Try again when it is back.`
-      : `Gantry lost ${dep} during this request; it may be partly done. Check, then repeat it when ${dep} is back.`,
-  );
+export function unavailable(dep: Dependency, changed: 'read' | 'nothing' | 'maybe'): Unavailable {
+  switch (changed) {
+    case 'read':
+      return new Unavailable(`Gantry cannot reach ${dep}; try again when it is back.`);
+    case 'nothing':
+      return new Unavailable(`Gantry cannot reach ${dep}; nothing was changed. Try again when it is back.`);
+    case 'maybe':
+      return new Unavailable(`Gantry lost ${dep} during this request; it may be partly done. Check, then repeat it when ${dep} is back.`);
+  }
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,7 +33,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function asUnavailable(err: unknown, method: string): unknown {
   const dep = outageOf(err);
   if (!dep) return err;
-  return unavailable(dep, READS.has(method) ? 'nothing' : 'maybe');
+  return unavailable(dep, READS.has(method) ? 'read' : 'maybe');
 }
 
 /**

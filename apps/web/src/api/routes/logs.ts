@@ -55,6 +55,15 @@ export function logRoutes(r: Router<ApiDeps>): void {
       closed = true;
       conn.disconnect();
     });
+    // Redis lost: end the stream instead of going silent (the blocked read would wait for Redis
+    // to come back). The CLI reconnects, hears 503 "cannot reach Redis" until it is back, and
+    // resumes after the last line it printed.
+    conn.once('close', () => {
+      if (closed) return;
+      deps.log(`log tail of ${app.name}: Redis connection lost; ending the stream`);
+      closed = true;
+      conn.disconnect();
+    });
     // Without a line to start after: from now (the newest id, or this millisecond).
     let after = resumeFrom ?? recent.at(-1)?.id ?? (await deps.logs.recent(app.id, 1)).at(-1)?.id ?? `${Date.now()}-0`;
     const stillAllowed = accessRecheck(deps, req, app.teamId);
@@ -72,7 +81,9 @@ export function logRoutes(r: Router<ApiDeps>): void {
       }
     } catch (err) {
       if (!closed) deps.log(`log tail of ${app.name} ended: ${(err as Error).message}`);
+      // (closed: the client left, or Redis went away and the read was cut above)
     } finally {
+      closed = true;
       conn.disconnect();
       res.end();
     }
