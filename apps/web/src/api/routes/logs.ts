@@ -45,6 +45,8 @@ export function logRoutes(r: Router<ApiDeps>): void {
     const tail = query.get('tail') === '1';
     const recent = resumeFrom !== null && tail ? [] : await deps.logs.recentMatching(app.id, lines, filter);
     if (!tail) return sendJson(res, 200, recent.map(logLineView));
+    // A resumed tail has read nothing yet: make sure Redis answers (503 if not) before the 200.
+    if (recent.length === 0) await deps.redis.ping();
 
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.flushHeaders();
@@ -56,13 +58,16 @@ export function logRoutes(r: Router<ApiDeps>): void {
       conn.disconnect();
     });
     // Redis lost: end the stream instead of going silent (the blocked read would wait for Redis
-    // to come back). The CLI reconnects, hears 503 "cannot reach Redis" until it is back, and
-    // resumes after the last line it printed.
+    // to come back; disconnect() does not settle it: seen with ioredis 6). The CLI reconnects,
+    // hears 503 "cannot reach Redis" until it is back, and resumes after its last line.
+    let redisLost: () => void = () => {};
+    const lost = new Promise<never>((_, reject) => (redisLost = () => reject(new Error('Redis connection lost'))));
+    lost.catch(() => {});
     conn.once('close', () => {
       if (closed) return;
       deps.log(`log tail of ${app.name}: Redis connection lost; ending the stream`);
       closed = true;
-      conn.disconnect();
+      redisLost();
     });
     // Without a line to start after: from now (the newest id, or this millisecond).
     let after = resumeFrom ?? recent.at(-1)?.id ?? (await deps.logs.recent(app.id, 1)).at(-1)?.id ?? `${Date.now()}-0`;
@@ -70,7 +75,7 @@ export function logRoutes(r: Router<ApiDeps>): void {
     try {
       while (!closed) {
         if (!(await stillAllowed())) break; // token revoked, or removed from the team
-        const entries = await deps.logs.readAfter(conn, app.id, after, 5000);
+        const entries = await Promise.race([deps.logs.readAfter(conn, app.id, after, 5000), lost]);
         let out = '';
         for (const e of entries) {
           after = e.id;
