@@ -45,3 +45,14 @@ const REDIS_OUTAGE_MESSAGES = [
   'Connection is closed.', // the connection ended (disconnect, or retryStrategy gave up)
   "Stream isn't writeable and enableOfflineQueue options is false",
 ];
+
+/**
+ * Rejects (with a Redis outage error) when `conn` loses its connection. Race a blocking read on
+ * a patient connection against it to notice an outage: ioredis holds a blocked command whose
+ * connection dropped until it reconnects, and disconnect() does not settle it either (ioredis 6).
+ */
+export function connectionLost(conn: Redis): Promise<never> {
+  const lost = new Promise<never>((_, reject) => conn.once('close', () => reject(new Error('Connection is closed.'))));
+  lost.catch(() => {}); // nobody racing it yet is not an unhandled rejection
+  return lost;
+}

@@ -1,6 +1,6 @@
 import { InvalidInput } from '@gantry/core';
 import { appFor } from '@gantry/control';
-import { LOG_SOURCES, matchesLogFilter, type LogFilter, type LogSource } from '@gantry/live';
+import { LOG_SOURCES, connectionLost, matchesLogFilter, type LogFilter, type LogSource } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { sendJson } from '../../http/respond';
 import { accessRecheck } from '../access-recheck';
@@ -58,17 +58,9 @@ export function logRoutes(r: Router<ApiDeps>): void {
       conn.disconnect();
     });
     // Redis lost: end the stream instead of going silent (the blocked read would wait for Redis
-    // to come back; disconnect() does not settle it: seen with ioredis 6). The CLI reconnects,
-    // hears 503 "cannot reach Redis" until it is back, and resumes after its last line.
-    let redisLost: () => void = () => {};
-    const lost = new Promise<never>((_, reject) => (redisLost = () => reject(new Error('Redis connection lost'))));
-    lost.catch(() => {});
-    conn.once('close', () => {
-      if (closed) return;
-      deps.log(`log tail of ${app.name}: Redis connection lost; ending the stream`);
-      closed = true;
-      redisLost();
-    });
+    // to come back). The CLI reconnects, hears 503 "cannot reach Redis" until it is back, and
+    // resumes after its last line.
+    const lost = connectionLost(conn);
     // Without a line to start after: from now (the newest id, or this millisecond).
     let after = resumeFrom ?? recent.at(-1)?.id ?? (await deps.logs.recent(app.id, 1)).at(-1)?.id ?? `${Date.now()}-0`;
     const stillAllowed = accessRecheck(deps, req, app.teamId);
@@ -86,7 +78,6 @@ export function logRoutes(r: Router<ApiDeps>): void {
       }
     } catch (err) {
       if (!closed) deps.log(`log tail of ${app.name} ended: ${(err as Error).message}`);
-      // (closed: the client left, or Redis went away and the read was cut above)
     } finally {
       closed = true;
       conn.disconnect();
