@@ -6,6 +6,9 @@
  *   gantry "outage" ──> proxy :20379 ──> Redis :6379
  *                   └─> proxy :20432 ──> Postgres :5432
  *
+ * Two kinds of outage: refused (the service is down: connections cut and refused) and a black
+ * hole (nothing answers, nothing is refused: the deadlines must end every wait).
+ *
  * Measured (logged): how long the API takes to answer during each outage.
  */
 import { spawn } from 'node:child_process';
@@ -241,3 +244,55 @@ describe('a Postgres outage', () => {
   });
 });
 
+
+describe('a black hole (nothing answers, nothing is refused)', () => {
+  it('still answers within the deadlines, and nothing crashes', async () => {
+    await waitFor('health', async () => (await timed('GET', '/health')).status === 200, 30_000);
+    const pidBefore = await schedulerPid();
+    const exitsBefore = (await exits()).length;
+    redisProxy.blackhole();
+    try {
+      const ps = await timed('GET', `/apps/${app}/ps`);
+      expect(ps.status).toBe(503);
+      expect(ps.json.error.message).toBe('Gantry cannot reach Redis; try again when it is back.');
+      expect(ps.ms).toBeLessThan(4000);
+      measured.push(`redis black hole: GET ps 503 in ${ps.ms} ms`);
+      const health = await timed('GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.json.services.redis).toEqual({ ok: false, detail: 'no answer within 2 s' });
+      expect(health.ms).toBeLessThan(3500);
+      measured.push(`redis black hole: GET health 503 in ${health.ms} ms`);
+    } finally {
+      await redisProxy.recover();
+    }
+    await waitFor('health', async () => (await timed('GET', '/health')).status === 200, 30_000);
+
+    pgProxy.blackhole();
+    try {
+      // A query on an open connection: no answer, given up after statementMs + 2 s (7 s).
+      const first = await timed('GET', '/apps');
+      expect(first.status).toBe(503);
+      expect(first.json.error.message).toBe('Gantry cannot reach Postgres; try again when it is back.');
+      expect(first.ms).toBeLessThan(9000);
+      measured.push(`postgres black hole: GET apps 503 in ${first.ms} ms (first)`);
+      // Then a new connection: the connect deadline (3 s).
+      const again = await timed('GET', '/apps');
+      expect(again.status).toBe(503);
+      expect(again.ms).toBeLessThan(9000);
+      measured.push(`postgres black hole: GET apps 503 in ${again.ms} ms (second)`);
+      const health = await timed('GET', '/health');
+      expect(health.status).toBe(503);
+      expect(health.json.services.postgres).toEqual({ ok: false, detail: 'no answer within 2 s' });
+      expect(health.ms).toBeLessThan(3500);
+      measured.push(`postgres black hole: GET health 503 in ${health.ms} ms`);
+    } finally {
+      await pgProxy.recover();
+    }
+    await waitFor('health', async () => (await timed('GET', '/health')).status === 200, 30_000);
+    expect((await exits()).slice(exitsBefore)).toEqual([]);
+    expect(await schedulerPid()).toBe(pidBefore);
+    // Still working: a scale back to one instance takes effect.
+    await client.updateFormation(app, { web: { quantity: 1 } });
+    await waitFor('one web instance', async () => (await client.ps(app)).filter((i) => i.type === 'web').length === 1, 60_000);
+  });
+});

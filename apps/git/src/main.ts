@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger('git', config.GANTRY_LOG_LEVEL);
   // Deadlines: a push that meets an outage says so (hook-server) instead of hanging.
-  const db = connectDb(config.DATABASE_URL, { onIdleError: (err) => log.warn(`postgres connection lost: ${err.message}`) });
+  const db = connectDb(config.DATABASE_URL, { statementMs: 5000, onIdleError: (err) => log.warn(`postgres connection lost: ${err.message}`) });
   const redis = connectRedis(config.REDIS_URL, 'gantry-git', { kind: 'request' });
   const keys = keysFor(config.GANTRY_INSTANCE);
   const queues = new JobQueues(redis, config.GANTRY_INSTANCE);

@@ -3,13 +3,16 @@
  * can be made for one Gantry installation without stopping the shared service:
  *
  *   Gantry ──> 127.0.0.1:<port> (this proxy) ──> real service
- *   outage():  the listener closes (new connections are refused) and every piped connection is cut
- *   recover(): the listener opens again on the same port
+ *   outage():    the listener closes (new connections are refused) and every piped one is cut
+ *   blackhole(): nothing gets through any more, and nothing is refused or cut: connections,
+ *                old and new, just go silent (a network partition, a frozen server)
+ *   recover():   connections work again (after a black hole, the silent ones are cut)
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server: Server | null = null;
+  private silent = false;
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -17,22 +20,37 @@ export class TcpProxy {
     private readonly target: { host: string; port: number },
   ) {}
 
-  /** Starts (or, after an outage, restarts) accepting connections. */
+  private track(s: Socket): void {
+    this.sockets.add(s);
+    s.on('close', () => this.sockets.delete(s));
+  }
+
+  private accept(client: Socket): void {
+    this.track(client);
+    if (this.silent) {
+      client.on('error', () => {});
+      return; // held open, never answered
+    }
+    const upstream = createConnection(this.target);
+    this.track(upstream);
+    for (const s of [client, upstream]) {
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  /** Starts (or, after an outage or black hole, restores) the service. */
   async recover(): Promise<void> {
+    if (this.silent) {
+      this.silent = false;
+      this.cutAll();
+    }
     if (this.server) return;
-    const server = createServer((client) => {
-      const upstream = createConnection(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
+    const server = createServer((c) => this.accept(c));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -44,16 +62,26 @@ export class TcpProxy {
   async outage(): Promise<void> {
     const server = this.server;
     this.server = null;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    this.cutAll();
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 
-  get up(): boolean {
-    return this.server !== null;
+  /** The service stops answering without a word: bytes stop flowing both ways. */
+  blackhole(): void {
+    this.silent = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
+  }
+
+  private cutAll(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
   }
 
   close(): Promise<void> {
+    this.silent = false;
     return this.outage();
   }
 }
