@@ -66,16 +66,39 @@ ensure_docker() {
   wait_for 60 "Docker" docker info
 }
 
+# Append-only persistence, fsynced every second (as BullMQ's docs advise): a Redis crash then
+# loses at most about a second of queued jobs and log lines, not everything since the last
+# snapshot. Set on the command line where we start Redis ourselves, and on a running Redis.
+REDIS_PERSISTENCE=(--appendonly yes --appendfsync everysec)
+
 ensure_redis() {
-  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then return 0; fi
-  step "Starting Redis"
-  if has_systemd; then
-    as_root systemctl start redis-server
-  else
-    as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir /var/lib/redis \
-      --logfile /var/log/redis/redis-server.log --save 60 1000 >/dev/null
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    step "Starting Redis"
+    if has_systemd; then
+      as_root systemctl start redis-server
+    else
+      as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir /var/lib/redis \
+        --logfile /var/log/redis/redis-server.log --save 60 1000 "${REDIS_PERSISTENCE[@]}" >/dev/null
+    fi
+    wait_for 30 "Redis" redis-cli -h 127.0.0.1 -p 6379 ping
   fi
-  wait_for 30 "Redis" redis-cli -h 127.0.0.1 -p 6379 ping
+  ensure_redis_persistence 6379
+}
+
+# ensure_redis_persistence PORT: turns on append-only persistence in a running Redis (no
+# restart: Redis writes its AOF in the background) and, when Redis has a config file (systemd's
+# /etc/redis/redis.conf), writes it there so a restart keeps it.
+ensure_redis_persistence() {
+  local cli=(redis-cli -h 127.0.0.1 -p "$1") conf
+  if [ "$("${cli[@]}" config get appendonly | sed -n 2p)" = yes ] &&
+    [ "$("${cli[@]}" config get appendfsync | sed -n 2p)" = everysec ]; then return 0; fi
+  step "Turning on Redis's append-only persistence (appendfsync everysec)"
+  "${cli[@]}" config set appendfsync everysec >/dev/null
+  "${cli[@]}" config set appendonly yes >/dev/null
+  conf="$("${cli[@]}" info server | tr -d '\r' | sed -n 's/^config_file://p')"
+  if [ -n "$conf" ]; then
+    "${cli[@]}" config rewrite >/dev/null || note "Could not write $conf: add 'appendonly yes' and 'appendfsync everysec' to it."
+  fi
 }
 
 ensure_postgres() {

@@ -30,6 +30,18 @@ function call(method, path, { json, body } = {}) {
   });
 }
 
+/** Yields each JSON object of an NDJSON answer as it arrives (a plain JSON answer is one). */
+async function* jsonLines(res) {
+  res.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of res) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop();
+    for (const part of parts) if (part.trim()) yield JSON.parse(part);
+  }
+  if (rest.trim()) yield JSON.parse(rest);
+}
+
 async function readAll(stream) {
   const chunks = [];
   for await (const c of stream) chunks.push(c);
@@ -40,24 +52,21 @@ async function main() {
   if (!socketPath || !secret) fail(' !     Gantry hook is not configured (GANTRY_HOOK_SOCKET missing).');
   const updates = await readAll(process.stdin);
 
+  // The answer may be preceded by notices (e.g. waiting for Redis), shown as they come.
   const start = await call('POST', '/pushes', { json: { repo: process.cwd(), updates } });
-  const answer = JSON.parse((await readAll(start)) || '{}');
-  if (start.statusCode !== 200) fail(answer.message ?? ` !     Push refused (${start.statusCode}).`);
+  let answer = {};
+  for await (const msg of jsonLines(start)) {
+    if (msg.t === 'line') say(msg.v);
+    else answer = msg;
+  }
+  if (start.statusCode !== 200 || !answer.pushId) fail(answer.message ?? ` !     Push refused (${start.statusCode}).`);
 
   const archive = spawn('git', ['archive', '--format=tar', answer.sha], { stdio: ['ignore', 'pipe', 'inherit'] });
   const res = await call('PUT', `/pushes/${answer.pushId}/source`, { body: archive.stdout });
-  res.setEncoding('utf8');
-  let rest = '';
   let outcome = null;
-  for await (const chunk of res) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop();
-    for (const part of parts) {
-      if (!part) continue;
-      const msg = JSON.parse(part);
-      if (msg.t === 'line') say(msg.v);
-      else if (msg.t === 'end') outcome = msg;
-    }
+  for await (const msg of jsonLines(res)) {
+    if (msg.t === 'line') say(msg.v);
+    else if (msg.t === 'end') outcome = msg;
   }
   if (!outcome) fail(' !     Lost the connection to Gantry before the deploy finished; check `gantry releases`.');
   if (outcome.message) say(outcome.message);

@@ -1,8 +1,10 @@
 /**
  * The internal endpoint the pre-receive hook calls (over a unix socket, with a shared secret):
  *
- *   POST /pushes               {repo, updates}  -> decide (policy), find the pusher, take the
+ *   POST /pushes               {repo, updates}  -> decide (policy), find the pusher, wait for
+ *                                                  Redis if it is down (saying so), take the
  *                                                  app's push lock -> {pushId, sha} | refusal
+ *                                                  (NDJSON: {t:"line"} notices, then the answer)
  *   PUT  /pushes/:id/source    tar of the commit -> store it, create the build, then stream the
  *                                                  build and deploy output back as NDJSON
  */
@@ -18,12 +20,14 @@ import type { Config } from '@gantry/config';
 import { createBuild, type Ctx } from '@gantry/control';
 import { formatSize } from '@gantry/config';
 import type { JobQueues } from '@gantry/jobs';
-import { BuildOutput, Lock, type Keys } from '@gantry/live';
+import { BuildOutput, Lock, isRedisOutage, type Keys } from '@gantry/live';
+import { isDatabaseOutage } from '@gantry/db';
 import type { Logger } from '@gantry/log';
 import { decidePush, parseRefUpdates } from './policy';
 import type { PushRegistry, PushSession } from './pushes';
 import { relayBuild } from './relay';
 import { Repos } from './repos';
+import { waitForRedis } from './wait-for-redis';
 
 export interface HookServerDeps {
   config: Config;
@@ -34,12 +38,23 @@ export interface HookServerDeps {
   keys: Keys;
   registry: PushRegistry;
   log: Logger;
+  /** How long a push waits for an unreachable Redis before it is refused (default 60 s). */
+  redisWaitMs?: number;
 }
 
 const refuse = (lines: string) => lines.split('\n').map((l) => ` !     ${l}`).join('\n');
 
+/** The answer; after notices were streamed (status already 200), it is the last line. */
 function send(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (res.headersSent) res.end(JSON.stringify(body) + '\n');
+  else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** What the pusher reads when a push fails on our side: an outage by name, never driver text. */
+export function pushFailure(err: unknown): string {
+  if (isRedisOutage(err)) return 'Gantry lost Redis while taking this push. Check `gantry releases`, then push again when Redis is back.';
+  if (isDatabaseOutage(err)) return 'Gantry cannot reach Postgres. Check `gantry releases`, then push again when Postgres is back.';
+  return `Gantry could not take this push: ${(err as Error).message}`;
 }
 
 async function readJson(req: IncomingMessage, limit = 1024 * 1024): Promise<Record<string, unknown>> {
@@ -79,6 +94,14 @@ export function createHookServer(deps: HookServerDeps): Server {
     const app = await deps.ctx.db.app.findUnique({ where: { id: appId } });
     if (!app) return send(res, 404, { message: refuse('This app no longer exists.') });
 
+    // The lock, the build queue and the build output live in Redis: wait for it, saying so.
+    const say = (v: string) => {
+      if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(JSON.stringify({ t: 'line', v }) + '\n');
+    };
+    if (!(await waitForRedis(() => deps.redis.ping(), say, { maxWaitMs: deps.redisWaitMs ?? 60_000 }))) {
+      return send(res, 503, { message: refuse('Gantry cannot reach Redis, so it cannot build this push.\nNothing was deployed; push again when Redis is back.') });
+    }
     const lock = new Lock(deps.redis, deps.keys.pushLock(appId), 60_000);
     if (!(await lock.tryAcquire(`push of ${newSha.slice(0, 7)} by ${pending.email}`))) {
       const holder = await lock.holder();
@@ -150,6 +173,18 @@ export function createHookServer(deps: HookServerDeps): Server {
       const conn = deps.blockingRedis();
       let closed = false;
       res.on('close', () => (closed = true));
+      // The relay's reads wait through a Redis outage (and resume where they were): say so.
+      const since = { at: 0 };
+      conn.on('close', () => {
+        if (closed || since.at) return;
+        since.at = Date.now();
+        line('Gantry lost Redis; waiting for it to come back…');
+      });
+      conn.on('ready', () => {
+        if (!since.at || closed) return;
+        line(`Redis is back (after ${Math.round((Date.now() - since.at) / 1000)} s); going on.`);
+        since.at = 0;
+      });
       try {
         const outcome = await relayBuild(
           { output, conn, jobState: () => deps.queues.state('build', buildId) },
@@ -162,6 +197,7 @@ export function createHookServer(deps: HookServerDeps): Server {
         );
         ndjson({ t: 'end', ok: outcome.ok, message: outcome.ok ? outcome.message : refuse(outcome.message) });
       } finally {
+        conn.removeAllListeners('close');
         conn.disconnect();
       }
     } finally {
@@ -182,8 +218,8 @@ export function createHookServer(deps: HookServerDeps): Server {
           : Promise.resolve(send(res, 404, { message: refuse('Unknown hook call.') }));
     handled.catch((err: Error) => {
       deps.log.error(`hook call ${req.method} ${url.pathname} failed: ${err.stack ?? err.message}`);
-      if (!res.headersSent) send(res, 500, { message: refuse(`Gantry could not take this push: ${err.message}`) });
-      else res.end(JSON.stringify({ t: 'end', ok: false, message: refuse(`Gantry failed: ${err.message}`) }) + '\n');
+      if (!res.headersSent) send(res, 500, { message: refuse(pushFailure(err)) });
+      else res.end(JSON.stringify({ t: 'end', ok: false, message: refuse(pushFailure(err)) }) + '\n');
     });
   });
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Git } from 'node-git-server';
 import { authenticateToken, appFor, type Actor, type Ctx } from '@gantry/control';
 import { isGantryError } from '@gantry/core';
+import { isDatabaseOutage } from '@gantry/db';
 import type { Logger } from '@gantry/log';
 import type { PushRegistry } from './pushes';
 import type { Repos } from './repos';
@@ -94,6 +95,8 @@ export function createGitHttpServer(deps: GitHttpDeps): { server: Server; git: G
     try {
       actor = await authenticateToken(deps.ctx, token);
     } catch (err) {
+      // Not "authentication failed": git would ask for other credentials and the token is fine.
+      if (isDatabaseOutage(err)) return deny(res, 503, 'Gantry cannot reach Postgres; nothing was pushed. Try again when it is back.');
       return deny(res, 401, isGantryError(err) ? err.message : 'Authentication failed.', true);
     }
     const need = parsed.service === 'receive-pack' ? 'write' : 'read';
@@ -118,7 +121,8 @@ export function createGitHttpServer(deps: GitHttpDeps): { server: Server; git: G
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       deps.log.error(`git ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
-      if (!res.headersSent) deny(res, 500, 'Gantry git service error.');
+      if (!res.headersSent && isDatabaseOutage(err)) deny(res, 503, 'Gantry cannot reach Postgres; nothing was pushed. Try again when it is back.');
+      else if (!res.headersSent) deny(res, 500, 'Gantry git service error.');
       else res.destroy();
     });
   });

@@ -25,8 +25,9 @@ const HOOK_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../hook/pr
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger('git', config.GANTRY_LOG_LEVEL);
-  const db = connectDb(config.DATABASE_URL);
-  const redis = connectRedis(config.REDIS_URL, 'gantry-git');
+  // Deadlines: a push that meets an outage says so (hook-server) instead of hanging.
+  const db = connectDb(config.DATABASE_URL, { statementMs: 5000, onIdleError: (err) => log.warn(`postgres connection lost: ${err.message}`) });
+  const redis = connectRedis(config.REDIS_URL, 'gantry-git', { kind: 'request' });
   const keys = keysFor(config.GANTRY_INSTANCE);
   const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
   const ctx = { db, queues, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}` };

@@ -12,6 +12,7 @@ import type { AllocationStore, CertStore, HostRegistry, RestartRequests, Routing
 import type { Logger } from '@gantry/log';
 import { type AllocView, reconcile } from '@gantry/scheduler-core';
 import { applyPlan, type ApplyDeps } from './apply';
+import { describeError } from './describe-error';
 import { loadApp, loadHosts, type HostState } from './state';
 
 export interface LoopDeps extends ApplyDeps {
@@ -60,12 +61,18 @@ export class ControlLoop {
       while (this.deps.isLeader() && (this.queue.size || this.sweepRequested)) {
         if (this.sweepRequested) {
           this.sweepRequested = false;
-          for (const id of await this.appIds()) this.queue.add(id);
+          // Not caught, a Postgres or Redis outage here rejected drain() (called with void):
+          // an unhandled rejection, which ended the process. The next sweep tries again.
+          try {
+            for (const id of await this.appIds()) this.queue.add(id);
+          } catch (err) {
+            this.deps.log.error(`sweep: ${describeError(err)}`);
+          }
         }
         const [appId] = this.queue;
         if (appId === undefined) continue;
         this.queue.delete(appId);
-        await this.pass(appId).catch((err: Error) => this.deps.log.error(`pass of ${appId}: ${err.stack ?? err.message}`));
+        await this.pass(appId).catch((err: Error) => this.deps.log.error(`pass of ${appId}: ${describeError(err)}`));
       }
     } finally {
       this.running = false;

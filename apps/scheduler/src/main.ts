@@ -28,6 +28,7 @@ import {
 } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { Deploys } from './deploys';
+import { describeError } from './describe-error';
 import { ControlLoop } from './loop';
 
 async function main(): Promise<void> {
@@ -99,14 +100,34 @@ async function main(): Promise<void> {
       loop.sweep();
     }
   };
-  await lead();
-  const leadTimer = setInterval(() => void lead().catch((err: Error) => log.error(`lease: ${err.message}`)), 2000);
-  const hostTimer = setInterval(() => leader && void loop.checkHosts().catch((err: Error) => log.error(`hosts: ${err.message}`)), 1000);
-  const sweepTimer = setInterval(() => {
+  // Outages: every step below fails (and is logged) while Postgres or Redis is away, and is
+  // tried again on its next tick; none may reject unhandled (that ends the process). A tick
+  // still waiting (Redis commands wait through an outage here) is not started twice.
+  const every = (ms: number, what: string, step: () => Promise<void>) => {
+    let busy = false;
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await step();
+      } catch (err) {
+        log.error(`${what}: ${describeError(err)}`);
+      } finally {
+        busy = false;
+      }
+    };
+    return setInterval(() => void tick(), ms);
+  };
+  await lead().catch((err) => log.error(`lease: ${describeError(err)}`));
+  const leadTimer = every(2000, 'lease', lead);
+  const hostTimer = every(1000, 'hosts', async () => {
+    if (leader) await loop.checkHosts();
+  });
+  const sweepTimer = every(config.GANTRY_RECONCILE_INTERVAL, 'registry', async () => {
     if (!leader) return;
-    void loop.syncRegistry().catch((err: Error) => log.error(`registry: ${err.message}`));
     loop.sweep();
-  }, config.GANTRY_RECONCILE_INTERVAL);
+    await loop.syncRegistry();
+  });
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 

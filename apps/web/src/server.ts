@@ -26,8 +26,11 @@ const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger('web', config.GANTRY_LOG_LEVEL);
-  const db = connectDb(config.DATABASE_URL);
-  const redis = connectRedis(config.REDIS_URL, 'gantry-web');
+  // Deadlines on both: a request that meets an outage answers 503 within seconds (respond.ts):
+  // Postgres refusing at once, not answering in 3 s (a new connection) or 7 s (a query on an
+  // open one: no request of the API's runs a statement for 5 s); Redis in 2.5 s.
+  const db = connectDb(config.DATABASE_URL, { statementMs: 5000, onIdleError: (err) => log.warn(`postgres connection lost: ${err.message}`) });
+  const redis = connectRedis(config.REDIS_URL, 'gantry-web', { kind: 'request' });
   const keys = keysFor(config.GANTRY_INSTANCE);
   const queues = new JobQueues(redis, config.GANTRY_INSTANCE);
   const hosts = new HostRegistry(redis, keys);
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     ctx: { db, queues, live, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`, loginLimiter: new LoginLimiter(new RedisAttemptCounter(redis, keys.prefix)) },
     config,
     redis,
+    // Blocking reads (log and build output tails) wait through an outage on their own connection.
     blockingRedis: () => connectRedis(config.REDIS_URL, 'gantry-web-tail'),
     keys,
     allocs: new AllocationStore(redis, keys),

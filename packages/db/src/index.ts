@@ -1,2 +1,2 @@
-export { connectDb, type Db } from './client';
+export { connectDb, isDatabaseOutage, type Db, type DbOptions } from './client';
 export * from './generated/client';

@@ -133,7 +133,8 @@ Examples:
           clearTimeout(connecting);
         }
         const delay = reconnectDelayMs(attempt);
-        info(err.dim(`(log stream cut: ${why}; reconnecting in ${(delay / 1000).toFixed(1)} s)`));
+        // "Gantry cannot reach Redis; try again when it is back." (a 503) reads as the reason.
+        info(err.dim(`(log stream cut: ${why.replace(/[.\s]+$/, '')}; reconnecting in ${(delay / 1000).toFixed(1)} s)`));
         why = 'ended';
         await sleep(delay);
       }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from '../http/router';
+import { refuseWritesWithoutRedis } from '../http/outage';
 import { sendError, sendJson } from '../http/respond';
 import type { ApiDeps } from './deps';
 import { appStateRoutes } from './routes/app-states';
@@ -54,7 +55,10 @@ export function apiRouter(): Router<ApiDeps> {
   return r;
 }
 
-/** Serves one /api/v1 request: route, run the handler, map errors at this edge. */
+/**
+ * Serves one /api/v1 request: route, run the handler, map errors at this edge. A change is
+ * refused up front while Redis is down, so that "nothing was changed" holds.
+ */
 export async function handleApi(router: Router<ApiDeps>, deps: ApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://api');
   const path = url.pathname.slice(API_PREFIX.length) || '/';
@@ -64,6 +68,7 @@ export async function handleApi(router: Router<ApiDeps>, deps: ApiDeps, req: Inc
       res.setHeader('allow', m.allowed.join(', '));
       return sendJson(res, 405, { error: { id: 'method_not_allowed', message: `Use ${m.allowed.join(' or ')} for ${path}.` } });
     }
+    refuseWritesWithoutRedis(req.method ?? 'GET', deps.redis.status);
     await m.handler(deps, { req, res, params: m.params, query: url.searchParams });
   } catch (err) {
     sendError(res, err, deps.log);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isGantryError, type ErrorId } from '@gantry/core';
+import { asUnavailable } from './outage';
 
 /** The one place domain error ids become HTTP statuses. */
 const STATUS: Record<ErrorId, number> = {
@@ -26,12 +27,17 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Error body: { error: { id, message, details? } }. Unknown errors are logged, not leaked. */
-export function sendError(res: ServerResponse, err: unknown, log: (msg: string) => void): void {
+/**
+ * Error body: { error: { id, message, details? } }. Unknown errors are logged, not leaked; a
+ * driver's "cannot reach Redis/Postgres" becomes 503 unavailable (the one place it is mapped).
+ */
+export function sendError(res: ServerResponse, raw: unknown, log: (msg: string) => void): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  const err = asUnavailable(raw, res.req?.method ?? 'GET');
+  if (err !== raw) log(`unavailable: ${(raw as Error).message.trim().split('\n').pop()}`);
   if (isGantryError(err)) {
     const status = STATUS[err.id];
     if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="gantry"');

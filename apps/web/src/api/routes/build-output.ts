@@ -1,6 +1,6 @@
 import { InvalidInput, NotFound } from '@gantry/core';
 import { getBuild } from '@gantry/control';
-import { BuildOutput, type BuildOutputEntry } from '@gantry/live';
+import { BuildOutput, connectionLost, type BuildOutputEntry } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { accessRecheck } from '../access-recheck';
 import { actorFor } from '../auth';
@@ -47,12 +47,14 @@ export function buildOutputRoutes(r: Router<ApiDeps>): void {
       closed = true;
       conn.disconnect();
     });
+    const lost = connectionLost(conn);
     let after = '0';
     const stillAllowed = accessRecheck(deps, req, app.teamId);
     try {
       while (!closed) {
         if (!(await stillAllowed())) break; // token revoked, or removed from the team
-        const { entries, lastId } = await output.read(conn, build.id, after, follow ? 5000 : 1);
+        // Redis lost: end the stream rather than wait silently for it (the client can follow again).
+        const { entries, lastId } = await Promise.race([output.read(conn, build.id, after, follow ? 5000 : 1), lost]);
         after = lastId;
         const end = entries.findIndex((e) => e.kind === 'end');
         write(end >= 0 ? entries.slice(0, end + 1) : entries);

@@ -1,6 +1,6 @@
 import { InvalidInput } from '@gantry/core';
 import { appFor } from '@gantry/control';
-import { LOG_SOURCES, matchesLogFilter, type LogFilter, type LogSource } from '@gantry/live';
+import { LOG_SOURCES, connectionLost, matchesLogFilter, type LogFilter, type LogSource } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { sendJson } from '../../http/respond';
 import { accessRecheck } from '../access-recheck';
@@ -45,6 +45,8 @@ export function logRoutes(r: Router<ApiDeps>): void {
     const tail = query.get('tail') === '1';
     const recent = resumeFrom !== null && tail ? [] : await deps.logs.recentMatching(app.id, lines, filter);
     if (!tail) return sendJson(res, 200, recent.map(logLineView));
+    // A resumed tail has read nothing yet: make sure Redis answers (503 if not) before the 200.
+    if (recent.length === 0) await deps.redis.ping();
 
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.flushHeaders();
@@ -55,13 +57,17 @@ export function logRoutes(r: Router<ApiDeps>): void {
       closed = true;
       conn.disconnect();
     });
+    // Redis lost: end the stream instead of going silent (the blocked read would wait for Redis
+    // to come back). The CLI reconnects, hears 503 "cannot reach Redis" until it is back, and
+    // resumes after its last line.
+    const lost = connectionLost(conn);
     // Without a line to start after: from now (the newest id, or this millisecond).
     let after = resumeFrom ?? recent.at(-1)?.id ?? (await deps.logs.recent(app.id, 1)).at(-1)?.id ?? `${Date.now()}-0`;
     const stillAllowed = accessRecheck(deps, req, app.teamId);
     try {
       while (!closed) {
         if (!(await stillAllowed())) break; // token revoked, or removed from the team
-        const entries = await deps.logs.readAfter(conn, app.id, after, 5000);
+        const entries = await Promise.race([deps.logs.readAfter(conn, app.id, after, 5000), lost]);
         let out = '';
         for (const e of entries) {
           after = e.id;
@@ -73,6 +79,7 @@ export function logRoutes(r: Router<ApiDeps>): void {
     } catch (err) {
       if (!closed) deps.log(`log tail of ${app.name} ended: ${(err as Error).message}`);
     } finally {
+      closed = true;
       conn.disconnect();
       res.end();
     }
