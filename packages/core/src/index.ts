@@ -10,3 +10,4 @@ export * from './hostnames';
 export * from './secretbox';
 export * from './tls-certs';
 export * from './drain-url';
+export * from './custom-domain';
