@@ -7,6 +7,7 @@
  *   timers   ──┼─> queue ─> pass(app): loadHosts + loadApp + allocations -> reconcile -> applyPlan
  *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
  */
+import { hostRecord } from '@gantry/control';
 import type { Db } from '@gantry/db';
 import type { AllocationStore, CertStore, HostRegistry, RestartRequests, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -88,7 +89,7 @@ export class ControlLoop {
     const rows = await this.deps.db.host.findMany();
     const known = new Map((await this.deps.registry.all()).map((h) => [h.id, JSON.stringify(h)]));
     for (const h of rows) {
-      const rec = { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed };
+      const rec = hostRecord(h);
       if (known.get(h.id) !== JSON.stringify(rec)) await this.deps.registry.put(rec);
       known.delete(h.id);
     }

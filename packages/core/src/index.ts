@@ -11,3 +11,4 @@ export * from './secretbox';
 export * from './tls-certs';
 export * from './drain-url';
 export * from './custom-domain';
+export * from './docker-tls';
