@@ -60,6 +60,6 @@ describe('Docker engine endpoints', () => {
     expect(sealed.keyEncrypted).toMatch(/^v1:/);
     expect(JSON.stringify(sealed)).not.toContain('PRIVATE KEY');
     expect(openDockerTls(sealed, 'a-secret-of-sixteen-chars')).toEqual(good);
-    expect(() => openDockerTls(sealed, 'another-secret-0123456')).toThrow();
+    expect(() => openDockerTls(sealed, 'another-secret-0123456')).toThrow(/sealed with another GANTRY_SECRET/);
   });
 });

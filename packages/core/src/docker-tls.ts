@@ -109,7 +109,13 @@ export function sealDockerTls(tls: DockerTls, secret: string): SealedDockerTls {
   return { ca: tls.ca, cert: tls.cert, keyEncrypted: seal(tls.key, secret) };
 }
 
-/** Throws when the key was sealed with another installation secret. */
+/** Throws, saying so, when the key was sealed with another installation secret (GANTRY_SECRET). */
 export function openDockerTls(sealed: SealedDockerTls, secret: string): DockerTls {
-  return { ca: sealed.ca, cert: sealed.cert, key: open(sealed.keyEncrypted, secret) };
+  let key: string;
+  try {
+    key = open(sealed.keyEncrypted, secret);
+  } catch {
+    throw new Error('Cannot open the Docker TLS client key: it was sealed with another GANTRY_SECRET than this process has.');
+  }
+  return { ca: sealed.ca, cert: sealed.cert, key };
 }
