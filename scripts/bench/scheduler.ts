@@ -47,7 +47,7 @@ async function failover(): Promise<{ ms: number; requests: number; failed: numbe
   try {
     const { config } = gantry;
     const { token, client } = await benchUser(config, true);
-    for (const h of lab.hosts) await client.addHost({ name: h.name, dockerUrl: h.dockerUrl, address: h.address, cpus: 2, memory: '4g' });
+    for (const h of lab.hosts) await client.addHost({ name: h.name, dockerUrl: h.dockerUrl, address: h.address, cpus: 2, memory: '4g', insecure: true });
     await client.drainHost('local');
     await until('lab hosts up', async () => (await client.hosts()).filter((h) => h.name !== 'local' && h.status === 'up').length === 3, 60_000);
     await client.createApp(APP);

@@ -281,7 +281,7 @@ const ROWS: Row[] = [
     call: () => {
       const name = uniqueName('mxh');
       hostsToRemove.push(name);
-      return { path: '/hosts', body: { name, dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g', labels: { matrix: 'yes' } } };
+      return { path: '/hosts', body: { name, dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g', insecure: true, labels: { matrix: 'yes' } } };
     },
   },
   { route: 'GET /hosts/:name', need: 'gantry-admin', call: () => ({ path: `/hosts/${hostName}` }), scope: 'none' },
@@ -292,7 +292,7 @@ const ROWS: Row[] = [
     need: 'gantry-admin',
     scope: 'none',
     call: async () => {
-      const h = await users.gantryAdmin.client.addHost({ name: uniqueName('mxh-gone'), dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g' });
+      const h = await users.gantryAdmin.client.addHost({ name: uniqueName('mxh-gone'), dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g', insecure: true });
       hostsToRemove.push(h.name);
       return { path: `/hosts/${h.name}` };
     },
@@ -455,7 +455,7 @@ describe('authorization matrix: every route, every role, and another team', () =
     await users.owner.client.addDomain(app, customDomain);
     hostName = uniqueName('mxh');
     hostsToRemove.push(hostName);
-    await users.gantryAdmin.client.addHost({ name: hostName, dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g' });
+    await users.gantryAdmin.client.addHost({ name: hostName, dockerUrl: 'tcp://127.0.0.1:9', address: '127.0.0.1', remote: true, cpus: 1, memory: '1g', insecure: true });
   }, 600_000);
 
   afterAll(async () => {

@@ -96,8 +96,12 @@ describe('gantry domains, certs, ps:type, hosts', () => {
   it('takes an admin through hosts:add, hosts:info, hosts:drain/undrain and hosts:remove', async () => {
     const admin = await cliUser('topics-admin', true);
     const name = uniqueName('h').toLowerCase();
-    const unreachable = await gantryCli(admin.home, ['hosts:add', name, '--docker', 'tcp://127.0.0.1:1', '--address', '127.0.0.1']);
+    const plain = await gantryCli(admin.home, ['hosts:add', name, '--docker', 'tcp://127.0.0.1:1', '--address', '127.0.0.1']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/without TLS.*--insecure/s);
+    const unreachable = await gantryCli(admin.home, ['hosts:add', name, '--docker', 'tcp://127.0.0.1:1', '--address', '127.0.0.1', '--insecure']);
     expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/no TLS: anyone who can reach its port controls the engine/);
     expect(unreachable.stderr).toMatch(/reach|connect/i);
 
     ok(await gantryCli(admin.home, ['hosts:add', name, '--docker', 'unix:///var/run/docker.sock', '--address', '127.0.0.1', '--label', 'zone=test', '--remote', '--cpu', '1', '--memory', '1g']));

@@ -55,7 +55,7 @@ describe('a cluster of three hosts', () => {
     names = lab.hosts.map((h) => h.name);
     admin = await newUser('admin', { admin: true });
     for (const [i, h] of lab.hosts.entries()) {
-      await admin.client.addHost({ name: h.name, dockerUrl: h.dockerUrl, address: h.address, labels: { region: i === 0 ? 'eu' : 'us' }, cpus: 2, memory: '4g' });
+      await admin.client.addHost({ name: h.name, dockerUrl: h.dockerUrl, address: h.address, labels: { region: i === 0 ? 'eu' : 'us' }, cpus: 2, memory: '4g', insecure: true });
     }
     await admin.client.drainHost('local');
     await waitFor('the lab hosts to be up', async () => (await admin.client.hosts()).filter((h) => names.includes(h.name) && h.status === 'up').length === 3, 60_000);

@@ -47,6 +47,50 @@ describe('custom domains and certificates', () => {
     expect(await statusOf(other.client.removeDomain(app, domain))).toBe(403);
   });
 
+  it('refuses IP addresses and internal names as custom domains, saying which rule', async () => {
+    const refused: [string, RegExp][] = [
+      ['127.0.0.1', /IP address/],
+      ['10.0.0.1', /IP address/],
+      ['0.0.0.0', /IP address/],
+      ['169.254.169.254', /IP address/],
+      ['127.1', /IP address/],
+      ['2130706433', /IP address/],
+      ['0x7f.0.0.1', /IP address/],
+      ['[::1]', /IP address/],
+      ['localhost', /local machine|apps by name/], // the apps domain of the test installation is localhost
+      ['gantry.local', /under \.local,/],
+      ['metadata.google.internal', /under \.internal/],
+      ['shop.test', /under \.test/],
+      ['foo.notatld', /not a public suffix/],
+      ['co.uk', /public suffix itself/],
+      [`x.${gantry().appsDomain}`, /belong to apps by name/],
+    ];
+    for (const [hostname, rule] of refused) {
+      const err = (await owner.client.addDomain(app, hostname).catch((e: ApiError) => e)) as ApiError;
+      expect(err.status, hostname).toBe(422);
+      expect(err.message, hostname).toMatch(/cannot be a custom domain: it /);
+      expect(err.message, hostname).toMatch(rule);
+    }
+    expect((await owner.client.domains(app)).map((d) => d.hostname)).toEqual([`${app}.${gantry().appsDomain}`, domain]);
+  });
+
+  it('does not route a stored domain that breaks the rules (data from before them)', async () => {
+    const { id: appId } = await testDb().app.findUniqueOrThrow({ where: { name: app } });
+    const stale = await testDb().domain.create({ data: { hostname: '127.0.0.1', appId } });
+    const fresh = `${uniqueName('fresh')}.example.com`;
+    const redis = new Redis(gantry().redisUrl);
+    try {
+      await owner.client.addDomain(app, fresh); // wakes the scheduler, which reloads every domain of the app
+      await waitFor('the fresh domain to route', async () => (await get(gantry().routerPort, fresh)).body.includes('hello from the Dockerfile app'));
+      expect(await redis.hget(`gantry:${gantry().instance}:routes`, '127.0.0.1')).toBeNull();
+      expect((await get(gantry().routerPort, '127.0.0.1')).body).not.toContain('hello from the Dockerfile app');
+    } finally {
+      redis.disconnect();
+      await testDb().domain.delete({ where: { id: stale.id } });
+      await owner.client.removeDomain(app, fresh);
+    }
+  });
+
   it('takes a certificate for the app\'s names only, and stores its key encrypted', async () => {
     const unrelated = selfSigned(['unrelated.example.org']);
     const refused = (await owner.client.addCert(app, unrelated.cert, unrelated.key).catch((e: ApiError) => e)) as ApiError;

@@ -46,11 +46,12 @@ describe('self-healing on one lab host', () => {
     docker.listContainers({ all: true, filters: { label: [`gantry.instance=${gantry().instance}`, 'gantry.role=app', `gantry.app=${app}`] } });
 
   beforeAll(async () => {
-    lab = await startLab({ prefix: 'heal', count: 1 });
+    // Over mutual TLS, as a remote engine should be reached (hosts:add --tls-*).
+    lab = await startLab({ prefix: 'heal', count: 1, tls: true });
     host = lab.hosts[0]!.name;
-    docker = connectDocker(lab.hosts[0]!.dockerUrl);
+    docker = connectDocker(lab.hosts[0]!.dockerUrl, lab.hosts[0]!.tls);
     admin = await newUser('admin', { admin: true });
-    await admin.client.addHost({ name: host, dockerUrl: lab.hosts[0]!.dockerUrl, address: lab.hosts[0]!.address, cpus: 2, memory: '4g' });
+    await admin.client.addHost({ name: host, dockerUrl: lab.hosts[0]!.dockerUrl, address: lab.hosts[0]!.address, tls: lab.hosts[0]!.tls!, cpus: 2, memory: '4g' });
     await admin.client.drainHost('local');
     await waitFor('the lab host to be up', async () => (await admin.client.hosts()).some((h) => h.name === host && h.status === 'up'), 60_000);
     const repo = await repoFromFixture('dockerfile-app');

@@ -14,6 +14,7 @@
  * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
  */
 import { loadConfig } from '@gantry/config';
+import { openDockerTls } from '@gantry/core';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
 import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, connectRedis, keysFor, publishEvent } from '@gantry/live';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const record = await registry.byName(name);
   if (!record) throw new Error(`No host named ${name} is registered (gantry hosts:add).`);
 
-  const docker = connectDocker(record.dockerUrl);
+  const docker = connectDocker(record.dockerUrl, record.tls && openDockerTls(record.tls, config.GANTRY_SECRET));
   const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE });
   const allocs = new AllocationStore(redis, keys);
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);

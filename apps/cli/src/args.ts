@@ -256,7 +256,7 @@ export function checkDockerUrl(input: string): string {
     /* below */
   }
   const ok = url && ((url.protocol === 'tcp:' && url.hostname) || (url.protocol === 'unix:' && url.pathname && url.pathname !== '/'));
-  if (!ok) throw new CliError(`Invalid Docker URL ${JSON.stringify(input)}: use tcp://IP:2375 or unix:///var/run/docker.sock.`);
+  if (!ok) throw new CliError(`Invalid Docker URL ${JSON.stringify(input)}: use tcp://IP:2376 or unix:///var/run/docker.sock.`);
   return input;
 }
 

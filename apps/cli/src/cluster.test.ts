@@ -132,7 +132,8 @@ describe('hosts', () => {
   const host: HostView = {
     id: 'h1',
     name: 'node-1',
-    dockerUrl: 'tcp://10.0.0.2:2375',
+    dockerUrl: 'tcp://10.0.0.2:2376',
+    dockerTransport: 'tls',
     address: '10.0.0.2',
     labels: { region: 'eu', disk: 'ssd' },
     cpus: 4,

@@ -7,6 +7,7 @@
  *   timers   ──┼─> queue ─> pass(app): loadHosts + loadApp + allocations -> reconcile -> applyPlan
  *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
  */
+import { hostRecord } from '@gantry/control';
 import type { Db } from '@gantry/db';
 import type { AllocationStore, CertStore, HostRegistry, RestartRequests, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -95,7 +96,7 @@ export class ControlLoop {
     const rows = await this.deps.db.host.findMany();
     const known = new Map((await this.deps.registry.all()).map((h) => [h.id, JSON.stringify(h)]));
     for (const h of rows) {
-      const rec = { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed };
+      const rec = hostRecord(h);
       if (known.get(h.id) !== JSON.stringify(rec)) await this.deps.registry.put(rec);
       known.delete(h.id);
     }
@@ -131,7 +132,7 @@ export class ControlLoop {
   async pass(appId: string): Promise<void> {
     const now = Date.now();
     const hosts = await loadHosts(this.deps.db, this.deps.registry, now, this.deps.graceMs, this.deps.cpuOvercommit);
-    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain);
+    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain, (m) => this.deps.log.warn(m));
     const allocs = await this.deps.allocs.ofApp(appId);
     if (!state) {
       // Destroyed: forget its allocations (agents remove the containers) and its route.

@@ -3,7 +3,7 @@
  * and one app's desired state (releases, formation). The scheduler holds no state of its own
  * between passes: everything comes from Postgres and Redis each time.
  */
-import { DEFAULT_SIZE, findSize, type HealthChecks } from '@gantry/core';
+import { DEFAULT_SIZE, customDomainProblem, findSize, type HealthChecks } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
 import type { AppDesired, Constraint, HostView, Launcher, ProcessSpec, ReleaseSpec, Resources, RouteOptions } from '@gantry/scheduler-core';
@@ -60,8 +60,28 @@ export interface AppState {
   sizes: Record<string, string>;
 }
 
+/** Stored custom domains already warned about, so a refused one is logged once per process, not every pass. */
+const refusedDomains = new Set<string>();
+
+/**
+ * Custom domains stored before the rules of core's custom-domain.ts existed (an IP, an internal
+ * name) are not routed: the same check as `domains:add`, applied to what the database holds.
+ */
+function routableDomains(app: { name: string; domains: { hostname: string }[] }, appsDomain: string, warn?: (message: string) => void): string[] {
+  return app.domains
+    .filter(({ hostname }) => {
+      const problem = customDomainProblem(hostname, { appsDomain });
+      if (problem && warn && !refusedDomains.has(hostname)) {
+        refusedDomains.add(hostname);
+        warn(`custom domain ${JSON.stringify(hostname)} of ${app.name} is not routed: it ${problem} (gantry domains:remove ${hostname} -a ${app.name})`);
+      }
+      return !problem;
+    })
+    .map((d) => d.hostname);
+}
+
 /** The app's desired state, or null when the app no longer exists. */
-export async function loadApp(db: Db, appId: string, appsDomain: string): Promise<AppState | null> {
+export async function loadApp(db: Db, appId: string, appsDomain: string, warn?: (message: string) => void): Promise<AppState | null> {
   const app = await db.app.findUnique({ where: { id: appId }, include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } } } });
   if (!app) return null;
   const ids = [app.currentReleaseId, app.targetReleaseId].filter((x): x is string => Boolean(x));
@@ -78,7 +98,7 @@ export async function loadApp(db: Db, appId: string, appsDomain: string): Promis
   return {
     app: { id: app.id, name: app.name },
     routing: {
-      hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...app.domains.map((d) => d.hostname)],
+      hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...routableDomains(app, appsDomain, warn)],
       options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },
     },
     // A release without an image (config set before the first push) has nothing to run.

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     keys,
     allocs: new AllocationStore(redis, keys),
     hosts,
-    probeEngine: (url) => probeEngine(url),
+    probeEngine: (url, tls) => probeEngine(url, tls),
     logs,
     routes: new RoutingTable(redis, keys),
     log: (m) => log.error(m),

@@ -110,7 +110,19 @@ export class GantryClient {
   setSetting = (key: string, value: string) => this.request<T.SettingView>('PUT', `/settings/${enc(key)}`, { value });
   hosts = () => this.request<HostView[]>('GET', '/hosts');
   host = (name: string) => this.request<HostView & { instances: { app: string; process: string; state: string; desired: string }[] }>('GET', `/hosts/${enc(name)}`);
-  addHost = (h: { name: string; dockerUrl: string; address: string; labels?: Record<string, string>; cpus?: number; memory?: string; remote?: boolean }) =>
+  addHost = (h: {
+    name: string;
+    dockerUrl: string;
+    address: string;
+    labels?: Record<string, string>;
+    cpus?: number;
+    memory?: string;
+    remote?: boolean;
+    /** PEM text of the engine's CA, our client certificate and its key (engine run with --tlsverify). */
+    tls?: { ca: string; cert: string; key: string };
+    /** Accept plain tcp:// without TLS. */
+    insecure?: boolean;
+  }) =>
     this.request<HostView>('POST', '/hosts', h);
   drainHost = (name: string) => this.request<HostView>('POST', `/hosts/${enc(name)}/drain`);
   undrainHost = (name: string) => this.request<HostView>('DELETE', `/hosts/${enc(name)}/drain`);

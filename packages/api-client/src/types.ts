@@ -118,6 +118,8 @@ export interface HostView {
   id: string;
   name: string;
   dockerUrl: string;
+  /** unix socket, TLS with a client certificate, or plain tcp:// an admin accepted with --insecure. */
+  dockerTransport: 'unix' | 'tls' | 'insecure';
   address: string;
   labels: Record<string, string>;
   cpus: number;

@@ -1,13 +1,25 @@
+import type { SealedDockerTls } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
 import type { LoginLimiter } from './login-limit';
+
+/** A host as the Redis registry holds it for agents and the supervisor (live's HostRecord). */
+export interface HostRecord {
+  id: string;
+  name: string;
+  dockerUrl: string;
+  address: string;
+  managed: boolean;
+  /** TLS to a tcp:// engine; the client key stays sealed with the installation secret. */
+  tls?: SealedDockerTls;
+}
 
 /** Tells the running system about a change at once (instead of at its next sweep). */
 export interface LiveNotifier {
   /** The app's desired state changed (formation, constraints...): the scheduler re-plans it. */
   wake(appId: string, why: string): Promise<void>;
   /** A host was added, changed or removed: agents' registry and the scheduler follow. */
-  hostChanged(host: { id: string; name: string; dockerUrl: string; address: string; managed: boolean } | { removed: string }): Promise<void>;
+  hostChanged(host: HostRecord | { removed: string }): Promise<void>;
   /** The app's certificates changed: routers get the new set. */
   certsChanged?(appId: string): Promise<void>;
 }

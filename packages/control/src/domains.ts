@@ -2,7 +2,7 @@
  * Custom domains: extra hostnames an app answers at, beside <app>.<apps domain>. A hostname belongs
  * to one app only; names under the apps domain are reserved for apps by name.
  */
-import { Conflict, InvalidInput, NotFound, normalizeDomain } from '@gantry/core';
+import { Conflict, NotFound, checkCustomDomain, type PlatformNames } from '@gantry/core';
 import { appFor } from './access';
 import { audit } from './audit';
 import type { Actor, Ctx } from './context';
@@ -12,12 +12,10 @@ export async function listDomains(ctx: Ctx, actor: Actor, appName: string) {
   return { app, domains: await ctx.db.domain.findMany({ where: { appId: app.id }, orderBy: { hostname: 'asc' } }) };
 }
 
-export async function addDomain(ctx: Ctx, actor: Actor, appName: string, input: string, appsDomain: string) {
+/** Claims a hostname for an app; the rules (no IPs, no internal or platform names) are in core's custom-domain.ts. */
+export async function addDomain(ctx: Ctx, actor: Actor, appName: string, input: string, platform: PlatformNames) {
   const app = await appFor(ctx, actor, appName, 'write');
-  const hostname = normalizeDomain(input);
-  if (hostname === appsDomain || hostname.endsWith(`.${appsDomain}`)) {
-    throw new InvalidInput(`Names under ${appsDomain} belong to apps by name; ${app.name} already answers at ${app.name}.${appsDomain}.`);
-  }
+  const hostname = checkCustomDomain(input, platform);
   const existing = await ctx.db.domain.findUnique({ where: { hostname } });
   if (existing) {
     throw new Conflict(existing.appId === app.id ? `${hostname} is already a domain of ${app.name}.` : `${hostname} is already in use by another app.`);

@@ -3,9 +3,9 @@
  * them. A host whose engine the control plane reaches gets its agent run by the control plane
  * ("managed"); for another machine, `gantry-agent` runs there with the printed command.
  */
-import { Conflict, Forbidden, InvalidInput, NotFound } from '@gantry/core';
+import { Conflict, Forbidden, InvalidInput, NotFound, checkDockerEndpoint, openDockerTls, sealDockerTls, type DockerTls, type DockerTransport, type SealedDockerTls } from '@gantry/core';
 import type { Host } from '@gantry/db';
-import type { Actor, Ctx } from './context';
+import type { Actor, Ctx, HostRecord } from './context';
 
 export interface HostInput {
   name: string;
@@ -16,10 +16,14 @@ export interface HostInput {
   memoryBytes?: number;
   /** The control plane must not run this host's agent (its engine is not reachable from here). */
   remote?: boolean;
+  /** Client certificate for a tcp:// engine run with --tlsverify (core's docker-tls.ts). */
+  tls?: DockerTls;
+  /** Accept a tcp:// engine without TLS (the admin's explicit --insecure). */
+  insecure?: boolean;
 }
 
 /** What the engine says about itself, or why it could not be reached. */
-export type EngineProbe = (dockerUrl: string) => Promise<{ ok: true; cpus: number; memoryBytes: number } | { ok: false; error: string }>;
+export type EngineProbe = (dockerUrl: string, tls?: DockerTls) => Promise<{ ok: true; cpus: number; memoryBytes: number } | { ok: false; error: string }>;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const LABEL = /^[a-zA-Z0-9._/-]{1,63}$/;
@@ -28,17 +32,10 @@ export function requireAdmin(actor: Actor): void {
   if (!actor.isAdmin) throw new Forbidden('Only Gantry admins manage hosts.');
 }
 
-export function validateHost(input: HostInput): void {
+/** Checks every field; returns how the engine is reached (unix socket, TLS, or plain tcp the admin accepted). */
+export function validateHost(input: HostInput): DockerTransport {
   if (!NAME.test(input.name)) throw new InvalidInput(`Invalid host name ${JSON.stringify(input.name)}: lowercase letters, digits and dashes, at most 40.`);
-  let url: URL;
-  try {
-    url = new URL(input.dockerUrl);
-  } catch {
-    throw new InvalidInput(`Invalid Docker URL ${JSON.stringify(input.dockerUrl)}: use tcp://IP:2375 or unix:///path.sock.`);
-  }
-  if (!['tcp:', 'unix:'].includes(url.protocol) || (url.protocol === 'tcp:' && !url.hostname) || (url.protocol === 'unix:' && !url.pathname)) {
-    throw new InvalidInput(`Invalid Docker URL ${JSON.stringify(input.dockerUrl)}: use tcp://IP:2375 or unix:///path.sock.`);
-  }
+  const transport = checkDockerEndpoint(input);
   if (!/^[a-zA-Z0-9.:-]{1,253}$/.test(input.address)) throw new InvalidInput(`Invalid address ${JSON.stringify(input.address)}: an IP or hostname routers can reach.`);
   for (const [k, v] of Object.entries(input.labels ?? {})) {
     if (!LABEL.test(k) || !LABEL.test(v)) throw new InvalidInput(`Invalid label ${k}=${v}: letters, digits, ".", "_", "/", "-".`);
@@ -46,10 +43,26 @@ export function validateHost(input: HostInput): void {
   }
   if (input.cpus !== undefined && !(input.cpus > 0 && input.cpus <= 1024)) throw new InvalidInput('--cpu must be a number of CPUs above 0.');
   if (input.memoryBytes !== undefined && !(input.memoryBytes >= 64 * 1024 * 1024)) throw new InvalidInput('--memory must be at least 64m.');
+  return transport;
 }
 
-function record(h: Host) {
-  return { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed };
+type HostTlsColumns = Pick<Host, 'tlsCa' | 'tlsCert' | 'tlsKeyEncrypted'>;
+
+/** The host's TLS material as stored (key sealed), or undefined for unix:// and --insecure engines. */
+export function sealedTlsOf(h: HostTlsColumns): SealedDockerTls | undefined {
+  return h.tlsCa && h.tlsCert && h.tlsKeyEncrypted ? { ca: h.tlsCa, cert: h.tlsCert, keyEncrypted: h.tlsKeyEncrypted } : undefined;
+}
+
+/** The host's TLS material ready to connect with (key opened with the installation secret). */
+export function hostTls(h: HostTlsColumns, secret: string): DockerTls | undefined {
+  const sealed = sealedTlsOf(h);
+  return sealed && openDockerTls(sealed, secret);
+}
+
+/** What agents and the supervisor read from the Redis registry: the key stays sealed there too. */
+export function hostRecord(h: Host): HostRecord {
+  const tls = sealedTlsOf(h);
+  return { id: h.id, name: h.name, dockerUrl: h.dockerUrl, address: h.address, managed: h.managed, ...(tls ? { tls } : {}) };
 }
 
 /** The command that runs a remote host's agent. */
@@ -57,17 +70,21 @@ export function agentCommand(h: Pick<Host, 'name'>, redisUrl: string): string {
   return `GANTRY_AGENT_HOST=${h.name} REDIS_URL=${redisUrl} GANTRY_SECRET=<the installation secret> npx gantry-agent`;
 }
 
-export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: EngineProbe) {
+export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: EngineProbe, opts: { secret: string }) {
   requireAdmin(actor);
-  return registerHost(ctx, input, probe);
+  return registerHost(ctx, input, probe, opts);
 }
 
-/** Registers a host without an acting user (npm run up, tests). Existing hosts are updated. */
-export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProbe, opts: { upsert?: boolean } = {}) {
-  validateHost(input);
+/**
+ * Registers a host without an acting user (npm run up, tests). Existing hosts are updated. The
+ * secret seals a TLS client key (needed only with `tls`).
+ */
+export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProbe, opts: { upsert?: boolean; secret?: string } = {}) {
+  const transport = validateHost(input);
+  if (transport === 'tls' && !opts.secret) throw new Error('registerHost: a TLS client key needs the installation secret to be stored');
   const existing = await ctx.db.host.findUnique({ where: { name: input.name } });
   if (existing && !opts.upsert) throw new Conflict(`A host named ${input.name} exists already.`);
-  const engine = input.remote ? null : await probe(input.dockerUrl);
+  const engine = input.remote ? null : await probe(input.dockerUrl, input.tls);
   if (engine && !engine.ok) {
     throw new InvalidInput(`Cannot reach the Docker engine at ${input.dockerUrl} (${engine.error}). For a machine the control plane cannot reach, add it with --remote and run gantry-agent there.`);
   }
@@ -81,12 +98,19 @@ export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProb
     cpus,
     memoryBytes: BigInt(memoryBytes),
     managed: !input.remote,
+    ...tlsColumns(input.tls, opts.secret),
   };
   const host = existing
     ? await ctx.db.host.update({ where: { id: existing.id }, data })
     : await ctx.db.host.create({ data: { name: input.name, ...data } });
-  await ctx.live?.hostChanged(record(host));
+  await ctx.live?.hostChanged(hostRecord(host));
   return host;
+}
+
+function tlsColumns(tls: DockerTls | undefined, secret: string | undefined): HostTlsColumns {
+  if (!tls || !secret) return { tlsCa: null, tlsCert: null, tlsKeyEncrypted: null };
+  const sealed = sealDockerTls(tls, secret);
+  return { tlsCa: sealed.ca, tlsCert: sealed.cert, tlsKeyEncrypted: sealed.keyEncrypted };
 }
 
 export async function listHosts(ctx: Ctx, actor: Actor) {
@@ -105,7 +129,7 @@ export async function getHost(ctx: Ctx, actor: Actor, name: string) {
 export async function setDraining(ctx: Ctx, actor: Actor, name: string, draining: boolean) {
   const host = await getHost(ctx, actor, name);
   const updated = await ctx.db.host.update({ where: { id: host.id }, data: { draining } });
-  await ctx.live?.hostChanged(record(updated));
+  await ctx.live?.hostChanged(hostRecord(updated));
   return updated;
 }
 

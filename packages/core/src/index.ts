@@ -12,3 +12,5 @@ export * from './tls-certs';
 export * from './drain-url';
 export * from './egress';
 export * from './settings';
+export * from './custom-domain';
+export * from './docker-tls';

@@ -5,7 +5,7 @@
  */
 import type { Config } from '@gantry/config';
 import { parseSize } from '@gantry/config';
-import { registerHost } from '@gantry/control';
+import { hostRecord, registerHost, type HostRecord } from '@gantry/control';
 import type { Db } from '@gantry/db';
 import { probeEngine } from '@gantry/docker';
 import { HostRegistry, keysFor, publishEvent } from '@gantry/live';
@@ -16,7 +16,7 @@ export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
   const registry = new HostRegistry(redis, keys);
   const existing = await db.host.findUnique({ where: { name: config.GANTRY_LOCAL_HOST_NAME } });
   if (existing) {
-    await registry.put({ id: existing.id, name: existing.name, dockerUrl: existing.dockerUrl, address: existing.address, managed: existing.managed });
+    await registry.put(hostRecord(existing));
     return existing;
   }
   const memory = config.GANTRY_LOCAL_HOST_MEMORY ? parseSize(config.GANTRY_LOCAL_HOST_MEMORY) : undefined;
@@ -26,7 +26,7 @@ export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
     imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`,
     live: {
       wake: async () => {},
-      hostChanged: async (h: { id: string; name: string; dockerUrl: string; address: string; managed: boolean } | { removed: string }) => {
+      hostChanged: async (h: HostRecord | { removed: string }) => {
         if (!('removed' in h)) await registry.put(h);
         await publishEvent(redis, keys, { kind: 'hosts', why: 'local host registered' });
       },
@@ -40,6 +40,8 @@ export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
       address: config.GANTRY_HOST_ADDRESS,
       ...(config.GANTRY_LOCAL_HOST_CPUS ? { cpus: config.GANTRY_LOCAL_HOST_CPUS } : {}),
       ...(memory ? { memoryBytes: memory } : {}),
+      // DOCKER_HOST is the operator's own setting for this machine, not an admin's hosts:add.
+      insecure: true,
     },
     (url) => probeEngine(url),
   );

@@ -11,6 +11,8 @@ export interface HostRecord {
   dockerUrl: string;
   address: string;
   managed: boolean;
+  /** TLS to a tcp:// engine (PEM); the client key is sealed with the installation secret (core's secretbox). */
+  tls?: { ca: string; cert: string; keyEncrypted: string };
 }
 
 export interface HostUsage {

@@ -1,5 +1,6 @@
 /** domains, domains:add, domains:remove, certs, certs:add, certs:remove, router:settings. */
 import { readFile } from 'node:fs/promises';
+import { customDomainProblem } from '@gantry/core';
 import type { Command } from 'commander';
 import { CliError } from '../args';
 import { client, resolveApp, withApp } from '../context';
@@ -43,8 +44,16 @@ export function register(program: Command): void {
   withApp(program.command('domains:add'))
     .argument('<hostname>', 'e.g. www.example.com')
     .description('make an app answer at a custom hostname (point its DNS at a router)')
-    .addHelpText('after', '\nA hostname belongs to one app only.\n\nExamples:\n  $ gantry domains:add www.example.com -a my-app')
+    .addHelpText(
+      'after',
+      '\nA hostname belongs to one app only. It must be a DNS name under a public suffix: no IP addresses,\n' +
+        'no localhost, .local, .internal, .lan, .home.arpa, .test, .example, .invalid or .onion names,\n' +
+        "and none of Gantry's own names.\n\nExamples:\n  $ gantry domains:add www.example.com -a my-app",
+    )
     .action(async (hostname: string, opts: { app?: string }) => {
+      // The same rules as the server's, minus the platform's names, which only the server knows.
+      const problem = customDomainProblem(hostname, { appsDomain: '' });
+      if (problem) throw new CliError(`${JSON.stringify(hostname.trim())} cannot be a custom domain: it ${problem}.`);
       const app = await resolveApp(opts.app);
       const d = await client().addDomain(app, hostname);
       info(`Added ${d.hostname} to ${app}. Point its DNS (CNAME or A record) at a Gantry router.`);

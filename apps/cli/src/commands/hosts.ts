@@ -3,7 +3,9 @@
  * engines) instances run on. Cluster-wide, so the API allows them to Gantry admins only; anyone
  * else gets the server's 403 message.
  */
+import { readFile } from 'node:fs/promises';
 import type { GantryClient, HostView } from '@gantry/api-client';
+import { INSECURE_DOCKER_WARNING, checkDockerEndpoint, type DockerTls } from '@gantry/core';
 import type { Command } from 'commander';
 import { CliError, checkAddress, checkDockerUrl, checkHostName, parseCpus, parseLabels } from '../args';
 import { HOST_COLUMNS, hostInstanceState, hostRow, hostStatus, labelsText, stateStyle, usageText } from '../cluster';
@@ -23,7 +25,7 @@ function printHost(h: HostView): void {
   heading(h.name);
   const fields: [string, string][] = [
     ['Status', hostStatus(h)],
-    ['Docker', h.dockerUrl],
+    ['Docker', `${h.dockerUrl} (${TRANSPORT[h.dockerTransport] ?? h.dockerTransport})`],
     ['Address', h.address],
     ['Agent', h.managed ? 'run by the control plane' : 'runs on the machine itself (remote)'],
     ['Labels', labelsText(h.labels).replace(/,/g, ', ') || 'none'],
@@ -35,6 +37,25 @@ function printHost(h: HostView): void {
   fields.push(['Last seen', h.lastSeen ? `${h.lastSeen} (${ago(h.lastSeen)})` : 'never (its agent has not reported yet)']);
   if (h.dockerError) fields.push(['Docker error', h.dockerError]);
   printFields(fields);
+}
+
+const TRANSPORT: Record<string, string> = { unix: 'local socket', tls: 'TLS, client certificate', insecure: 'no TLS: insecure' };
+
+async function readTlsFile(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`Cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** --tls-ca/--tls-cert/--tls-key: all three or none, read here and sent in the body. */
+async function tlsFromFlags(opts: { tlsCa?: string; tlsCert?: string; tlsKey?: string }): Promise<DockerTls | undefined> {
+  const given = [opts.tlsCa, opts.tlsCert, opts.tlsKey].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given !== 3) throw new CliError('TLS to a Docker engine needs all of --tls-ca, --tls-cert and --tls-key.');
+  const [ca, cert, key] = await Promise.all([readTlsFile(opts.tlsCa!, '--tls-ca'), readTlsFile(opts.tlsCert!, '--tls-cert'), readTlsFile(opts.tlsKey!, '--tls-key')]);
+  return { ca, cert, key };
 }
 
 function printAgentCommand(h: HostView): void {
@@ -97,26 +118,42 @@ Examples:
     .command('hosts:add')
     .argument('<name>', 'host name (lowercase letters, digits, dashes; at most 40)')
     .description('add a machine\'s Docker engine to the cluster')
-    .requiredOption('--docker <url>', 'its Docker engine: tcp://IP:2375 or unix:///var/run/docker.sock')
+    .requiredOption('--docker <url>', 'its Docker engine: tcp://IP:2376 with --tls-*, or unix:///var/run/docker.sock')
     .requiredOption('--address <ip>', 'the IP or hostname the routers reach its instances at')
     .option('-l, --label <key=value>', 'a label for placement constraints (repeatable)', collect)
     .option('--cpu <n>', 'CPUs to use (default: what the engine reports)')
     .option('--memory <size>', 'memory to use, e.g. 4g or 512m (default: what the engine reports)')
     .option('--remote', 'the control plane cannot reach the engine: its agent runs on that machine')
+    .option('--tls-ca <file>', 'CA certificate that signed the engine\'s server certificate (PEM)')
+    .option('--tls-cert <file>', 'client certificate the engine trusts (PEM; dockerd --tlsverify)')
+    .option('--tls-key <file>', 'the client certificate\'s private key (PEM; stored encrypted)')
+    .option('--insecure', 'accept a tcp:// engine without TLS (anyone reaching its port controls it)')
     .addHelpText(
       'after',
       `
 The control plane checks the engine and runs the host's agent itself. For a machine it cannot
 reach, use --remote (with --cpu and --memory): the command prints how to run gantry-agent there.
 
+A Docker API is root on its machine: reach a tcp:// engine with TLS client certificates (the
+engine runs with --tlsverify --tlscacert --tlscert --tlskey), or run gantry-agent on the machine
+(--remote, unix socket). Plain tcp:// is refused unless you pass --insecure.
+
 Examples:
-  $ gantry hosts:add node-2 --docker tcp://10.0.0.12:2375 --address 10.0.0.12 --label region=eu
+  $ gantry hosts:add node-2 --docker tcp://10.0.0.12:2376 --address 10.0.0.12 --label region=eu \\
+      --tls-ca ca.pem --tls-cert cert.pem --tls-key key.pem
   $ gantry hosts:add edge-1 --docker unix:///var/run/docker.sock --address 203.0.113.7 \\
       --remote --cpu 4 --memory 8g --label region=us --label disk=ssd`,
     )
-    .action(async (name: string, opts: { docker: string; address: string; label?: string[]; cpu?: string; memory?: string; remote?: boolean }) => {
+    .action(async (name: string, opts: { docker: string; address: string; label?: string[]; cpu?: string; memory?: string; remote?: boolean; tlsCa?: string; tlsCert?: string; tlsKey?: string; insecure?: boolean }) => {
       checkHostName(name);
       checkDockerUrl(opts.docker);
+      const tls = await tlsFromFlags(opts);
+      try {
+        checkDockerEndpoint({ dockerUrl: opts.docker, ...(tls ? { tls } : {}), insecure: opts.insecure === true });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      if (opts.insecure && !tls && opts.docker.startsWith('tcp:')) warn(`Warning: ${INSECURE_DOCKER_WARNING}`);
       checkAddress(opts.address);
       const labels = parseLabels(opts.label ?? []);
       const cpus = opts.cpu === undefined ? undefined : parseCpus(opts.cpu);
@@ -131,6 +168,8 @@ Examples:
           ...(cpus !== undefined ? { cpus } : {}),
           ...(opts.memory !== undefined ? { memory: opts.memory.trim() } : {}),
           ...(opts.remote ? { remote: true } : {}),
+          ...(tls ? { tls } : {}),
+          ...(opts.insecure ? { insecure: true } : {}),
         }),
       );
       printHost(h);

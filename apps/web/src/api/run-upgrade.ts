@@ -10,7 +10,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FRAME, RUN_OPTIONS_HEADER, RUN_UPGRADE, decodeRunOptions, encodeFrame } from '@gantry/api-client';
 import { DEFAULT_SIZE, InvalidInput, NotFound, Unavailable } from '@gantry/core';
-import { oneOffRelease, validateRunInput } from '@gantry/control';
+import { hostTls, oneOffRelease, validateRunInput } from '@gantry/control';
 import { connectDocker, type Docker } from '@gantry/docker';
 import { OneOffLeases, hostIsUp } from '@gantry/live';
 import { oneOffSpec } from '@gantry/scheduler-core';
@@ -142,7 +142,7 @@ async function pickHost(deps: ApiDeps, appId: string, release: { id: string; ver
   const running = new Set(allocs.filter((a) => RUNNING.has(states.get(a.id)?.status ?? '')).map((a) => a.hostId));
   const ordered = [...up.filter((h) => running.has(h.id)), ...up.filter((h) => !running.has(h.id))];
   for (const h of ordered) {
-    const docker = connectDocker(h.dockerUrl);
+    const docker = connectDocker(h.dockerUrl, hostTls(h, deps.config.GANTRY_SECRET));
     try {
       await docker.getImage(release.imageRef).inspect();
       return { docker, host: h.name };

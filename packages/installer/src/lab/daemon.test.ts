@@ -23,6 +23,18 @@ describe('lab dockerd', () => {
     expect(argv).toContain('--iptables=true');
   });
 
+  it('listens with mutual TLS on 2376 in a lab with TLS, with the lab CA and its own server certificate', () => {
+    const tlsHost = labPlan({ prefix: 'lab', count: 2, subnet: 97, tls: true }).hosts[1]!;
+    expect(tlsHost.dockerUrl).toBe('tcp://10.97.0.3:2376');
+    const argv = dockerdArgv(tlsHost);
+    expect(flag(argv, '-H')).toEqual(['unix:///run/gantry-lab/lab/b/docker.sock', 'tcp://10.97.0.3:2376']);
+    expect(argv).toContain('--tlsverify');
+    expect(argv).not.toContain('--tls=false');
+    expect(flag(argv, '--tlscacert')).toEqual(['/var/lib/gantry-lab/lab/tls/ca.pem']);
+    expect(flag(argv, '--tlscert')).toEqual(['/var/lib/gantry-lab/lab/tls/b-cert.pem']);
+    expect(flag(argv, '--tlskey')).toEqual(['/var/lib/gantry-lab/lab/tls/b-key.pem']);
+  });
+
   it('differs between hosts in everything that must be distinct', () => {
     const [a, b] = plan.hosts.map((h) => dockerdArgv(h));
     for (const f of ['--data-root', '--exec-root', '--pidfile', '--config-file', '-H', '--bip', '--cgroup-parent']) {

@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from './exec';
-import { DOCKER_PORT, NETNS_DIR, type HostPlan, type LabPlan } from './plan';
+import { NETNS_DIR, type HostPlan, type LabPlan } from './plan';
+import type { LabClientTls } from './tls';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 
@@ -29,9 +31,12 @@ export function dockerdArgv(host: HostPlan, dockerd = DOCKERD): Argv {
     '--exec-root', host.execRoot,
     '--pidfile', host.pidFile,
     '-H', `unix://${host.socket}`,
-    '-H', `tcp://${host.address}:${DOCKER_PORT}`,
-    // Without it, a TCP listener without TLS on a non-loopback address waits 15 s before starting.
-    '--tls=false',
+    '-H', `tcp://${host.address}:${host.dockerPort}`,
+    ...(host.tls
+      ? // Mutual TLS: only clients with a certificate of the lab's CA get in.
+        ['--tlsverify', '--tlscacert', host.tls.caFile, '--tlscert', host.tls.certFile, '--tlskey', host.tls.keyFile]
+      : // Without it, a TCP listener without TLS on a non-loopback address waits 15 s before starting.
+        ['--tls=false']),
     '--bip', host.bip,
     '--cgroup-parent', host.cgroupParent,
     // Inside the host's own namespace: published ports work by DNAT there. Never in the root one.
@@ -103,13 +108,15 @@ export async function stopDaemon(host: HostPlan, timeoutMs = 60_000): Promise<vo
   }
 }
 
-/** GET /_ping; true on "OK". */
-export function ping(address: string, port = DOCKER_PORT, timeoutMs = 1000): Promise<boolean> {
+/** GET /_ping (over mutual TLS with `tls`); true on "OK". */
+export function ping(address: string, port: number, timeoutMs = 1000, tls?: LabClientTls): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: address, port, path: '/_ping', agent: false, timeout: timeoutMs }, (res) => {
+    const options = { host: address, port, path: '/_ping', agent: false, timeout: timeoutMs } as const;
+    const onResponse = (res: http.IncomingMessage) => {
       res.resume();
       resolve(res.statusCode === 200);
-    });
+    };
+    const req = tls ? https.get({ ...options, ca: tls.ca, cert: tls.cert, key: tls.key }, onResponse) : http.get(options, onResponse);
     req.once('timeout', () => req.destroy());
     req.once('error', () => resolve(false));
   });
@@ -133,14 +140,14 @@ export async function logTail(file: string, lines = 15): Promise<string> {
 }
 
 /** Resolves when the daemon answers /_ping over TCP from the root namespace; fails fast if it exits. */
-export async function waitDaemon(host: HostPlan, daemon: StartedDaemon, timeoutMs = 30_000): Promise<void> {
+export async function waitDaemon(host: HostPlan, daemon: StartedDaemon, tls?: LabClientTls, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void daemon.exited.then((code) => {
     exitCode = code;
   });
   for (;;) {
-    if (await ping(host.address, DOCKER_PORT, 500)) return;
+    if (await ping(host.address, host.dockerPort, 500, tls)) return;
     if (exitCode !== undefined || Date.now() > deadline) {
       const why = exitCode !== undefined ? `exited (code ${exitCode})` : `did not answer ${host.dockerUrl} within ${timeoutMs} ms`;
       throw new Error(`dockerd of lab host ${host.name} ${why}; log: ${host.logFile}\n${await logTail(host.logFile)}`);

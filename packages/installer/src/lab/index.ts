@@ -11,16 +11,20 @@ import { copyImage as copyImageInto } from './images';
 import { assertSubnetFree, createBridge, createHostNetwork, labNetns, removeHostNetwork, removeNetwork, unplugHost } from './network';
 import { LIB_ROOT, NETNS_DIR, RUN_ROOT, findHost, labPlan, type HostPlan, type LabPlan } from './plan';
 import { killProcesses } from './processes';
+import { makeLabTls, type LabClientTls } from './tls';
 
 export { labPlan, type HostPlan, type LabPlan } from './plan';
+export type { LabClientTls } from './tls';
 
 export interface LabHost {
   /** Also the daemon's hostname (docker info Name), e.g. "lab-a". */
   name: string;
   /** IPv4 the root namespace reaches it at, e.g. 10.97.0.2 (routers and agents use it). */
   address: string;
-  /** tcp://<address>:2375 (no TLS). */
+  /** tcp://<address>:2375 (no TLS), or tcp://<address>:2376 in a lab with TLS. */
   dockerUrl: string;
+  /** In a lab with TLS: the CA, client certificate and key that reach its engine (hosts:add's tls). */
+  tls?: LabClientTls;
   /** Network namespace name (/run/netns/<netns>). */
   netns: string;
   /** The daemon's log (appended across restarts). */
@@ -65,6 +69,11 @@ export interface LabOptions {
   subnet?: number;
   /** Docker daemon images are copied from; default DOCKER_HOST or the main unix:///var/run/docker.sock. */
   source?: string;
+  /**
+   * Engines listen with mutual TLS (--tlsverify) on 2376, with a CA and certificates made for the
+   * lab (tls.ts); default plain HTTP on 2375.
+   */
+  tls?: boolean;
 }
 
 function assertEnvironment(): void {
@@ -93,10 +102,10 @@ async function killHostNow(plan: LabPlan, host: HostPlan): Promise<void> {
   await removeDir(host.runDir);
 }
 
-async function bootHost(plan: LabPlan, host: HostPlan): Promise<void> {
+async function bootHost(plan: LabPlan, host: HostPlan, tls: LabClientTls | undefined): Promise<void> {
   await createHostNetwork(plan, host);
   const daemon = await startDaemon(plan, host);
-  await waitDaemon(host, daemon);
+  await waitDaemon(host, daemon, tls);
 }
 
 /**
@@ -122,17 +131,19 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   assertEnvironment();
   await cleanupLab(plan);
   await assertSubnetFree(plan);
+  let tls: LabClientTls | undefined;
   try {
+    if (plan.tlsDir) tls = await makeLabTls(plan.prefix, plan.libDir, plan.hosts);
     await createBridge(plan);
-    await Promise.all(plan.hosts.map((h) => bootHost(plan, h)));
+    await Promise.all(plan.hosts.map((h) => bootHost(plan, h, tls)));
   } catch (err) {
     await cleanupLab(plan).catch(() => {});
     throw err;
   }
-  return createLab(plan, opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+  return createLab(plan, opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', tls);
 }
 
-function createLab(plan: LabPlan, source: string): Lab {
+function createLab(plan: LabPlan, source: string, tls: LabClientTls | undefined): Lab {
   const down = new Set<string>();
   // One operation at a time per host (kill and restart of the same host must not interleave).
   const queues = new Map<string, Promise<unknown>>();
@@ -147,7 +158,7 @@ function createLab(plan: LabPlan, source: string): Lab {
 
   return {
     gateway: plan.gateway,
-    hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, dockerUrl: h.dockerUrl, netns: h.netns, logFile: h.logFile })),
+    hosts: plan.hosts.map((h) => ({ name: h.name, address: h.address, dockerUrl: h.dockerUrl, ...(tls ? { tls } : {}), netns: h.netns, logFile: h.logFile })),
 
     async killHost(name) {
       const host = findHost(plan, name);
@@ -165,7 +176,7 @@ function createLab(plan: LabPlan, source: string): Lab {
           await killHostNow(plan, host);
         }
         try {
-          await bootHost(plan, host);
+          await bootHost(plan, host, tls);
         } catch (err) {
           // Back to a clean "down" state, so that another restartHost can try again.
           await killHostNow(plan, host).catch(() => {});
@@ -180,7 +191,7 @@ function createLab(plan: LabPlan, source: string): Lab {
       return serial(name, async () => {
         if (down.has(name)) throw new Error(`Lab host ${name} is down`);
         await stopDaemon(host);
-        await waitDaemon(host, await startDaemon(plan, host));
+        await waitDaemon(host, await startDaemon(plan, host), tls);
         return Date.now();
       });
     },
@@ -193,7 +204,7 @@ function createLab(plan: LabPlan, source: string): Lab {
       await copyImageInto(
         connectDocker(source),
         ref,
-        hosts.map((h) => ({ name: h.name, docker: connectDocker(h.dockerUrl) })),
+        hosts.map((h) => ({ name: h.name, docker: connectDocker(h.dockerUrl, tls) })),
       );
     },
 

@@ -10,11 +10,15 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { labTlsFiles } from './tls';
 
 export const LIB_ROOT = '/var/lib/gantry-lab';
 export const RUN_ROOT = '/run/gantry-lab';
 export const NETNS_DIR = '/run/netns';
+/** Plain HTTP Docker API (a lab without TLS; such hosts are added with insecure: true). */
 export const DOCKER_PORT = 2375;
+/** Docker API over mutual TLS (a lab started with tls: true). */
+export const DOCKER_TLS_PORT = 2376;
 export const MAX_HOSTS = 100;
 /** Linux IFNAMSIZ - 1. */
 export const IFNAME_MAX = 15;
@@ -30,6 +34,10 @@ export interface HostPlan {
   netns: string;
   address: string;
   dockerUrl: string;
+  /** The port of dockerUrl: DOCKER_PORT, or DOCKER_TLS_PORT with TLS. */
+  dockerPort: number;
+  /** With TLS: the lab CA and this host's server certificate and key (dockerd --tlsverify). */
+  tls: { caFile: string; certFile: string; keyFile: string } | null;
   /** Fixed MAC of the host's eth0: a restarted host keeps it, so neighbour caches stay valid. */
   mac: string;
   /** docker0 of this host (--bip). */
@@ -68,6 +76,8 @@ export interface LabPlan {
   rootPeer: string;
   /** Pool for user-defined networks inside every host (identical across hosts: each has its own namespace). */
   addressPool: { base: string; size: number };
+  /** Where the lab's CA and certificates live when it runs with TLS (tls.ts), else null. */
+  tlsDir: string | null;
   hosts: HostPlan[];
 }
 
@@ -116,7 +126,7 @@ export function isLabNetns(prefix: string, name: string): boolean {
   return name === bridgeNetnsName(prefix) || (name.startsWith(`${bridgeNetnsName(prefix)}.`) && /^[a-z]+$/.test(name.slice(bridgeNetnsName(prefix).length + 1)));
 }
 
-export function labPlan(opts: { prefix: string; count: number; subnet?: number }): LabPlan {
+export function labPlan(opts: { prefix: string; count: number; subnet?: number; tls?: boolean }): LabPlan {
   const { prefix, count } = opts;
   validatePrefix(prefix);
   if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) throw new Error(`Lab host count must be 1..${MAX_HOSTS}, got ${count}`);
@@ -125,6 +135,8 @@ export function labPlan(opts: { prefix: string; count: number; subnet?: number }
   const net = `10.${subnet}`;
   const libDir = join(LIB_ROOT, prefix);
   const runDir = join(RUN_ROOT, prefix);
+  const tlsFiles = opts.tls ? labTlsFiles(libDir) : null;
+  const dockerPort = opts.tls ? DOCKER_TLS_PORT : DOCKER_PORT;
   const hosts: HostPlan[] = [];
   for (let index = 0; index < count; index++) {
     const suffix = hostSuffix(index);
@@ -137,7 +149,9 @@ export function labPlan(opts: { prefix: string; count: number; subnet?: number }
       name: `${prefix}-${suffix}`,
       netns: hostNetnsName(prefix, suffix),
       address,
-      dockerUrl: `tcp://${address}:${DOCKER_PORT}`,
+      dockerUrl: `tcp://${address}:${dockerPort}`,
+      dockerPort,
+      tls: tlsFiles && { caFile: tlsFiles.caFile, certFile: tlsFiles.serverCertFile({ suffix }), keyFile: tlsFiles.serverKeyFile({ suffix }) },
       mac: hostMac(subnet, index),
       // docker0 of host i: 10.<subnet>.<i+1>.1/24; user networks come from 10.<subnet>.128.0/17.
       bip: `${net}.${index + 1}.1/24`,
@@ -168,6 +182,7 @@ export function labPlan(opts: { prefix: string; count: number; subnet?: number }
     rootVeth: rootVethName(prefix),
     rootPeer: 'up0',
     addressPool: { base: `${net}.128.0/17`, size: 24 },
+    tlsDir: tlsFiles?.dir ?? null,
     hosts,
   };
 }

@@ -21,7 +21,10 @@ export function domainRoutes(r: Router<ApiDeps>): void {
     const actor = await actorFor(deps, req);
     const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
     if (typeof body.hostname !== 'string') throw new InvalidInput('Send { "hostname": "www.example.com" }.');
-    const d = await addDomain(deps.ctx, actor, params.app!, body.hostname, deps.config.GANTRY_APPS_DOMAIN);
+    const d = await addDomain(deps.ctx, actor, params.app!, body.hostname, {
+      appsDomain: deps.config.GANTRY_APPS_DOMAIN,
+      publicHost: deps.config.GANTRY_PUBLIC_HOST,
+    });
     sendJson(res, 201, { hostname: d.hostname, kind: 'custom', createdAt: d.createdAt.toISOString() });
   });
 

@@ -1,7 +1,7 @@
 import type { HostView } from '@gantry/api-client';
 import { parseSize } from '@gantry/config';
-import { InvalidInput } from '@gantry/core';
-import { addHost, agentCommand, getHost, listHosts, removeHost, setDraining } from '@gantry/control';
+import { InvalidInput, type DockerTls } from '@gantry/core';
+import { addHost, agentCommand, getHost, listHosts, removeHost, sealedTlsOf, setDraining } from '@gantry/control';
 import type { Host } from '@gantry/db';
 import { hostIsUp } from '@gantry/live';
 import type { Router } from '../../http/router';
@@ -21,6 +21,7 @@ async function views(deps: ApiDeps, hosts: Host[]): Promise<HostView[]> {
       id: h.id,
       name: h.name,
       dockerUrl: h.dockerUrl,
+      dockerTransport: h.dockerUrl.startsWith('unix:') ? 'unix' : sealedTlsOf(h) ? 'tls' : 'insecure',
       address: h.address,
       labels: h.labels as Record<string, string>,
       cpus: h.cpus,
@@ -47,13 +48,25 @@ export function hostRoutes(r: Router<ApiDeps>): void {
     sendJson(res, 200, await views(deps, await listHosts(deps.ctx, actor)));
   });
 
-  /** Body: { name, dockerUrl, address, labels?: {k: v}, cpus?, memory?: "4g", remote? }. */
+  /**
+   * Body: { name, dockerUrl, address, labels?: {k: v}, cpus?, memory?: "4g", remote?,
+   * tls?: { ca, cert, key } (PEM), insecure?: true (plain tcp:// accepted) }.
+   */
   r.add('POST', '/hosts', async (deps, { req, res }) => {
     const actor = await actorFor(deps, req);
     const b = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
     for (const f of ['name', 'dockerUrl', 'address'] as const) if (typeof b[f] !== 'string') throw new InvalidInput(`"${f}" is required.`);
     if (b.labels !== undefined && (typeof b.labels !== 'object' || b.labels === null || Array.isArray(b.labels))) throw new InvalidInput('"labels" must be an object.');
     if (b.cpus !== undefined && typeof b.cpus !== 'number') throw new InvalidInput('"cpus" must be a number.');
+    if (b.insecure !== undefined && typeof b.insecure !== 'boolean') throw new InvalidInput('"insecure" must be true or false.');
+    let tls: DockerTls | undefined;
+    if (b.tls !== undefined && b.tls !== null) {
+      const t = b.tls as Record<string, unknown>;
+      if (typeof t !== 'object' || Array.isArray(t) || !['ca', 'cert', 'key'].every((k) => typeof t[k] === 'string')) {
+        throw new InvalidInput('"tls" must be { "ca": PEM, "cert": PEM, "key": PEM }.');
+      }
+      tls = { ca: t.ca as string, cert: t.cert as string, key: t.key as string };
+    }
     let memoryBytes: number | undefined;
     if (b.memory !== undefined) {
       memoryBytes = typeof b.memory === 'string' ? parseSize(b.memory) : undefined;
@@ -70,8 +83,11 @@ export function hostRoutes(r: Router<ApiDeps>): void {
         ...(b.cpus !== undefined ? { cpus: b.cpus as number } : {}),
         ...(memoryBytes !== undefined ? { memoryBytes } : {}),
         remote: b.remote === true,
+        ...(tls ? { tls } : {}),
+        insecure: b.insecure === true,
       },
       deps.probeEngine,
+      { secret: deps.config.GANTRY_SECRET },
     );
     sendJson(res, 201, (await views(deps, [host]))[0]);
   });
