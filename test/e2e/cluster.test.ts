@@ -16,6 +16,7 @@ import { appGet, waitFor } from './helpers/http';
 import { Poller } from './helpers/load';
 import { cliHome, gantryCli } from './helpers/cli';
 import { spawnScheduler } from './helpers/processes';
+import { removeLabHosts } from './helpers/hosts';
 
 const up = (list: InstanceView[]) => list.filter((i) => i.state === 'up');
 const perHost = (list: InstanceView[]) => {
@@ -69,9 +70,8 @@ describe('a cluster of three hosts', () => {
 
   afterAll(async () => {
     await admin?.client.destroyApp(app).catch(() => {});
-    await admin?.client.undrainHost('local').catch(() => {});
+    if (admin && names) await removeLabHosts(admin.client, names);
     await lab?.stop();
-    for (const n of names ?? []) await admin?.client.removeHost(n).catch(() => {});
   });
 
   it('spreads replicas: 3 instances one per host, 6 two per host, and explains why (through the CLI)', async () => {

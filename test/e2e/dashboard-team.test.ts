@@ -181,7 +181,8 @@ describe('dashboard: teams, invitations, tokens, placement, domains and drains',
     const sink = await collector();
     try {
       await page.getByRole('link', { name: 'Domains & drains' }).click();
-      const hostname = `${uniqueName('www')}.example.test`;
+      // A name under a public suffix: .test and other reserved names cannot be claimed.
+      const hostname = `${uniqueName('www')}.gantry-e2e.com`;
       await page.getByLabel('Add a domain').fill(hostname);
       await page.getByRole('button', { name: 'Add domain' }).click();
       const domainRow = page.locator('tr', { hasText: hostname });

@@ -15,6 +15,7 @@ import { startLab, type Lab } from '@gantry/installer';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, testDb, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
+import { removeLabHosts } from './helpers/hosts';
 import { appGet, waitFor } from './helpers/http';
 
 const STACK = 'gantry/stack:bookworm';
@@ -35,9 +36,8 @@ describe('a Docker host over TLS with a client certificate', () => {
 
   afterAll(async () => {
     await admin?.user.client.destroyApp(app).catch(() => {});
-    await admin?.user.client.undrainHost('local').catch(() => {});
+    if (admin && lab) await removeLabHosts(admin.user.client, lab.hosts.map((h) => h.name));
     await lab?.stop();
-    for (const h of lab?.hosts ?? []) await admin?.user.client.removeHost(h.name).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 

@@ -19,6 +19,7 @@ import { startLab, type Lab } from '@gantry/installer';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
+import { removeLabHosts } from './helpers/hosts';
 import { findProcess } from './helpers/processes';
 
 const APPS = 3;
@@ -51,7 +52,7 @@ describe('self-healing on one lab host', () => {
     host = lab.hosts[0]!.name;
     docker = connectDocker(lab.hosts[0]!.dockerUrl, lab.hosts[0]!.tls);
     admin = await newUser('admin', { admin: true });
-    await admin.client.addHost({ name: host, dockerUrl: lab.hosts[0]!.dockerUrl, address: lab.hosts[0]!.address, tls: lab.hosts[0]!.tls!, cpus: 2, memory: '4g' });
+    await admin.client.addHost({ name: host, dockerUrl: lab.hosts[0]!.dockerUrl, address: lab.hosts[0]!.address, tls: lab.hosts[0]!.tls!, cpus: 2, memory: '16g' }); // room for apps of earlier files too: they move here while local drains
     await admin.client.drainHost('local');
     await waitFor('the lab host to be up', async () => (await admin.client.hosts()).some((h) => h.name === host && h.status === 'up'), 60_000);
     const repo = await repoFromFixture('dockerfile-app');
@@ -68,9 +69,8 @@ describe('self-healing on one lab host', () => {
 
   afterAll(async () => {
     for (const app of apps) await admin?.client.destroyApp(app).catch(() => {});
-    await admin?.client.undrainHost('local').catch(() => {});
+    if (admin && host) await removeLabHosts(admin.client, [host]);
     await lab?.stop();
-    await admin?.client.removeHost(host).catch(() => {});
   });
 
   it('starts again an instance that was stopped while its agent restarted', async () => {
