@@ -37,7 +37,7 @@ import {
   type Backend,
   type RedisServer,
   type RouterProcess,
-} from './router-processes';
+} from './helpers/router-processes';
 
 const instance = `ro-${randomBytes(4).toString('hex')}`;
 const keys = keysFor(instance);
