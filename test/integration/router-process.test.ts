@@ -4,19 +4,24 @@
  * consistency between routers, streams (SSE) and their per-app timeouts, size limits, and a
  * rolling restart of both routers under load without a single failed request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@gantry/config';
 import { connectRedis, keysFor, RoutingTable, type Route } from '@gantry/live';
+import {
+  freePort,
+  request,
+  startBackend,
+  startBalancer,
+  startRouterProcess,
+  until,
+  type Backend,
+  type RouterProcess,
+} from './helpers/router-processes';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
 const instance = `rp-${randomBytes(4).toString('hex')}`;
@@ -24,220 +29,64 @@ const keys = keysFor(instance);
 const MAX_BODY = 64 * 1024;
 /** The routers' saved tables go here, not into the checkout's .gantry. */
 const stateDir = mkdtempSync(join(tmpdir(), 'router-process-'));
+const routerEnv = {
+  GANTRY_INSTANCE: instance,
+  REDIS_URL,
+  GANTRY_ROUTER_MAX_BODY: String(MAX_BODY),
+  GANTRY_ROUTER_STATE_DIR: stateDir,
+  GANTRY_LOG_LEVEL: 'warn',
+};
 
 // ---------------------------------------------------------------------------------------------
-// Backends
+// Backends: the shared one (`{"name", "bytes"}` for a request), plus streams and a plain-text /slow
 
-interface Backend {
-  name: string;
-  port: number;
+interface StreamingBackend extends Backend {
   /** Resolves the pending "/sse-step" stream's second event. */
   step: (() => void) | undefined;
-  close(): Promise<void>;
 }
 
-async function startBackend(name: string): Promise<Backend> {
-  const backend: Backend = { name, port: 0, step: undefined, close: async () => {} };
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://backend');
-    const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    switch (url.pathname) {
-      case '/sse-step':
-        // One event, then the second only once the test saw the first through the router.
-        sse();
-        res.write('data: one\n\n');
-        backend.step = () => res.end('data: two\n\n');
-        return;
-      case '/sse-ticks': {
-        sse();
-        const every = Number(url.searchParams.get('every'));
-        let left = Number(url.searchParams.get('n'));
-        const timer = setInterval(() => {
-          res.write(`data: tick ${left}\n\n`);
-          if (--left === 0) {
-            clearInterval(timer);
-            res.end();
-          }
-        }, every);
-        res.on('close', () => clearInterval(timer));
-        return;
+async function startStreamingBackend(name: string): Promise<StreamingBackend> {
+  const backend: StreamingBackend = Object.assign(
+    await startBackend(name, (_req, res, url) => {
+      const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      switch (url.pathname) {
+        case '/sse-step':
+          // One event, then the second only once the test saw the first through the router.
+          sse();
+          res.write('data: one\n\n');
+          backend.step = () => res.end('data: two\n\n');
+          return true;
+        case '/sse-ticks': {
+          sse();
+          const every = Number(url.searchParams.get('every'));
+          let left = Number(url.searchParams.get('n'));
+          const timer = setInterval(() => {
+            res.write(`data: tick ${left}\n\n`);
+            if (--left === 0) {
+              clearInterval(timer);
+              res.end();
+            }
+          }, every);
+          res.on('close', () => clearInterval(timer));
+          return true;
+        }
+        case '/sse-silent':
+          sse();
+          res.write('data: hello\n\n');
+          return true; // never another byte
+        case '/slow':
+          setTimeout(() => res.end(`${name} slow`), Number(url.searchParams.get('ms')));
+          return true;
       }
-      case '/sse-silent':
-        sse();
-        res.write('data: hello\n\n');
-        return; // never another byte
-      case '/slow':
-        setTimeout(() => res.end(`${name} slow`), Number(url.searchParams.get('ms')));
-        return;
-    }
-    let bytes = 0;
-    req.on('data', (c: Buffer) => (bytes += c.length));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ name, bytes }));
-    });
-  });
-  server.keepAliveTimeout = 30_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  backend.port = (server.address() as AddressInfo).port;
-  backend.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+      return false;
+    }),
+    { step: undefined },
+  );
   return backend;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Router processes and the TCP balancer in front of them
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-interface RouterProcess {
-  port: number;
-  output: string;
-  proc: ChildProcess;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-async function startRouterProcess(port: number, tlsPort: number): Promise<RouterProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/router/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      GANTRY_INSTANCE: instance,
-      REDIS_URL,
-      GANTRY_BIND: '127.0.0.1',
-      GANTRY_ROUTER_PORT: String(port),
-      GANTRY_ROUTER_TLS_PORT: String(tlsPort),
-      GANTRY_ROUTER_MAX_BODY: String(MAX_BODY),
-      GANTRY_ROUTER_STATE_DIR: stateDir,
-      GANTRY_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const router: RouterProcess = {
-    port,
-    output: '',
-    proc,
-    async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
-      const exited = once(proc, 'exit');
-      proc.kill('SIGTERM');
-      const [code] = (await exited) as [number | null];
-      return code;
-    },
-  };
-  const collect = (c: Buffer) => (router.output += c.toString());
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
-  await until(`router on :${port} to answer`, async () => {
-    if (proc.exitCode !== null) throw new Error(`router exited ${proc.exitCode}: ${router.output}`);
-    return (await request(port, 'localhost', '/_health').catch(() => null))?.status === 200;
-  }, 30_000);
-  return router;
-}
-
-/**
- * A TCP balancer like HAProxy's (mode tcp, `option httpchk GET /_health`, `check inter 100ms`,
- * `option redispatch`): each connection to the next router that passes its health check,
- * round-robin, and on to another one when a router refuses the connection.
- */
-async function startBalancer(ports: number[]) {
-  let next = 0;
-  const healthy = new Set(ports);
-  const check = setInterval(() => {
-    for (const port of ports) {
-      void request(port, 'localhost', '/_health').then(
-        (r) => (r.status === 200 ? healthy.add(port) : healthy.delete(port)),
-        () => healthy.delete(port),
-      );
-    }
-  }, 100);
-  const pick = () => {
-    for (let i = 0; i < ports.length; i++) {
-      const port = ports[next++ % ports.length]!;
-      if (healthy.has(port)) return port;
-    }
-    return ports[next++ % ports.length]!;
-  };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    client.pause();
-    sockets.add(client);
-    const attempt = (tries: number) => {
-      const port = pick();
-      const upstream = net.connect(port, '127.0.0.1');
-      const refused = () => {
-        if (tries + 1 < ports.length * 3) attempt(tries + 1);
-        else client.destroy();
-      };
-      upstream.once('error', refused);
-      upstream.once('connect', () => {
-        sockets.add(upstream);
-        upstream.off('error', refused);
-        // An end on one side ends the other once what it still has to write is written; an error
-        // (reset) on one side resets the other.
-        const reset = () => {
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', reset).on('close', () => sockets.delete(client));
-        upstream.on('error', reset).on('close', () => sockets.delete(upstream));
-        client.pipe(upstream).pipe(client);
-        client.resume();
-      });
-    };
-    attempt(0);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close() {
-      clearInterval(check);
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Clients
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(
-  port: number,
-  host: string,
-  path = '/',
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer; agent?: http.Agent | false } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers }, agent: opts.agent ?? false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
-    req.end(opts.body);
-  });
-}
 
 /** Opens a stream; `events` fills as data arrives, `ended` settles when the router ends or cuts it. */
 function stream(port: number, host: string, path: string) {
@@ -276,20 +125,12 @@ function stream(port: number, host: string, path: string) {
   };
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const admin = connectRedis(REDIS_URL, `${instance}-test-admin`);
 const routing = new RoutingTable(admin, keys);
-let b1: Backend;
-let b2: Backend;
+let b1: StreamingBackend;
+let b2: StreamingBackend;
 let routers: RouterProcess[] = [];
 const tlsPorts: number[] = [];
 
@@ -311,15 +152,15 @@ async function setRoutes(changes: Record<string, Route | null>): Promise<number>
 }
 
 beforeAll(async () => {
-  b1 = await startBackend('b1');
-  b2 = await startBackend('b2');
+  b1 = await startStreamingBackend('b1');
+  b2 = await startStreamingBackend('b2');
   await routing.set({
     'one.localhost': route('one', [b1]),
     'quick.localhost': route('quick', [b1], { firstByteMs: 800, idleMs: 800 }),
   });
   for (let i = 0; i < 2; i++) {
     tlsPorts.push(await freePort());
-    routers.push(await startRouterProcess(await freePort(), tlsPorts[i]!));
+    routers.push(await startRouterProcess(await freePort(), tlsPorts[i]!, routerEnv));
   }
 }, 60_000);
 
@@ -418,7 +259,7 @@ describe('router processes', () => {
         const before = done;
         expect(await r.stop()).toBe(0);
         await until('requests to go on through the other router', () => done > before + 20);
-        routers[i] = await startRouterProcess(r.port, tlsPorts[i]!);
+        routers[i] = await startRouterProcess(r.port, tlsPorts[i]!, routerEnv);
         await sleep(500);
       }
     } finally {

@@ -104,6 +104,30 @@ export function spawnRouter(port: number, tlsPort: number, env: Record<string, s
   return router;
 }
 
+/**
+ * Spawns a router and waits (up to 30 s, every `everyMs`) until `ready`: by default, until its
+ * /_health answers 200. Fails with the router's output if it exits first.
+ */
+export async function startRouterProcess(
+  port: number,
+  tlsPort: number,
+  env: Record<string, string>,
+  opts: { what?: string; ready?: () => Promise<boolean>; everyMs?: number } = {},
+): Promise<RouterProcess> {
+  const router = spawnRouter(port, tlsPort, env);
+  const ready = opts.ready ?? (async () => (await request(port, 'localhost', '/_health').catch(() => null))?.status === 200);
+  await until(
+    opts.what ?? `router on :${port} to answer`,
+    async () => {
+      if (router.proc.exitCode !== null) throw new Error(`router exited ${router.proc.exitCode}: ${router.output}`);
+      return ready();
+    },
+    30_000,
+    opts.everyMs,
+  );
+  return router;
+}
+
 /** The router's health document, or null when it does not answer. */
 export async function health(port: number): Promise<{ ok: boolean; version: number; routes: number; redis: 'up' | 'down' } | null> {
   const r = await request(port, 'localhost', '/_health').catch(() => null);
@@ -151,6 +175,8 @@ export async function startBalancer(ports: number[]) {
       upstream.once('connect', () => {
         sockets.add(upstream);
         upstream.off('error', refused);
+        // An end on one side ends the other once what it still has to write is written; an error
+        // (reset) on one side resets the other.
         const reset = () => {
           client.destroy();
           upstream.destroy();
@@ -184,16 +210,26 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Answers `{"name": ...}`; `/slow?ms=N` answers after N ms. */
-export async function startBackend(name: string): Promise<Backend> {
+/**
+ * Answers `{"name": ..., "bytes": <length of the request body>}`; `/slow?ms=N` answers
+ * `{"name": ...}` after N ms. `handle`, when given, sees each request first and answers it
+ * itself by returning true.
+ */
+export async function startBackend(name: string, handle?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean): Promise<Backend> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://backend');
-    const answer = () => {
+    if (handle?.(req, res, url)) return;
+    const answer = (body: object) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ name }));
+      res.end(JSON.stringify(body));
     };
-    if (url.pathname === '/slow') setTimeout(answer, Number(url.searchParams.get('ms')));
-    else answer();
+    if (url.pathname === '/slow') {
+      setTimeout(() => answer({ name }), Number(url.searchParams.get('ms')));
+      return;
+    }
+    let bytes = 0;
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => answer({ name, bytes }));
   });
   server.keepAliveTimeout = 30_000;
   server.listen(0, '127.0.0.1');
@@ -214,15 +250,23 @@ export interface Reply {
   body: string;
 }
 
-export function request(port: number, host: string, path = '/', opts: { agent?: http.Agent | false } = {}): Promise<Reply> {
+export function request(
+  port: number,
+  host: string,
+  path = '/',
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer; agent?: http.Agent | false } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent: opts.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers }, agent: opts.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', (err) => reject(Object.assign(err, { reused: req.reusedSocket })));
-    req.end();
+    req.end(opts.body);
   });
 }
