@@ -12,7 +12,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +31,9 @@ import {
   spawnRouter,
   startBackend,
   startBalancer,
+  startLoad,
   startRedis,
+  startRouterProcess,
   until,
   type Backend,
   type RedisServer,
@@ -80,16 +81,11 @@ function presentedCert(port: number, servername: string): Promise<string> {
 
 /** Starts a router and waits until it answers an app request; returns the ms from spawn to that answer. */
 async function startServing(port: number, tlsPort: number, extraEnv: Record<string, string> = {}): Promise<{ router: RouterProcess; serveMs: number }> {
-  const router = spawnRouter(port, tlsPort, { ...env, ...extraEnv });
-  await until(
-    `router on :${port} to serve one.localhost`,
-    async () => {
-      if (router.proc.exitCode !== null) throw new Error(`router exited ${router.proc.exitCode}: ${router.output}`);
-      return (await request(port, 'one.localhost').catch(() => null))?.status === 200;
-    },
-    30_000,
-    10,
-  );
+  const router = await startRouterProcess(port, tlsPort, { ...env, ...extraEnv }, {
+    what: `router on :${port} to serve one.localhost`,
+    ready: async () => (await request(port, 'one.localhost').catch(() => null))?.status === 200,
+    everyMs: 10,
+  });
   return { router, serveMs: Math.round(performance.now() - router.spawnedAt) };
 }
 
@@ -139,31 +135,17 @@ afterAll(async () => {
 describe('routers through a Redis outage', () => {
   it('restarted inside the outage, they serve their saved table and certificates at once; no client request fails, and they catch up when Redis returns', async () => {
     const balancer = await startBalancer(routers.map((r) => r.port));
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
     const names = new Map<string, number>();
-    let done = 0;
-    let running = true;
-    const t0 = performance.now();
-    const client = async (n: number) => {
-      for (let i = 0; running; i++) {
-        const path = i % 4 === n % 4 ? '/slow?ms=200' : `/?c=${n}&i=${i}`;
-        try {
-          const r = await request(balancer.port, 'one.localhost', path, { agent });
-          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-          if (r.status === 200) {
-            const name = (JSON.parse(r.body) as { name: string }).name;
-            names.set(name, (names.get(name) ?? 0) + 1);
-          }
-          done++;
-        } catch (err) {
-          const at = Math.round(performance.now() - t0);
-          failures.push(`${at} ms ${path}: ${(err as Error).message}${(err as { reused?: boolean }).reused ? ' (on a reused connection)' : ''}`);
+    const load = startLoad(balancer.port, 'one.localhost', {
+      slowMs: 200,
+      onReply: (r) => {
+        if (r.status === 200) {
+          const name = (JSON.parse(r.body) as { name: string }).name;
+          names.set(name, (names.get(name) ?? 0) + 1);
         }
-      }
-    };
-    const clients = Array.from({ length: 8 }, (_, n) => client(n));
+      },
+    });
+    const { failures, statuses } = load;
     try {
       await sleep(500);
       await admin.save();
@@ -174,11 +156,11 @@ describe('routers through a Redis outage', () => {
       });
 
       for (const [i, old] of routers.entries()) {
-        const before = done;
+        const before = load.done;
         const stopping = performance.now();
         expect(await old.stop()).toBe(0);
         figures.push(`stop (SIGTERM to exit) with Redis down: ${Math.round(performance.now() - stopping)} ms`);
-        await until('requests to go on through the other router', () => done > before + 20);
+        await until('requests to go on through the other router', () => load.done > before + 20);
         const { router, serveMs } = await startServing(old.port, old.tlsPort);
         routers[i] = router;
         figures.push(`start with Redis down: ${serveMs} ms from spawn to the first proxied answer (router's own count: ${/(\d+) ms after start/.exec(router.output)?.[1]} ms)`);
@@ -189,8 +171,8 @@ describe('routers through a Redis outage', () => {
         expect(await presentedCert(router.tlsPort, 'one.localhost')).toBe(certFingerprint);
         await sleep(500);
       }
-      const beforeReturn = done;
-      await until('requests to go on with both routers started from their saved table', () => done > beforeReturn + 50);
+      const beforeReturn = load.done;
+      await until('requests to go on with both routers started from their saved table', () => load.done > beforeReturn + 50);
 
       redis = await startRedis(redis.port, redisDir);
       const back = performance.now();
@@ -208,16 +190,14 @@ describe('routers through a Redis outage', () => {
       figures.push(`route change after Redis returned: served by both routers after ${Math.round(performance.now() - changing)} ms`);
       await sleep(500);
     } finally {
-      running = false;
-      await Promise.all(clients);
-      agent.destroy();
+      await load.stop();
       await balancer.close();
     }
-    figures.push(`client requests through the outage and both restarts: ${done} answered, ${failures.length} failed, statuses ${JSON.stringify(Object.fromEntries(statuses))}, backends ${JSON.stringify(Object.fromEntries(names))}`);
+    figures.push(`client requests through the outage and both restarts: ${load.done} answered, ${failures.length} failed, statuses ${JSON.stringify(Object.fromEntries(statuses))}, backends ${JSON.stringify(Object.fromEntries(names))}`);
     expect(failures).toEqual([]);
     expect([...statuses.keys()]).toEqual([200]);
     expect(names.get('b2')).toBeGreaterThan(0);
-    expect(done).toBeGreaterThan(200);
+    expect(load.done).toBeGreaterThan(200);
   }, 120_000);
 
   it('a router whose saved table is corrupt says so and waits for Redis, then serves and saves a good one', async () => {

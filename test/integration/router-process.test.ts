@@ -17,6 +17,7 @@ import {
   request,
   startBackend,
   startBalancer,
+  startLoad,
   startRouterProcess,
   until,
   type Backend,
@@ -234,42 +235,24 @@ describe('router processes', () => {
 
   it('restarts one router after the other behind a balancer, under load, without a failed request', async () => {
     const balancer = await startBalancer(routers.map((r) => r.port));
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    let done = 0;
-    let running = true;
-    const client = async (n: number) => {
-      for (let i = 0; running; i++) {
-        // Every fourth request is in flight for a while, so restarts happen mid-request.
-        const path = i % 4 === n % 4 ? '/slow?ms=300' : `/?c=${n}&i=${i}`;
-        try {
-          const r = await request(balancer.port, 'one.localhost', path, { agent });
-          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-          done++;
-        } catch (err) {
-          failures.push(`${path}: ${(err as Error).message}${(err as { reused?: boolean }).reused ? ' (on a reused connection)' : ''}`);
-        }
-      }
-    };
-    const clients = Array.from({ length: 8 }, (_, n) => client(n));
+    // Every fourth request is in flight for a while, so restarts happen mid-request.
+    const load = startLoad(balancer.port, 'one.localhost', { slowMs: 300 });
+    const { failures, statuses } = load;
     try {
       await sleep(500);
       for (const [i, r] of routers.entries()) {
-        const before = done;
+        const before = load.done;
         expect(await r.stop()).toBe(0);
-        await until('requests to go on through the other router', () => done > before + 20);
+        await until('requests to go on through the other router', () => load.done > before + 20);
         routers[i] = await startRouterProcess(r.port, tlsPorts[i]!, routerEnv);
         await sleep(500);
       }
     } finally {
-      running = false;
-      await Promise.all(clients);
-      agent.destroy();
+      await load.stop();
       await balancer.close();
     }
     expect(failures).toEqual([]);
     expect([...statuses.keys()]).toEqual([200]);
-    expect(done).toBeGreaterThan(100);
+    expect(load.done).toBeGreaterThan(100);
   }, 120_000);
 });

@@ -270,3 +270,49 @@ export function request(
     req.end(opts.body);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Client load
+
+export interface Load {
+  /** Requests answered so far (any status). */
+  readonly done: number;
+  /** Requests that got no answer: when (ms after the start), path, error. */
+  failures: string[];
+  /** Answers by status. */
+  statuses: Map<number, number>;
+  /** Ends the loops (each finishes its request in flight) and closes their connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `clients` loops sending requests for `host` to `port` on keep-alive connections until stopped;
+ * every fourth request of each is `/slow?ms=slowMs`, in flight for a while. `onReply` sees each answer.
+ */
+export function startLoad(port: number, host: string, opts: { slowMs: number; clients?: number; onReply?: (r: Reply) => void }): Load {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const load = { done: 0, failures: [] as string[], statuses: new Map<number, number>(), stop };
+  let running = true;
+  const t0 = performance.now();
+  const client = async (n: number) => {
+    for (let i = 0; running; i++) {
+      const path = i % 4 === n % 4 ? `/slow?ms=${opts.slowMs}` : `/?c=${n}&i=${i}`;
+      try {
+        const r = await request(port, host, path, { agent });
+        load.statuses.set(r.status, (load.statuses.get(r.status) ?? 0) + 1);
+        opts.onReply?.(r);
+        load.done++;
+      } catch (err) {
+        const at = Math.round(performance.now() - t0);
+        load.failures.push(`${at} ms ${path}: ${(err as Error).message}${(err as { reused?: boolean }).reused ? ' (on a reused connection)' : ''}`);
+      }
+    }
+  };
+  const clients = Array.from({ length: opts.clients ?? 8 }, (_, n) => client(n));
+  async function stop() {
+    running = false;
+    await Promise.all(clients);
+    agent.destroy();
+  }
+  return load;
+}
