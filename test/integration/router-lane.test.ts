@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
 import { startRouter, type RunningRouter } from '../../apps/router/src/server';
 import { selfSigned } from '../e2e/helpers/certs';
+import { Wire } from './helpers/wire';
 
 const instance = `rl-${randomBytes(4).toString('hex')}`;
 const keys = keysFor(instance);
@@ -100,96 +101,11 @@ afterAll(async () => {
   await admin.quit();
 });
 
-interface WireResponse {
-  status: number;
-  /** Header fields, names lowercase. */
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A raw client connection: writes bytes, reads whole responses (Content-Length or chunked). */
-class Wire {
-  readonly socket: net.Socket;
-  private buf = Buffer.alloc(0);
-  private waiter: (() => void) | undefined;
-  ended = false;
-
-  constructor(opts: { secure?: boolean } = {}) {
-    this.socket = opts.secure
-      ? tls.connect({ port: router.tlsPort!, host: '127.0.0.1', servername: 'lane.localhost', rejectUnauthorized: false })
-      : net.connect(router.port, '127.0.0.1');
-    this.socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.waiter?.();
-    });
-    this.socket.on('end', () => {
-      this.ended = true;
-      this.waiter?.();
-    });
-    this.socket.on('error', () => {});
-  }
-
-  send(text: string): void {
-    this.socket.write(text, 'latin1');
-  }
-
-  private async more(what: string, timeoutMs = 5000): Promise<void> {
-    if (this.ended) throw new Error(`connection ended while waiting for ${what}`);
-    await Promise.race([
-      new Promise<void>((resolve) => (this.waiter = resolve)),
-      sleep(timeoutMs).then(() => {
-        throw new Error(`timed out waiting for ${what}`);
-      }),
-    ]);
-  }
-
-  /** Reads one response; `head` when it answers a HEAD request (no body whatever the fields say). */
-  async response(opts: { head?: boolean; timeoutMs?: number } = {}): Promise<WireResponse> {
-    let end: number;
-    while ((end = this.buf.indexOf('\r\n\r\n')) === -1) await this.more('a response head', opts.timeoutMs);
-    const lines = this.buf.toString('latin1', 0, end).split('\r\n');
-    this.buf = this.buf.subarray(end + 4);
-    const status = Number(lines[0]!.split(' ')[1]);
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    let body = '';
-    if (opts.head || status === 204 || status === 304) return { status, headers, body };
-    if (headers['transfer-encoding'] === 'chunked') {
-      for (;;) {
-        let lf: number;
-        while ((lf = this.buf.indexOf('\r\n')) === -1) await this.more('a chunk size');
-        const size = parseInt(this.buf.toString('latin1', 0, lf), 16);
-        while (this.buf.length < lf + 2 + size + 2) await this.more('chunk data');
-        body += this.buf.toString('latin1', lf + 2, lf + 2 + size);
-        this.buf = this.buf.subarray(lf + 2 + size + 2);
-        if (size === 0) break;
-      }
-    } else {
-      const length = Number(headers['content-length'] ?? 0);
-      while (this.buf.length < length) await this.more('the body');
-      body = this.buf.toString('latin1', 0, length);
-      this.buf = this.buf.subarray(length);
-    }
-    return { status, headers, body };
-  }
-
-  async closed(): Promise<void> {
-    while (!this.ended) await this.more('the connection to close');
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
-
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: lane.localhost\r\n${extra}\r\n`;
 
 describe('client lane', () => {
   it('answers pipelined GETs on one connection in order, with Node-style connection fields', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/one') + GET('/two', 'Connection: keep-alive\r\n') + GET('/three'));
     const answers = [await wire.response(), await wire.response(), await wire.response()];
     expect(answers.map((a) => a.body)).toEqual(['GET /one body=0', 'GET /two body=0', 'GET /three body=0']);
@@ -207,7 +123,7 @@ describe('client lane', () => {
   });
 
   it('hands the connection to Node mid-way for a chunked body, which then serves it on', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/before'));
     expect((await wire.response()).body).toBe('GET /before body=0');
     wire.send('POST /post HTTP/1.1\r\nHost: lane.localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n' + GET('/after'));
@@ -222,7 +138,7 @@ describe('client lane', () => {
   });
 
   it('carries Content-Length bodies, sent with the head or in pieces, and keeps the connection', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     const small = 'x'.repeat(3000);
     wire.send(`POST /small HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${small.length}\r\n\r\n${small}` + GET('/next'));
     expect((await wire.response()).body).toBe('POST /small body=3000');
@@ -243,7 +159,7 @@ describe('client lane', () => {
   });
 
   it('reads and drops the rest of a body the answer came before, then serves the next request', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     const size = 200_000;
     wire.send(`POST /x HTTP/1.1\r\nHost: empty.localhost\r\nContent-Length: ${size}\r\n\r\n`);
     expect((await wire.response()).status).toBe(503);
@@ -258,7 +174,7 @@ describe('client lane', () => {
   });
 
   it('answers 413 to a declared body over the limit without reading it, and closes', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(`POST /huge HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\nsome`);
     const answer = await wire.response();
     expect(answer.status).toBe(413);
@@ -268,7 +184,7 @@ describe('client lane', () => {
   });
 
   it('serves TLS connections the same way, handing off to Node mid-way too', async () => {
-    const wire = new Wire({ secure: true });
+    const wire = new Wire(router.tlsPort!, { tls: { servername: 'lane.localhost' } });
     wire.send(GET('/tls-one') + GET('/tls-two'));
     expect((await wire.response()).body).toBe('GET /tls-one body=0');
     expect((await wire.response()).body).toBe('GET /tls-two body=0');
@@ -283,14 +199,14 @@ describe('client lane', () => {
     wire.destroy();
     // The lane, not Node's server, reads TLS connections: only the lane answers a late head
     // within a second (Node checks its head timeout every 30 s).
-    const slow = new Wire({ secure: true });
+    const slow = new Wire(router.tlsPort!, { tls: { servername: 'lane.localhost' } });
     slow.send('GET /slow HTTP/1.1\r\n');
     expect((await slow.response()).status).toBe(408);
     slow.destroy();
   });
 
   it('frames responses as Node does: chunked without a length, nothing for HEAD and 204', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/chunked'));
     const chunked = await wire.response();
     expect(chunked.headers['transfer-encoding']).toBe('chunked');
@@ -311,7 +227,7 @@ describe('client lane', () => {
   });
 
   it('closes the connection after answering "Connection: close"', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/bye', 'Connection: close\r\n'));
     const bye = await wire.response();
     expect(bye.body).toBe('GET /bye body=0');
@@ -325,7 +241,7 @@ describe('client lane', () => {
       'GET / HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: lane.localhost\r\nX: a\rb\r\n\r\n',
     ]) {
-      const wire = new Wire();
+      const wire = new Wire(router.port);
       wire.send(bad);
       const answer = await wire.response();
       expect(answer.status, JSON.stringify(bad)).toBe(400);
@@ -335,7 +251,7 @@ describe('client lane', () => {
   });
 
   it('answers 408 when a request head does not arrive in time', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/ok'));
     expect((await wire.response()).status).toBe(200);
     wire.send('GET /slow HTTP/1.1\r\nHost: lane.loc');
@@ -346,7 +262,7 @@ describe('client lane', () => {
   });
 
   it('answers 408 when a body does not arrive in time, and abandons the exchange with the instance', async () => {
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     const started = Date.now();
     wire.send('POST /trickle HTTP/1.1\r\nHost: lane.localhost\r\nContent-Length: 10\r\n\r\nabc');
     const late = await wire.response();
@@ -361,7 +277,7 @@ describe('client lane', () => {
 
   it('stops the upstream exchange when the client goes away mid-response, and logs the request', async () => {
     const closedUpstream = new Promise<void>((resolve) => (foreverClosed = resolve));
-    const wire = new Wire();
+    const wire = new Wire(router.port);
     wire.send(GET('/forever'));
     let buf = '';
     wire.socket.on('data', (d: Buffer) => (buf += d.toString('latin1')));
