@@ -8,20 +8,13 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import tls from 'node:tls';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
-import { startRouter, type RunningRouter } from '../../apps/router/src/server';
-import { selfSigned } from '../e2e/helpers/certs';
+import type { RunningRouter } from '../../apps/router/src/server';
+import { inProcessRouter } from './helpers/in-process-router';
 import { exchange, Wire } from './helpers/wire';
 
-const instance = `rc-${randomBytes(4).toString('hex')}`;
-const keys = keysFor(instance);
-const admin = connectRedis('redis://127.0.0.1:6379/0', `${instance}-admin`);
-const routing = new RoutingTable(admin, keys);
-const redis = connectRedis('redis://127.0.0.1:6379/0', `${instance}-router`);
-const subscriber = connectRedis('redis://127.0.0.1:6379/0', `${instance}-sub`);
+const setup = inProcessRouter('rc');
+const { routing } = setup;
 
 let backend: http.Server;
 let lfBackend: net.Server;
@@ -69,15 +62,7 @@ beforeAll(async () => {
     '127.0.0.1': app('claimed', port),
     'lf.localhost': app('lf', lfPort),
   });
-  const context = tls.createSecureContext(selfSigned(['app.localhost']));
-  router = await startRouter({
-    bind: '127.0.0.1',
-    port: 0,
-    appsDomain: 'localhost',
-    keys,
-    redis,
-    subscriber,
-    tls: { port: 0, sniCallback: (_name, cb) => cb(null, context) },
+  router = await setup.start(['app.localhost'], {
     // Default head (60 s) and first-byte (30 s) timeouts: every refusal below must come at once.
     timeouts: { heartbeatMs: 500 },
   });
@@ -85,14 +70,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await router?.close();
-  redis.disconnect();
-  subscriber.disconnect();
   backend?.closeAllConnections();
   backend?.close();
   lfBackend?.close();
-  const leftovers = await admin.keys(`${keys.prefix}*`);
-  if (leftovers.length) await admin.del(...leftovers);
-  await admin.quit();
+  await setup.close();
 });
 
 const GET = (path: string, host = 'app.localhost', extra = '') => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`;

@@ -7,21 +7,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import tls from 'node:tls';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
-import { startRouter, type RunningRouter } from '../../apps/router/src/server';
-import { selfSigned } from '../e2e/helpers/certs';
+import type { RunningRouter } from '../../apps/router/src/server';
+import { inProcessRouter } from './helpers/in-process-router';
 import { Wire } from './helpers/wire';
 
-const instance = `rl-${randomBytes(4).toString('hex')}`;
-const keys = keysFor(instance);
-const admin = connectRedis('redis://127.0.0.1:6379/0', `${instance}-admin`);
-const routing = new RoutingTable(admin, keys);
-const redis = connectRedis('redis://127.0.0.1:6379/0', `${instance}-router`);
-const subscriber = connectRedis('redis://127.0.0.1:6379/0', `${instance}-sub`);
+const setup = inProcessRouter('rl');
+const { routing } = setup;
 
 let backend: http.Server;
 let router: RunningRouter;
@@ -75,30 +68,17 @@ beforeAll(async () => {
     'lane.localhost': { app: 'lane', appId: 'id-lane', backends: [{ id: 'lane-1', host: '127.0.0.1', port, process: 'web.1' }] },
     'empty.localhost': { app: 'empty', appId: 'id-empty', backends: [] },
   });
-  const cert = selfSigned(['lane.localhost']);
-  const context = tls.createSecureContext(cert);
-  router = await startRouter({
-    bind: '127.0.0.1',
-    port: 0,
-    appsDomain: 'localhost',
-    keys,
-    redis,
-    subscriber,
+  router = await setup.start(['lane.localhost'], {
     accessLog: (line) => void accessLines.push(line),
-    tls: { port: 0, sniCallback: (_name, cb) => cb(null, context) },
     timeouts: { clientHeadMs: 500, clientRequestMs: 2500, heartbeatMs: 500 },
   });
 });
 
 afterAll(async () => {
   await router?.close();
-  redis.disconnect();
-  subscriber.disconnect();
   backend?.closeAllConnections();
   backend?.close();
-  const leftovers = await admin.keys(`${keys.prefix}*`);
-  if (leftovers.length) await admin.del(...leftovers);
-  await admin.quit();
+  await setup.close();
 });
 
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: lane.localhost\r\n${extra}\r\n`;
