@@ -15,6 +15,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { connectRedis, keysFor, RoutingTable, type Route } from '@gantry/live';
 import { createLogger } from '../../apps/router/src/log';
 import { startRouter, type RunningRouter } from '../../apps/router/src/server';
+import { freePort as closedPort, request as sharedRequest, until, type Reply } from './helpers/router-processes';
 
 const REDIS_PORT = 6379;
 const instance = `rt-${randomBytes(4).toString('hex')}`;
@@ -77,42 +78,11 @@ async function startBackend(name: string): Promise<TestBackend> {
   return backend;
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function request(
-  port: number,
-  host: string,
-  path = '/',
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: http.Agent | false } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers }, agent: opts.agent ?? clientAgent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+/** The shared client's request, on this file's keep-alive agent unless told otherwise. */
+function request(port: number, host: string, path = '/', opts: Parameters<typeof sharedRequest>[3] = {}): Promise<Reply> {
+  return sharedRequest(port, host, path, { ...opts, agent: opts.agent ?? clientAgent });
 }
 
 const seen = (r: Reply) => JSON.parse(r.body) as Seen & { name: string };
@@ -154,14 +124,6 @@ async function startRelay(targetPort: number) {
     },
     restore: open,
   };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
- * Real processes for router fault tests: a Redis server of the test's own (so it can be killed
+ * Real processes for router tests: a Redis server of the test's own (so it can be killed
  * without touching the shared one), router processes (`apps/router/src/main.ts`), a TCP balancer
- * that checks their health like HAProxy, and plain HTTP clients. Everything runs from argv arrays.
+ * that checks their health like HAProxy, HTTP backends, plain HTTP clients and a client load.
+ * Everything runs from argv arrays.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -254,7 +255,7 @@ export function request(
   port: number,
   host: string,
   path = '/',
-  opts: { method?: string; headers?: Record<string, string>; body?: Buffer; agent?: http.Agent | false } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: Buffer | string; agent?: http.Agent | false } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
