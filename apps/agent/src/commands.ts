@@ -67,7 +67,11 @@ async function stop(deps: CommandDeps, cmd: StopCommand): Promise<string> {
     return 'stopped';
   }
   // Not tracked (e.g. this agent restarted): stop any container of it anyway.
-  for (const c of await deps.host.list()) if (c.labels['gantry.alloc.id'] === cmd.allocId) await deps.host.stop(c.containerId, cmd.timeoutMs);
+  for (const c of await deps.host.list()) {
+    if (c.labels['gantry.alloc.id'] !== cmd.allocId) continue;
+    const result = await deps.host.stop(c.containerId, cmd.timeoutMs);
+    if (!result.removed) deps.log.warn(`${c.name} stopped, but its container stays for now (${result.why}); the reconcile removes it later`);
+  }
   await deps.allocs.setState(cmd.allocId, { status: 'stopped', since: Date.now() });
   await publishEvent(deps.redis, deps.keys, { kind: 'state', appId: cmd.appId, allocId: cmd.allocId, status: 'stopped' });
   return 'stopped (untracked)';

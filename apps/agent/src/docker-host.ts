@@ -102,7 +102,13 @@ export class DockerHost {
     });
   }
 
-  async stop(containerId: string, timeoutMs: number): Promise<void> {
+  /**
+   * Stops (SIGTERM, then SIGKILL after the timeout) and removes an instance; gone is fine. A
+   * container that stopped but could not be removed (seen: overlay2 "device or resource busy")
+   * still counts as stopped: the result says why it stays, and the agent's reconcile removes it
+   * later as unclaimed. Throws only when the container may still run.
+   */
+  async stop(containerId: string, timeoutMs: number): Promise<{ removed: true } | { removed: false; why: string }> {
     const c = this.docker.getContainer(containerId);
     try {
       await c.stop({ t: Math.ceil(timeoutMs / 1000) });
@@ -110,9 +116,17 @@ export class DockerHost {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw err;
     }
-    await c.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
-    });
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404 || code === 409) return { removed: true };
+      const st = await this.status(containerId).catch(() => undefined);
+      if (st === null) return { removed: true };
+      if (st && !st.running) return { removed: false, why: (err as Error).message };
+      throw err;
+    }
+    return { removed: true };
   }
 
   /** This installation's app containers (all states). */

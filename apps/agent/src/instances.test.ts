@@ -11,11 +11,15 @@ function fakes() {
   const stopped: string[] = [];
   const started: string[] = [];
   const restarted: string[] = [];
+  let removal: { removed: true } | { removed: false; why: string } = { removed: true };
   const containers = [{ containerId: 'c1', name: 'app-web.1', labels: { 'gantry.alloc.id': 'a1' }, state: 'running', createdAt: 0 }];
   // What inspecting c1 answers (null: no such container).
   let status: Partial<InstanceStatus> | null = { running: true, restarting: false, exitCode: null, ip: null, hostPort: null, startedAt: 1 };
   const host = {
-    stop: async (containerId: string) => void stopped.push(containerId),
+    stop: async (containerId: string): Promise<{ removed: true } | { removed: false; why: string }> => {
+      stopped.push(containerId);
+      return removal;
+    },
     list: async () => containers,
     status: async () => (status ? { ...status } : null),
     startExisting: async (containerId: string) => void started.push(containerId),
@@ -46,7 +50,8 @@ function fakes() {
   const instances = new Instances(deps);
   const launch = { allocId: 'a1', appId: 'app', process: 'web.1', startup: null, liveness: null, hostHeader: '', bootTimeoutMs: 1000, exposesPort: true } as never;
   const setStatus = (s: Partial<InstanceStatus> | null) => (status = s);
-  return { instances, states, stopped, started, restarted, containers, host, allocs, deps, launch, setStatus };
+  const failRemoval = (why: string) => (removal = { removed: false, why });
+  return { instances, states, stopped, started, restarted, containers, host, allocs, deps, launch, setStatus, failRemoval };
 }
 
 const until = async (what: string, ok: () => boolean, ms = 5000) => {
@@ -74,6 +79,18 @@ describe('Instances', () => {
     await f.instances.report(older, 'crashed');
     await f.instances.report(newer, 'healthy');
     expect(f.states.map((s) => s.status)).toEqual(['healthy']);
+  });
+});
+
+describe('stopping', () => {
+  it('reports stopped a container that stopped but could not be removed (its removal is the reconcile\'s)', async () => {
+    const f = fakes();
+    f.failRemoval('driver "overlay2" failed to remove root filesystem: device or resource busy');
+    const t = f.instances.track(f.launch, 'c1');
+    await f.instances.report(t, 'healthy');
+    await f.instances.stop('a1', 1000);
+    expect(f.states.map((s) => s.status)).toEqual(['healthy', 'stopped']);
+    expect(f.instances.tracked.has('a1')).toBe(false);
   });
 });
 

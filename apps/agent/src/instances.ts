@@ -316,7 +316,8 @@ export class Instances {
     if (!t) return;
     t.stopping = true;
     t.generation++;
-    await this.deps.host.stop(t.containerId, timeoutMs);
+    const result = await this.deps.host.stop(t.containerId, timeoutMs);
+    if (!result.removed) this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}) stopped, but its container stays for now (${result.why}); the reconcile removes it later`);
     await this.report(t, 'stopped', { port: null });
     this.tracked.delete(allocId);
   }

@@ -78,7 +78,9 @@ export class AgentCommands {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: 1000,
-      removeOnFail: 1000,
+      // A failed command must not block its id: the scheduler sends a stop again on its next pass
+      // (a stop that failed three times would otherwise leave its allocation stuck forever).
+      removeOnFail: true,
     });
   }
 
