@@ -1,18 +1,10 @@
-import type { SealedDockerTls } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
+import type { HostRecord } from '@gantry/live';
 import type { LoginLimiter } from './login-limit';
 
-/** A host as the Redis registry holds it for agents and the supervisor (live's HostRecord). */
-export interface HostRecord {
-  id: string;
-  name: string;
-  dockerUrl: string;
-  address: string;
-  managed: boolean;
-  /** TLS to a tcp:// engine; the client key stays sealed with the installation secret. */
-  tls?: SealedDockerTls;
-}
+/** A host as the Redis registry holds it for agents and the supervisor: declared once, by live. */
+export type { HostRecord } from '@gantry/live';
 
 /** Tells the running system about a change at once (instead of at its next sweep). */
 export interface LiveNotifier {

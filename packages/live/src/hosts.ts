@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys';
 
+/** A host as the registry holds it (a mirror of the hosts table row, for agents and the supervisor). */
 export interface HostRecord {
   id: string;
   name: string;
