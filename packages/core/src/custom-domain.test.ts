@@ -79,6 +79,13 @@ describe('custom domains', () => {
     expect(customDomainProblem('example.com', { appsDomain: 'example.com' })).toMatch(/belong to apps by name/);
   });
 
+  it('normalises a name and refuses junk in its syntax', () => {
+    expect(checkCustomDomain('WWW.Example.com.', { appsDomain: 'apps.test' })).toBe('www.example.com');
+    for (const bad of ['localhost', '-a.example.com', 'a..b', '*.example.com', 'a_b.example.com', `${'a'.repeat(64)}.com`]) {
+      expect(() => checkCustomDomain(bad, { appsDomain: 'apps.test' })).toThrow(/cannot be a custom domain/);
+    }
+  });
+
   it('reports the rule as an invalid_input error', () => {
     try {
       checkCustomDomain('127.1', platform);
