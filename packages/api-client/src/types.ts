@@ -16,7 +16,7 @@ export interface AppView {
   currentRelease: number | null;
 }
 
-export type ReleaseStatus = 'pending' | 'deploying' | 'succeeded' | 'failed';
+export type ReleaseStatus = 'pending' | 'releasing' | 'deploying' | 'succeeded' | 'failed' | 'superseded';
 
 export interface ReleaseView {
   version: number;

@@ -14,3 +14,4 @@ export * from './egress';
 export * from './settings';
 export * from './custom-domain';
 export * from './docker-tls';
+export * from './app-manifest';
