@@ -23,10 +23,10 @@ export async function followRelease(api: GantryClient, app: string, release: Rel
   let deadline = Date.now() + FOLLOW_TIMEOUT_MS;
   try {
     for (;;) {
-      if (r.status === 'releasing' || (printed > 0 && r.status !== 'pending')) {
+      if (r.status === 'releasing' || r.status === 'failed' || r.status === 'succeeded' || (printed > 0 && r.status !== 'pending')) {
         const out = await api.releaseOutput(app, r.version, printed);
         if (out.lines.length) {
-          spin?.stop('');
+          spin?.stop(printed === 0 ? 'release phase output:' : '');
           spin = undefined;
           for (const l of out.lines) print(l);
         }
@@ -49,10 +49,13 @@ export async function followRelease(api: GantryClient, app: string, release: Rel
         spin?.stop(`still ${r.status}`);
         throw new CliError(`v${r.version} is still ${r.status} after ${FOLLOW_TIMEOUT_MS / 1000} s. Check it with \`gantry releases:info v${r.version} -a ${app}\`.`);
       }
-      if (!spin) spin = spinner(label(r));
+      // One spinner until output comes; while the output streams, the output shows progress.
+      if (!spin && printed === 0) spin = spinner(label(r));
       await sleep(FOLLOW_INTERVAL_MS);
+      const was = r.status;
       r = await api.release(app, r.version);
-      spin.update(label(r));
+      if (printed > 0 && was === 'releasing' && r.status === 'deploying') spin = spinner(label(r));
+      spin?.update(label(r));
     }
   } catch (e) {
     if (!(e instanceof CliError)) spin?.stop('?');

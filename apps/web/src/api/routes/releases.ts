@@ -1,4 +1,4 @@
-import { InvalidInput } from '@gantry/core';
+import { InvalidInput, phaseHeading, phaseTaskId, releasePhaseSteps, type ReleaseManifest } from '@gantry/core';
 import { getRelease, listReleases, rollback, setReleaseTimeout } from '@gantry/control';
 import { TaskStreams } from '@gantry/live';
 import type { Release } from '@gantry/db';
@@ -51,8 +51,15 @@ export function releaseRoutes(r: Router<ApiDeps>): void {
     const running = release.status === 'releasing';
     if (release.phaseOutput !== null && !running) lines = release.phaseOutput.split('\n');
     else {
+      // Live: the same lines as the kept output will have, from the steps' task streams.
       const streams = new TaskStreams(deps.redis, deps.keys);
-      lines = [...(await streams.output(`release-${release.id}`)), ...(await streams.output(`predeploy-${release.id}`))];
+      lines = [];
+      for (const step of releasePhaseSteps(release.processTypes as Record<string, string>, release.manifest as ReleaseManifest)) {
+        const got = await streams.output(phaseTaskId(step.step, release.id));
+        // A step's heading shows once it runs: it has output, or it is the first and the phase runs.
+        if (got.length === 0 && !(running && lines.length === 0)) break;
+        lines.push(phaseHeading(step), ...got);
+      }
     }
     sendJson(res, 200, { version: release.version, status: release.status, lines: lines.slice(after), next: Math.max(after, lines.length), running });
   });
