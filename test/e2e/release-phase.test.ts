@@ -9,6 +9,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '@gantry/docker';
+import { launchChromium, login, shot } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, uniqueName } from './helpers/gantry';
 import { pushTimed, repoFromFixture, writeAndCommit } from './helpers/git';
@@ -116,5 +117,22 @@ describe('release phase', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(back.stdout).toContain('migrating: DYNO=release v9 version one');
     expect(await body()).toMatchObject({ version: 'one', release: 'v9' });
+  });
+
+  it('the dashboard shows a release phase\'s output on the releases and deploys pages', async () => {
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      const page = await login(context, u.user, `/apps/${app}/releases`);
+      await page.locator('tr[data-version="2"]').click();
+      const out = page.getByTestId('release-output');
+      await expect.poll(() => out.textContent(), { timeout: 15_000 }).toContain('migration failed with 3');
+      expect(await out.textContent()).toContain('The release command failed (exit code 3)');
+      await shot(page, 'release-phase');
+      await page.goto(`${gantry().apiUrl}/apps/${app}/deploys`);
+      await expect.poll(() => page.getByTestId('release-phase').first().textContent(), { timeout: 15_000 }).toContain('migrating: DYNO=release');
+    } finally {
+      await browser.close();
+    }
   });
 });
