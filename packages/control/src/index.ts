@@ -22,3 +22,5 @@ export * from './audit';
 export * from './login-limit';
 export * from './settings';
 export * from './egress-policy';
+export * from './manifest-env';
+export * from './manifest-formation';
