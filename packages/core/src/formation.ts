@@ -22,9 +22,11 @@ export function isScalableType(type: string): boolean {
   return type !== RELEASE_PROCESS_TYPE;
 }
 
+export const RELEASE_NOT_SCALABLE = 'release runs once per release, in the release phase; it cannot be scaled.';
+
 /** Throws InvalidInput for `release`: ps:scale, ps:type and formation PATCHes all check this. */
 export function assertScalableType(type: string): void {
-  if (!isScalableType(type)) throw new InvalidInput('release runs once per release, in the release phase; it cannot be scaled.', { type });
+  if (!isScalableType(type)) throw new InvalidInput(RELEASE_NOT_SCALABLE, { type });
 }
 
 /** What a release changes in the stored formation. */
