@@ -9,7 +9,7 @@
 import { InvalidInput, NotFound, applyConfigChange, describeMissingVars, resolveManifestEnv, type ConfigVars, type EnvReason, type EnvResolution, type EnvSpec } from '@gantry/core';
 import type { Prisma } from '@gantry/db';
 import { randomBytes } from 'node:crypto';
-import { auditApp, type AuditActor } from './audit';
+import { auditApp } from './audit';
 import type { Ctx } from './context';
 
 type Tx = Prisma.TransactionClient;
@@ -44,7 +44,7 @@ export async function checkManifestEnv(ctx: Ctx, appId: string, env: Record<stri
  * as every release creation is), or throws MissingConfigVars having written nothing. Returns why
  * each variable was set (names only, for the build output).
  */
-export async function applyManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>, actor: AuditActor, secret: () => string = generateSecret): Promise<Record<string, EnvReason>> {
+export async function applyManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>, userId: string | null, secret: () => string = generateSecret): Promise<Record<string, EnvReason>> {
   if (Object.keys(env).length === 0) return {};
   const result = await ctx.db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "App" WHERE id = ${appId}::uuid FOR UPDATE`;
@@ -58,6 +58,8 @@ export async function applyManifestEnv(ctx: Ctx, appId: string, env: Record<stri
   });
   if (!result) return {};
   const keys = Object.keys(result.why).sort();
+  const user = userId ? await ctx.db.user.findUnique({ where: { id: userId }, select: { id: true, email: true } }) : null;
+  const actor = user ? { userId: user.id, email: user.email } : null;
   await auditApp(ctx, actor, appId, 'config.change', result.appName, { set: keys, unset: [], source: 'app.json' }); // keys only, never values
   return result.why;
 }
