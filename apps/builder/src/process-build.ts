@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { formatDuration } from '@gantry/config';
-import { applyManifestEnv, checkManifestEnv, createRelease, finishBuild, imageRepoFor, loadEgressPolicy, startBuild, type Ctx } from '@gantry/control';
+import { applyManifestEnv, createRelease, finishBuild, generateSecret, imageRepoFor, loadEgressPolicy, previewManifestEnv, startBuild, type Ctx } from '@gantry/control';
 import { EMPTY_MANIFEST, InvalidInput, describeEnvSet, parseAppManifest, parseProcfile, releaseManifest, undefinedFormationTypes, type AppManifest, type ConfigVars, type ProcessTypes } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
 import type { AppLogs, BuildOutput } from '@gantry/live';
@@ -60,8 +60,9 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
     });
     const procfile = parseOrFail(() => (files.has('Procfile') ? parseProcfile(files.get('Procfile')!) : {}));
     const manifest = parseOrFail<AppManifest>(() => (files.has('app.json') ? parseAppManifest(files.get('app.json')!) : EMPTY_MANIFEST));
-    // Required config vars missing: fail now rather than after the build (checked again, locked, before the release).
-    await failOnInvalid(() => checkManifestEnv(ctx, app.id, manifest.env));
+    // Required config vars missing: fail now rather than after the build (checked again, locked,
+    // before the release). The build sees app.json's defaults and secrets, as on Heroku.
+    const envPreview = await failOnInvalid(() => previewManifestEnv(ctx, app.id, manifest.env));
 
     const repo = imageRepoFor(ctx, app.id);
     const tag = `b${build.number}`;
@@ -90,7 +91,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       // Without a Procfile, web runs the image's own CMD/ENTRYPOINT (an empty command).
       if (!procfile.web) defaults = { web: '' };
     } else {
-      const appConfig = app.config as ConfigVars;
+      const appConfig = { ...(app.config as ConfigVars), ...envPreview.set };
       const plan = await planBuildpacks(config.GANTRY_BUILDPACKS_DIR, config.GANTRY_BUILDPACKS, appConfig.BUILDPACK_URL, async () => ({ policy: await loadEgressPolicy(ctx.db) }));
       try {
         const result = await buildWithBuildpacks({
@@ -124,7 +125,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
     for (const type of undefinedFormationTypes(manifest.formation, processTypes)) {
       out.line(` !     Warning: app.json formation names ${type}, which is not a process type of this app; ignored.`);
     }
-    const envSet = describeEnvSet(await failOnInvalid(() => applyManifestEnv(ctx, app.id, manifest.env, build.userId)));
+    const envSet = describeEnvSet(await failOnInvalid(() => applyManifestEnv(ctx, app.id, manifest.env, build.userId, (key) => envPreview.set[key] ?? generateSecret())));
     if (envSet) out.heading(envSet);
     out.detail(`Built in ${formatDuration(Date.now() - started)}`);
     await out.flush();

@@ -1,10 +1,13 @@
 /**
  * app.json `env` at deploy time (the decision is core's resolveManifestEnv):
  *
- *   build ─checkManifestEnv (read only, before building: fails fast)─▶ compile ─applyManifestEnv (app locked)─▶ release
+ *   build ─previewManifestEnv (read only: fails fast)─▶ compile (sees config + preview.set)
+ *         ─applyManifestEnv (app locked; the preview's secrets)─▶ release
  *
- * applyManifestEnv sets defaults (first build) and generated secrets, then fails when a required
- * variable is still missing; on failure nothing is written. The audit log gets the keys only.
+ * The preview is what the build's buildpacks see in ENV_DIR (as on Heroku, where app.json env is
+ * set before the first build). applyManifestEnv then sets defaults (first build) and secrets for
+ * real, reusing the preview's secret values, or fails when a required variable is still missing;
+ * on failure nothing is written. The audit log gets the keys only.
  */
 import { InvalidInput, NotFound, applyConfigChange, describeMissingVars, resolveManifestEnv, type ConfigVars, type EnvReason, type EnvResolution, type EnvSpec } from '@gantry/core';
 import type { Prisma } from '@gantry/db';
@@ -24,7 +27,7 @@ export class MissingConfigVars extends InvalidInput {
   }
 }
 
-async function resolveFor(db: Tx | Ctx['db'], appId: string, env: Record<string, EnvSpec>, secret: () => string) {
+async function resolveFor(db: Tx | Ctx['db'], appId: string, env: Record<string, EnvSpec>, secret: (key: string) => string) {
   const app = await db.app.findUnique({ where: { id: appId } });
   if (!app) throw new NotFound('App', appId);
   const built = await db.release.findFirst({ where: { appId, imageRef: { not: null } }, select: { id: true } });
@@ -32,19 +35,21 @@ async function resolveFor(db: Tx | Ctx['db'], appId: string, env: Record<string,
   return { app, config, resolution: resolveManifestEnv({ env, config, firstBuild: built === null, secret }) };
 }
 
-/** Before the build: fails when required variables are missing (no secret is made, nothing written). */
-export async function checkManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>): Promise<void> {
-  if (Object.keys(env).length === 0) return;
-  const { app, resolution } = await resolveFor(ctx.db, appId, env, () => 'unused');
+/** Before the build: what app.json would set (for the build to see), or MissingConfigVars. Writes nothing. */
+export async function previewManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>, secret: (key: string) => string = generateSecret): Promise<EnvResolution> {
+  if (Object.keys(env).length === 0) return { set: {}, why: {}, missing: [] };
+  const { app, resolution } = await resolveFor(ctx.db, appId, env, secret);
   if (resolution.missing.length) throw new MissingConfigVars(resolution, app.name);
+  return resolution;
 }
 
 /**
  * Before the release: sets app.json defaults and secrets on the app's config (with the app locked,
- * as every release creation is), or throws MissingConfigVars having written nothing. Returns why
+ * as every release creation is), or throws MissingConfigVars having written nothing. `secret`
+ * gives the preview's values, so the release runs with the secret its build saw. Returns why
  * each variable was set (names only, for the build output).
  */
-export async function applyManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>, userId: string | null, secret: () => string = generateSecret): Promise<Record<string, EnvReason>> {
+export async function applyManifestEnv(ctx: Ctx, appId: string, env: Record<string, EnvSpec>, userId: string | null, secret: (key: string) => string = generateSecret): Promise<Record<string, EnvReason>> {
   if (Object.keys(env).length === 0) return {};
   const result = await ctx.db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "App" WHERE id = ${appId}::uuid FOR UPDATE`;

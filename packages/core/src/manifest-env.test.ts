@@ -47,8 +47,8 @@ describe('resolveManifestEnv', () => {
 
   it('calls the generator once per variable set', () => {
     let n = 0;
-    const r = resolveManifestEnv({ env: { A: { required: true, generator: 'secret' }, B: { required: false, generator: 'secret' } }, config: {}, firstBuild: false, secret: () => `v${++n}` });
-    expect(r.set).toEqual({ A: 'v1', B: 'v2' });
+    const r = resolveManifestEnv({ env: { A: { required: true, generator: 'secret' }, B: { required: false, generator: 'secret' } }, config: {}, firstBuild: false, secret: (k) => `${k}${++n}` });
+    expect(r.set).toEqual({ A: 'A1', B: 'B2' });
   });
 });
 

@@ -35,8 +35,8 @@ export interface ResolveEnvInput {
   config: ConfigVars;
   /** The app has no release with an image yet. */
   firstBuild: boolean;
-  /** A new secret value (64 hex characters of crypto randomness in production). */
-  secret: () => string;
+  /** The secret value for a variable (64 hex characters of crypto randomness in production). */
+  secret: (key: string) => string;
 }
 
 export function resolveManifestEnv(input: ResolveEnvInput): EnvResolution {
@@ -47,7 +47,7 @@ export function resolveManifestEnv(input: ResolveEnvInput): EnvResolution {
     if ((RESERVED_KEYS as readonly string[]).includes(key)) continue;
     if (key in input.config) continue;
     if (spec.generator === 'secret') {
-      out.set[key] = input.secret();
+      out.set[key] = input.secret(key);
       out.why[key] = 'generated';
     } else if (spec.value !== undefined && input.firstBuild) {
       out.set[key] = spec.value;
