@@ -23,3 +23,5 @@ export * from './login-limit';
 export * from './settings';
 export * from './egress-policy';
 export * from './release-lifecycle';
+export * from './manifest-env';
+export * from './manifest-formation';

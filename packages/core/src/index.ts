@@ -16,3 +16,4 @@ export * from './custom-domain';
 export * from './docker-tls';
 export * from './app-manifest';
 export * from './release-phase';
+export * from './manifest-env';
