@@ -135,4 +135,28 @@ describe('release phase', () => {
       await browser.close();
     }
   });
+
+  it('app.json scripts: Dokku predeploy in the release phase, Dokku postdeploy after every deploy, Heroku postdeploy once', async () => {
+    const other = uniqueName('scripts');
+    await u.user.client.createApp(other);
+    const dir = await repoFromFixture('release-phase');
+    const scripts = { postdeploy: 'echo seeded once for $GANTRY_RELEASE', dokku: { predeploy: 'echo predeploy of $GANTRY_RELEASE', postdeploy: { command: 'echo postdeploy of $GANTRY_RELEASE' } } };
+    await writeAndCommit(dir, 'app.json', JSON.stringify({ name: 'scripts', stack: 'heroku-24', addons: ['heroku-postgresql'], scripts }));
+    const first = await pushTimed(dir, other, u.user.token);
+    expect(first.code, first.output).toBe(0);
+    const at = (p: typeof first, text: string) => p.lines.findIndex((l) => l.line.includes(text));
+    expect(at(first, 'predeploy of v1')).toBeGreaterThan(at(first, 'migration done'));
+    expect(at(first, 'Starting web.1')).toBeGreaterThan(at(first, 'predeploy of v1'));
+    expect(at(first, 'postdeploy of v1')).toBeGreaterThan(at(first, 'Released v1'));
+    expect(at(first, 'seeded once for v1')).toBeGreaterThan(at(first, 'Released v1'));
+    const kept = await gantryCli(u.home, ['releases:output', 'v1', '-a', other]);
+    expect(kept.stdout).toContain('-----> Running predeploy (app.json scripts.dokku.predeploy): echo predeploy of $GANTRY_RELEASE');
+
+    await writeAndCommit(dir, 'version.txt', 'again\n');
+    const second = await pushTimed(dir, other, u.user.token);
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).toContain('predeploy of v2');
+    expect(second.output).toContain('postdeploy of v2');
+    expect(second.output).not.toContain('seeded once');
+  });
 });
