@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '@gantry/docker';
 import { launchChromium, login, shot } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
+import { findProcess } from './helpers/processes';
 import { gantry, uniqueName } from './helpers/gantry';
 import { pushTimed, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
@@ -158,5 +159,21 @@ describe('release phase', () => {
     expect(second.output).toContain('predeploy of v2');
     expect(second.output).toContain('postdeploy of v2');
     expect(second.output).not.toContain('seeded once');
+  });
+
+  it('a scheduler that dies during the release phase: another takes the deploy over, the release command does not run twice', async () => {
+    expect((await cli('config:set', 'RELEASE_SLEEP=5')).code).toBe(0);
+    await writeAndCommit(repo, 'version.txt', 'after-failover\n');
+    const pushing = pushTimed(repo, app, u.user.token);
+    const releasing = await waitFor('the release phase to run', async () => (await u.user.client.releases(app)).find((r) => r.status === 'releasing'), 120_000, 200);
+    const isScheduler = (p: { cmdline: string; env: Record<string, string> }) => p.cmdline.includes('apps/scheduler/src/main.ts') && p.env.GANTRY_INSTANCE === gantry().instance;
+    const scheduler = await findProcess(isScheduler);
+    expect(scheduler, 'the test Gantry runs a scheduler').toBeTruthy();
+    process.kill(scheduler!.pid, 'SIGKILL');
+    const pushed = await pushing; // the supervisor starts a scheduler again; BullMQ hands it the stalled job
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(await body()).toMatchObject({ version: 'after-failover', release: `v${releasing.version}` });
+    const ran = (await u.user.client.logs(app, 2000, { source: 'release' })).filter((l) => l.line === `migrating: DYNO=release v${releasing.version} version after-failover`);
+    expect(ran).toHaveLength(1);
   });
 });

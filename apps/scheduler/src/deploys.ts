@@ -150,8 +150,10 @@ export class Deploys {
   /** Runs the `release` command and Dokku's predeploy. False when the release failed (recorded). */
   private async releasePhase(release: ReleaseRow, rec: DeployRecord): Promise<boolean> {
     const steps = releasePhaseSteps(release.processTypes as Record<string, string>, (release.manifest ?? {}) as ReleaseManifest);
-    if (steps.length === 0) return true;
-    if (!(await beginReleasePhase(this.deps.db, release.id))) return false;
+    if (steps.length === 0 || release.status === 'deploying') return true;
+    // A job taken over from a scheduler that died finds its release "releasing" already: its
+    // tasks (same ids, same hosts) are not run again, their output is replayed.
+    if (release.status === 'pending' && !(await beginReleasePhase(this.deps.db, release.id))) return false;
 
     const output: string[] = [];
     for (const s of steps) {

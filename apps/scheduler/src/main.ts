@@ -91,7 +91,9 @@ async function main(): Promise<void> {
 
   const deployer = startWorker('deploy', connectRedis(config.REDIS_URL, 'gantry-scheduler-worker'), config.GANTRY_INSTANCE, {
     process: (job) => deploys.request(job),
-  }, { concurrency: 16 }); // a release phase may run for minutes: other apps' deploys go on meanwhile
+    // A release phase may run for minutes: other apps' deploys go on meanwhile. A scheduler that
+    // dies leaves its job locked for lockDuration; another takes it over within ~15 s.
+  }, { concurrency: 16, lockDuration: 10_000, stalledInterval: 5_000 });
   deployer.on('error', (err) => log.error(`deploy worker: ${err.message}`));
 
   const stopEvents = await onEvents(connectRedis(config.REDIS_URL, 'gantry-scheduler-events'), keys, (e) => {
