@@ -50,15 +50,32 @@ export class DockerHost {
     readonly opts: { address: string; installation: string },
   ) {}
 
+  /** Creates and starts an instance: restarted by the engine unless stopped, $PORT published when it exposes one. */
+  async start(spec: ContainerSpec): Promise<StartedInstance> {
+    const port = `${INSTANCE_PORT}/tcp`;
+    return this.createAndStart(spec, {
+      ExposedPorts: spec.exposesPort ? { [port]: {} } : {},
+      HostConfig: {
+        RestartPolicy: { Name: 'unless-stopped' },
+        PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
+      },
+    });
+  }
+
   /** Creates and starts a task container: no restart policy, no published port (it runs once). */
   async startTask(spec: ContainerSpec): Promise<StartedInstance> {
+    return this.createAndStart(spec, { HostConfig: {} });
+  }
+
+  private async createAndStart(spec: ContainerSpec, extra: { ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown> }): Promise<StartedInstance> {
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
-      HostConfig: appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }),
+      ...(extra.ExposedPorts ? { ExposedPorts: extra.ExposedPorts } : {}),
+      HostConfig: { ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }), ...extra.HostConfig },
     });
     try {
       await container.start();
@@ -73,30 +90,6 @@ export class DockerHost {
   async wait(containerId: string): Promise<number> {
     const res = (await this.docker.getContainer(containerId).wait()) as { StatusCode: number };
     return res.StatusCode;
-  }
-
-  async start(spec: ContainerSpec): Promise<StartedInstance> {
-    const port = `${INSTANCE_PORT}/tcp`;
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
-      ExposedPorts: spec.exposesPort ? { [port]: {} } : {},
-      HostConfig: {
-        ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }),
-        RestartPolicy: { Name: 'unless-stopped' },
-        PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
-      },
-    });
-    try {
-      await container.start();
-    } catch (err) {
-      await container.remove({ force: true }).catch(() => {});
-      throw err;
-    }
-    return { containerId: container.id, name: spec.name };
   }
 
   async status(containerId: string): Promise<InstanceStatus | null> {

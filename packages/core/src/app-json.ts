@@ -65,16 +65,26 @@ function attemptsOf(v: unknown, type: string): number {
   return v;
 }
 
-/** Reads the startup checks of app.json; throws InvalidInput with the offending field. */
-export function parseAppJsonHealthChecks(text: string): HealthChecks {
+/** app.json's text as a JSON object, or InvalidInput saying what is wrong with it. */
+export function parseAppJsonText(text: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
     throw new InvalidInput(`app.json is not valid JSON: ${(err as Error).message}`);
   }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidInput('app.json must hold a JSON object.');
+  return doc as Record<string, unknown>;
+}
+
+/** Reads the startup checks of app.json; throws InvalidInput with the offending field. */
+export function parseAppJsonHealthChecks(text: string): HealthChecks {
+  return healthChecksOf(parseAppJsonText(text).healthchecks);
+}
+
+/** The startup checks of app.json's "healthchecks" value (Dokku's format). */
+export function healthChecksOf(hc: unknown): HealthChecks {
   const checks: HealthChecks = {};
-  const hc = (doc as { healthchecks?: unknown })?.healthchecks;
   if (hc === undefined) return checks;
   if (typeof hc !== 'object' || hc === null || Array.isArray(hc)) {
     throw new InvalidInput('app.json: "healthchecks" must be an object of process type -> list of checks.');

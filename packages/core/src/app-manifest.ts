@@ -8,7 +8,7 @@
  */
 import { InvalidInput } from './errors';
 import { findSize } from './sizes';
-import { parseAppJsonHealthChecks, type HealthChecks } from './app-json';
+import { healthChecksOf, parseAppJsonText, type HealthChecks } from './app-json';
 
 export interface FormationSpec {
   quantity?: number;
@@ -208,20 +208,14 @@ function cronOf(v: unknown): CronSpec[] {
 
 /** Parses app.json; throws InvalidInput naming the key that is wrong. */
 export function parseAppManifest(text: string): AppManifest {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInput(`app.json is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isObject(doc)) throw new InvalidInput('app.json must hold a JSON object.');
+  const doc = parseAppJsonText(text);
   return {
     formation: formationOf(doc.formation),
     env: envOf(doc.env),
     buildpacks: buildpacksOf(doc.buildpacks),
     scripts: scriptsOf(doc.scripts),
     cron: cronOf(doc.cron),
-    healthChecks: parseAppJsonHealthChecks(text),
+    healthChecks: healthChecksOf(doc.healthchecks),
   };
 }
 
