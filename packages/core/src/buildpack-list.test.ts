@@ -52,27 +52,27 @@ describe('checkBuildpackEntry and builtinName', () => {
 describe('editBuildpacks', () => {
   const list = ['nodejs', GIT];
   it.each<[string, BuildpackEdit, string[]]>([
-    ['add appends', { kind: 'add', url: GIT2 }, ['nodejs', GIT, GIT2]],
-    ['add --index 1 inserts first', { kind: 'add', url: GIT2, index: 1 }, [GIT2, 'nodejs', GIT]],
-    ['add --index after the last appends', { kind: 'add', url: GIT2, index: 3 }, ['nodejs', GIT, GIT2]],
-    ['set replaces the list', { kind: 'set', url: GIT2 }, [GIT2]],
-    ['set --index replaces one entry', { kind: 'set', url: GIT2, index: 2 }, ['nodejs', GIT2]],
-    ['remove by URL', { kind: 'remove', url: 'nodejs' }, [GIT]],
-    ['remove by index', { kind: 'remove', index: 2 }, ['nodejs']],
-    ['clear', { kind: 'clear' }, []],
+    ['add appends', { action: 'add', url: GIT2 }, ['nodejs', GIT, GIT2]],
+    ['add --index 1 inserts first', { action: 'add', url: GIT2, index: 1 }, [GIT2, 'nodejs', GIT]],
+    ['add --index after the last appends', { action: 'add', url: GIT2, index: 3 }, ['nodejs', GIT, GIT2]],
+    ['set replaces the list', { action: 'set', url: GIT2 }, [GIT2]],
+    ['set --index replaces one entry', { action: 'set', url: GIT2, index: 2 }, ['nodejs', GIT2]],
+    ['remove by URL', { action: 'remove', url: 'nodejs' }, [GIT]],
+    ['remove by index', { action: 'remove', index: 2 }, ['nodejs']],
+    ['clear', { action: 'clear' }, []],
   ])('%s', (_, edit, want) => {
     expect(editBuildpacks(list, edit)).toEqual(want);
   });
 
   it.each<[string, readonly string[], BuildpackEdit, string]>([
-    ['a duplicate', list, { kind: 'add', url: GIT }, `The buildpack ${GIT} is already set on the app.`],
-    ['an index out of range', list, { kind: 'add', url: GIT2, index: 4 }, 'Index 4 is out of range: use 1 to 3.'],
-    ['index 0', list, { kind: 'set', url: GIT2, index: 0 }, 'Index 0 is out of range: use 1 to 3.'],
-    ['removing what is not there', list, { kind: 'remove', url: 'static' }, 'The buildpack static is not set on the app.'],
-    ['removing from an empty list', [], { kind: 'remove', index: 1 }, 'The app has no buildpacks set: there is no index to use.'],
-    ['removing by both', list, { kind: 'remove', url: GIT, index: 1 }, 'Give the buildpack to remove, or its index, not both.'],
-    ['a bad URL', list, { kind: 'add', url: 'git@github.com:x/y.git' }, 'is neither a built-in buildpack name'],
-    ['too many', Array.from({ length: 10 }, (_, i) => `p${i}`), { kind: 'add', url: 'nodejs' }, 'The app has 10 buildpacks, the most allowed.'],
+    ['a duplicate', list, { action: 'add', url: GIT }, `The buildpack ${GIT} is already set on the app.`],
+    ['an index out of range', list, { action: 'add', url: GIT2, index: 4 }, 'Index 4 is out of range: use 1 to 3.'],
+    ['index 0', list, { action: 'set', url: GIT2, index: 0 }, 'Index 0 is out of range: use 1 to 3.'],
+    ['removing what is not there', list, { action: 'remove', url: 'static' }, 'The buildpack static is not set on the app.'],
+    ['removing from an empty list', [], { action: 'remove', index: 1 }, 'The app has no buildpacks set: there is no index to use.'],
+    ['removing by both', list, { action: 'remove', url: GIT, index: 1 }, 'Give the buildpack to remove, or its index, not both.'],
+    ['a bad URL', list, { action: 'add', url: 'git@github.com:x/y.git' }, 'is neither a built-in buildpack name'],
+    ['too many', Array.from({ length: 10 }, (_, i) => `p${i}`), { action: 'add', url: 'nodejs' }, 'The app has 10 buildpacks, the most allowed.'],
   ])('refuses %s', (_, from, edit, message) => {
     expect(() => editBuildpacks(from, edit)).toThrow(message);
   });

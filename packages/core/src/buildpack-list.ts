@@ -101,10 +101,10 @@ export function resolveBuildpackList(i: BuildpackInputs): BuildpackList {
 
 /** Heroku's buildpacks:add / set / remove / clear on a stored list; indexes are 1-based. */
 export type BuildpackEdit =
-  | { kind: 'add'; url: string; index?: number }
-  | { kind: 'set'; url: string; index?: number }
-  | { kind: 'remove'; url?: string; index?: number }
-  | { kind: 'clear' };
+  | { action: 'add'; url: string; index?: number }
+  | { action: 'set'; url: string; index?: number }
+  | { action: 'remove'; url?: string; index?: number }
+  | { action: 'clear' };
 
 /** The list after `edit`, or an InvalidInput saying why the edit cannot apply. */
 export function editBuildpacks(list: readonly string[], edit: BuildpackEdit): string[] {
@@ -113,7 +113,7 @@ export function editBuildpacks(list: readonly string[], edit: BuildpackEdit): st
       throw new InvalidInput(max === 0 ? 'The app has no buildpacks set: there is no index to use.' : `Index ${index} is out of range: use 1 to ${max}.`, { index, max });
     }
   };
-  switch (edit.kind) {
+  switch (edit.action) {
     case 'clear':
       return [];
     case 'add': {
