@@ -84,8 +84,9 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
 
     const defaults: ProcessTypes = {};
     for (const [i, bp] of selected.entries()) {
-      if (input.plan.chosen) out.heading(`Running buildpack ${i + 1} of ${selected.length}: ${bp.label}${bp.label === bp.entry ? '' : ` (${bp.entry})`}`);
-      else out.heading(`${bp.label} app detected`);
+      // Heroku's words: "Using buildpack: X" for a chosen one, "Running buildpack i of n" for a list.
+      if (input.plan.chosen) out.heading(selected.length === 1 ? `Using buildpack: ${bp.entry}` : `Running buildpack ${i + 1} of ${selected.length}: ${bp.entry}`);
+      if (bp.label) out.heading(`${bp.label} app detected`);
       const code = await execIn(docker, container, compileArgv(bp, selected.slice(0, i)), { onLine: (line) => out.line(line) });
       stopIfAborted(signal);
       if (code !== 0) throw new BuildFailure(`The ${bp.name} buildpack failed to compile the app (exit code ${code}).`);
@@ -128,15 +129,16 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
   }
 
   /** Detection picks the first buildpack that says yes; an explicit list runs all (detect only names them). */
-  async function select(bps: StagedBuildpack[]): Promise<(StagedBuildpack & { label: string })[]> {
-    const out: (StagedBuildpack & { label: string })[] = [];
+  async function select(bps: StagedBuildpack[]): Promise<(StagedBuildpack & { label?: string })[]> {
+    const out: (StagedBuildpack & { label?: string })[] = [];
     for (const bp of bps) {
       const hasDetect = existsSync(join(bp.hostDir, 'bin', 'detect'));
-      const res = hasDetect ? await execCapture(docker, container, scriptArgv(bp, 'detect')) : { exitCode: input.plan.chosen ? 1 : -1, stdout: '' };
+      const res = hasDetect ? await execCapture(docker, container, scriptArgv(bp, 'detect')) : { exitCode: -1, stdout: '' };
       stopIfAborted(signal);
-      const label = (res.exitCode === 0 && res.stdout.trim().split('\n')[0]) || (input.plan.chosen ? bp.entry : bp.name);
-      if (input.plan.chosen) out.push({ ...bp, label });
-      else if (res.exitCode === 0) return [{ ...bp, label }];
+      // What bin/detect printed names the app ("Node.js"); a chosen buildpack that says no still runs.
+      const label = res.exitCode === 0 ? res.stdout.trim().split('\n')[0] || bp.name : undefined;
+      if (input.plan.chosen) out.push({ ...bp, ...(label ? { label } : {}) });
+      else if (label) return [{ ...bp, label }];
     }
     if (out.length) return out;
     throw new BuildFailure(
