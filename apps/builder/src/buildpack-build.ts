@@ -83,6 +83,7 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
     const selected = await select(all);
 
     const defaults: ProcessTypes = {};
+    if (input.plan.chosen) out.detail(`Buildpacks from ${input.plan.source}`);
     for (const [i, bp] of selected.entries()) {
       // Heroku's words: "Using buildpack: X" for a chosen one, "Running buildpack i of n" for a list.
       if (input.plan.chosen) out.heading(selected.length === 1 ? `Using buildpack: ${bp.entry}` : `Running buildpack ${i + 1} of ${selected.length}: ${bp.entry}`);

@@ -27,7 +27,7 @@ const REF = /^[A-Za-z0-9._/-]{1,200}$/;
 
 /** Where a list came from, for messages ("the .buildpacks file", "BUILDPACK_URL"). */
 export function describeSource(source: BuildpackSource): string {
-  return { app: 'the app\'s buildpacks (gantry buildpacks)', '.buildpacks': 'the .buildpacks file', 'app.json': 'app.json "buildpacks"', BUILDPACK_URL: 'BUILDPACK_URL', detect: 'detection' }[source];
+  return { app: 'the app\'s list (gantry buildpacks)', '.buildpacks': 'the .buildpacks file', 'app.json': 'app.json "buildpacks"', BUILDPACK_URL: 'BUILDPACK_URL', detect: 'detection' }[source];
 }
 
 /** The short name of a built-in entry ("heroku/nodejs" -> "nodejs"), or undefined for a URL. */
