@@ -6,6 +6,7 @@
  *   - two buildpacks in order (app.json "buildpacks", then `gantry buildpacks:add`): the first
  *     installs a tool and writes `export`, the second compiles with it; default process types
  *     merge, the later buildpack wins; the stored list wins over app.json until cleared;
+ *   - Gantry's nodejs buildpack then one that runs node in its compile (nodejs's `export`);
  *   - a third-party-style buildpack from a `.buildpacks` file: scripts committed without the
  *     executable bit (git mode 100644), one without a shebang, no bin/release; bin/compile runs in
  *     the buildpack's directory and reads ENV_DIR;
@@ -30,7 +31,7 @@ import { uniqueName } from './helpers/gantry';
 import { FIXTURES, commitAll, git, push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet } from './helpers/http';
 
-const BUILDPACKS = ['buildpack-tool', 'buildpack-uses-tool', 'buildpack-loose'];
+const BUILDPACKS = ['buildpack-tool', 'buildpack-uses-tool', 'buildpack-loose', 'buildpack-uses-node'];
 /** A clone (bare or not) of https://github.com/kr/heroku-buildpack-inline, if this machine has one. */
 const INLINE = process.env.GANTRY_TEST_INLINE_BUILDPACK;
 
@@ -171,6 +172,20 @@ describe('buildpacks', () => {
     expect(pushed.code, pushed.output).toBe(0);
     expect(pushed.output).toContain(`-----> Running buildpack 1 of 2: ${url('buildpack-tool')}`);
     expect((await appGet(app)).body).toBe('greet: compiled with tool 1.2.3\ngreet: at runtime\n');
+  });
+
+  it('lets a buildpack after the built-in nodejs one run node, through its export', async () => {
+    const app = uniqueName('bp-node');
+    await owner.user.client.createApp(app);
+    const pushed = await push(await appRepo('node-then-custom-app', '.buildpacks'), app, owner.user.token);
+    expect(pushed.code, pushed.output).toBe(0);
+    expect(pushed.output).toContain('-----> Running buildpack 1 of 2: heroku/nodejs');
+    expect(pushed.output).toContain('-----> Node.js app detected');
+    expect(pushed.output).toContain(`-----> Running buildpack 2 of 2: ${url('buildpack-uses-node')}`);
+    expect(pushed.output).toMatch(/compiled with node v22\.\d+\.\d+ from \/app\/\.heroku\/node\s/);
+    // Default process types from nodejs (the second buildpack has no bin/release).
+    expect(pushed.output).toContain('Process types: web (npm start)');
+    expect((await appGet(app)).body).toMatch(/^compiled with node v22\.\d+\.\d+ from \/app\/\.heroku\/node\n$/);
   });
 
   it('runs a .buildpacks buildpack whose scripts are not executable and that has no bin/release, in its own directory with ENV_DIR', async () => {
