@@ -4,7 +4,7 @@
  * allowed private host is cloned from a real smart-HTTP git server (git http-backend), and git
  * connects to the address that was checked, not to what DNS says at connect time.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, parseCidr, type EgressPolicy } from '@gantry/core';
 import { planBuildpacks } from '../../apps/builder/src/buildpacks';
 import { cloneBuildpack } from '../../apps/builder/src/buildpack-fetch';
+import { gitHttpBackend } from '../helpers/git-http';
 
 interface Listener {
   port: number;
@@ -43,35 +44,6 @@ async function listener(host: string, port = 0, serve?: (req: http.IncomingMessa
       return connections;
     },
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  };
-}
-
-/** `git http-backend` as CGI: a real smart-HTTP git server for the repositories under `root`. */
-function gitHttpBackend(root: string) {
-  return (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const cgi = spawn('git', ['http-backend'], {
-      env: { ...process.env, GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', REQUEST_METHOD: req.method ?? 'GET', PATH_INFO: u.pathname, QUERY_STRING: u.search.slice(1), CONTENT_TYPE: req.headers['content-type'] ?? '', ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}) },
-    });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headersDone) return void res.write(chunk);
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      headersDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString().split('\r\n')) {
-        const [k, ...v] = line.split(':');
-        if (k!.toLowerCase() === 'status') status = parseInt(v.join(':'), 10);
-        else res.setHeader(k!, v.join(':').trim());
-      }
-      res.writeHead(status);
-      res.write(head.subarray(end + 4));
-    });
-    cgi.stdout.on('end', () => res.end());
   };
 }
 
@@ -115,7 +87,7 @@ describe('BUILDPACK_URL egress', () => {
       ['https://10.1.2.3/bp.git#main', /buildpack URL host 10\.1\.2\.3 is a private address \(10\.0\.0\.0\/8\)/],
       ['http://169.254.169.254/latest/meta-data', /is a cloud metadata address; it is never allowed/],
     ] as const) {
-      const err = await planBuildpacks(builtin, ['nodejs'], url, async () => ({ policy: DEFAULT_POLICY })).catch((e: Error) => e);
+      const err = await planBuildpacks(builtin, ['nodejs'], { source: 'BUILDPACK_URL', entries: [url] }, async () => ({ policy: DEFAULT_POLICY })).catch((e: Error) => e);
       expect(err, url).toBeInstanceOf(Error);
       expect((err as Error).name, url).toBe('BuildFailure');
       expect((err as Error).message, url).toMatch(/^Could not fetch the buildpack /);
@@ -131,11 +103,11 @@ describe('BUILDPACK_URL egress', () => {
     const checked = await listener('127.0.0.2', 0, gitHttpBackend(join(work, 'repos')));
     const other = await listener('127.0.0.1', checked.port);
     listeners.push(checked, other);
-    const plan = await planBuildpacks(builtin, ['nodejs'], `http://localhost:${checked.port}/bp.git#main`, async () => ({ policy: allow('127.0.0.0/8'), resolve: resolveTo('127.0.0.2') }));
+    const plan = await planBuildpacks(builtin, ['nodejs'], { source: 'BUILDPACK_URL', entries: [`http://localhost:${checked.port}/bp.git#main`] }, async () => ({ policy: allow('127.0.0.0/8'), resolve: resolveTo('127.0.0.2') }));
     try {
       expect(plan.chosen).toBe(true);
-      expect(plan.buildpacks).toEqual([{ name: 'bp', dir: '/buildpack-custom' }]);
-      const dir = Object.keys(plan.mounts).find((k) => plan.mounts[k] === '/buildpack-custom')!;
+      const dir = Object.keys(plan.mounts).find((k) => plan.mounts[k] === '/buildpack-custom/1')!;
+      expect(plan.buildpacks).toEqual([{ name: 'bp', entry: `http://localhost:${checked.port}/bp.git#main`, dir: '/buildpack-custom/1', hostDir: dir, builtin: false }]);
       expect(execFileSync('ls', [join(dir, 'bin')]).toString().split('\n').filter(Boolean).sort()).toEqual(['compile', 'detect']);
     } finally {
       await plan.cleanup();

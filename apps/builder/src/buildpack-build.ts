@@ -2,15 +2,19 @@
  * Builds an app with classic Heroku buildpacks inside a builder container of the stack image:
  *
  *   create container (stack, limits, mounts: buildpacks ro, cache volume, CA bundle)
- *     -> copy source to /app, config vars to /tmp/env
- *     -> bin/detect each buildpack (first yes wins) -> bin/compile (streamed) -> bin/release
+ *     -> copy source to /app, config vars to /tmp/env (ENV_DIR: one file per var)
+ *     -> copy the buildpacks to /tmp/buildpacks (bin/* made executable: buildpack-run.ts)
+ *     -> detection: bin/detect each (first yes wins); an explicit list: all, in order
+ *     -> per buildpack: bin/compile (streamed, after the earlier ones' `export`) -> bin/release if any
  *     -> drop /tmp/env, hand /app to uid 1000 -> commit the container as the app image
  */
 import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Docker } from '@gantry/docker';
 import { execCapture, execIn } from '@gantry/docker';
 import { parseReleaseYaml, type ProcessTypes } from '@gantry/core';
-import type { BuildpackPlan } from './buildpacks';
+import { compileArgv, scriptArgv, stageArgv, staged, type StagedBuildpack } from './buildpack-run';
+import { BUILTIN_MOUNT, type BuildpackPlan } from './buildpacks';
 import { BuildFailure } from './failure';
 import type { BuildReporter } from './reporter';
 import { tarOf } from './source';
@@ -73,16 +77,28 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
     const envFiles = Object.fromEntries(Object.entries(input.appConfig).map(([k, v]) => [`env/${k}`, v]));
     await container.putArchive(await tarOf({ ...envFiles, 'env/.keep': '' }), { path: '/tmp' });
 
-    const chosen = await detect(input);
-    out.heading(`${chosen.label} app detected`);
-    const code = await execIn(docker, container, [`${chosen.dir}/bin/compile`, '/app', `/cache/${chosen.name}`, '/tmp/env'], {
-      onLine: (line) => out.line(line),
-    });
-    stopIfAborted(signal);
-    if (code !== 0) throw new BuildFailure(`The ${chosen.name} buildpack failed to compile the app (exit code ${code}).`);
+    const all = staged(input.plan.buildpacks);
+    const stage = await execIn(docker, container, stageArgv(all, BUILTIN_MOUNT), { onLine: (l) => out.detail(l) });
+    if (stage !== 0) throw new BuildFailure('Could not copy the buildpacks into the builder container.');
+    const selected = await select(all);
 
-    const release = await execCapture(docker, container, [`${chosen.dir}/bin/release`, '/app'], { onStderr: (l) => out.detail(l) });
-    if (release.exitCode !== 0) throw new BuildFailure(`The ${chosen.name} buildpack's bin/release failed (exit code ${release.exitCode}).`);
+    const defaults: ProcessTypes = {};
+    if (input.plan.chosen) out.detail(`Buildpacks from ${input.plan.source}`);
+    for (const [i, bp] of selected.entries()) {
+      // Heroku's words: "Using buildpack: X" for a chosen one, "Running buildpack i of n" for a list.
+      if (input.plan.chosen) out.heading(selected.length === 1 ? `Using buildpack: ${bp.entry}` : `Running buildpack ${i + 1} of ${selected.length}: ${bp.entry}`);
+      if (bp.label) out.heading(`${bp.label} app detected`);
+      const code = await execIn(docker, container, compileArgv(bp, selected.slice(0, i)), { onLine: (line) => out.line(line) });
+      stopIfAborted(signal);
+      if (code !== 0) throw new BuildFailure(`The ${bp.name} buildpack failed to compile the app (exit code ${code}).`);
+      // bin/release is optional in the buildpack API: without it, no default process types.
+      if (!existsSync(join(bp.hostDir, 'bin', 'release'))) continue;
+      const release = await execCapture(docker, container, scriptArgv(bp, 'release'), { onStderr: (l) => out.detail(l) });
+      if (release.exitCode !== 0) throw new BuildFailure(`The ${bp.name} buildpack's bin/release failed (exit code ${release.exitCode}).`);
+      // Later buildpacks win, as in Heroku's multi-buildpack.
+      Object.assign(defaults, parseReleaseYaml(release.stdout));
+    }
+    const names = selected.map((b) => b.name).join('+');
 
     // Config vars must never end up in the image; /app belongs to the unprivileged app user.
     const tidy = await execIn(docker, container, ['bash', '-c', 'rm -rf /tmp/env /tmp/* /root/.npm && chown -R 1000:1000 /app'], {
@@ -97,13 +113,13 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
         container: container.id,
         repo: input.repo,
         tag: input.tag,
-        comment: `Gantry build with the ${chosen.name} buildpack`,
+        comment: `Gantry build with buildpacks: ${names}`,
         pause: false,
         changes: ['WORKDIR /app', 'USER 1000:1000', 'ENV HOME=/app', 'CMD ["bash"]', ...Object.entries(input.labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)],
       },
       _body: {},
     } as unknown as Parameters<typeof container.commit>[0])) as { Id: string };
-    return { imageId: committed.Id, buildpack: chosen.name, defaultProcessTypes: parseReleaseYaml(release.stdout) };
+    return { imageId: committed.Id, buildpack: names, defaultProcessTypes: defaults };
   } catch (err) {
     stopIfAborted(signal);
     throw err;
@@ -113,12 +129,19 @@ export async function buildWithBuildpacks(input: BuildpackBuildInput): Promise<B
     void container.remove({ force: true, v: true }).catch(() => {});
   }
 
-  async function detect(i: BuildpackBuildInput): Promise<{ name: string; dir: string; label: string }> {
-    for (const bp of i.plan.buildpacks) {
-      const res = await execCapture(docker, container, [`${bp.dir}/bin/detect`, '/app']);
+  /** Detection picks the first buildpack that says yes; an explicit list runs all (detect only names them). */
+  async function select(bps: StagedBuildpack[]): Promise<(StagedBuildpack & { label?: string })[]> {
+    const out: (StagedBuildpack & { label?: string })[] = [];
+    for (const bp of bps) {
+      const hasDetect = existsSync(join(bp.hostDir, 'bin', 'detect'));
+      const res = hasDetect ? await execCapture(docker, container, scriptArgv(bp, 'detect')) : { exitCode: -1, stdout: '' };
       stopIfAborted(signal);
-      if (res.exitCode === 0 || i.plan.chosen) return { ...bp, label: res.stdout.trim().split('\n')[0] || bp.name };
+      // What bin/detect printed names the app ("Node.js"); a chosen buildpack that says no still runs.
+      const label = res.exitCode === 0 ? res.stdout.trim().split('\n')[0] || bp.name : undefined;
+      if (input.plan.chosen) out.push({ ...bp, ...(label ? { label } : {}) });
+      else if (label) return [{ ...bp, label }];
     }
+    if (out.length) return out;
     throw new BuildFailure(
       'No buildpack recognised this app. Add a package.json (Node.js), an index.html (static site), a Procfile, or a Dockerfile.',
     );

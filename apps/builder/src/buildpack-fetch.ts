@@ -1,6 +1,7 @@
 /**
- * Fetching a buildpack from the git URL a user gave (BUILDPACK_URL; app.json buildpacks use the
- * same function). The URL's host must pass the egress policy (core/egress): it is resolved here,
+ * Fetching a buildpack from a git URL a user gave (any entry of the app's list: `gantry
+ * buildpacks`, .buildpacks, app.json, BUILDPACK_URL). The URL's host must pass the egress policy
+ * (core/egress): it is resolved here,
  * every address checked, and git is told to connect to exactly those addresses
  * (http.curloptResolve, curl's --resolve), so a DNS answer that changes between the check and the
  * connect (rebinding) is never used. Everything else that could send git elsewhere is off:
@@ -25,12 +26,12 @@ export function parseBuildpackUrl(text: string): { repo: URL; ref: string | unde
   try {
     repo = new URL(repoText);
   } catch {
-    throw new BuildFailure(`BUILDPACK_URL must be a built-in buildpack name or an http(s) git URL, not "${text}".`);
+    throw new BuildFailure(`A buildpack must be a built-in buildpack name or an http(s) git URL, not "${text}".`);
   }
   if ((repo.protocol !== 'https:' && repo.protocol !== 'http:') || !repo.hostname) {
-    throw new BuildFailure(`BUILDPACK_URL must be a built-in buildpack name or an http(s) git URL, not "${text}".`);
+    throw new BuildFailure(`A buildpack must be a built-in buildpack name or an http(s) git URL, not "${text}".`);
   }
-  if (ref !== undefined && !/^[A-Za-z0-9._/-]{1,200}$/.test(ref)) throw new BuildFailure(`BUILDPACK_URL's "#${ref}" is not a branch or tag name.`);
+  if (ref !== undefined && !/^[A-Za-z0-9._/-]{1,200}$/.test(ref)) throw new BuildFailure(`The buildpack "${text}": "#${ref}" is not a branch or tag name.`);
   return { repo, ref };
 }
 

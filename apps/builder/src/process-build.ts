@@ -20,7 +20,7 @@ import type { Docker } from '@gantry/docker';
 import type { AppLogs, BuildOutput } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import { buildWithBuildpacks } from './buildpack-build';
-import { planBuildpacks } from './buildpacks';
+import { planAppBuildpacks } from './buildpacks';
 import { buildWithDockerfile } from './dockerfile';
 import { BuildFailure } from './failure';
 import { BuildReporter } from './reporter';
@@ -55,7 +55,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
   );
   const tarPath = sourcePath(config, buildId);
   try {
-    const files = await readRootFiles(tarPath, ['Procfile', 'app.json', 'Dockerfile', '.dockerignore']).catch((err: Error) => {
+    const files = await readRootFiles(tarPath, ['Procfile', 'app.json', 'Dockerfile', '.dockerignore', '.buildpacks']).catch((err: Error) => {
       throw new BuildFailure(`The source of this build is unreadable or gone (${err.message}); push again.`);
     });
     const procfile = parseOrFail(() => (files.has('Procfile') ? parseProcfile(files.get('Procfile')!) : {}));
@@ -92,7 +92,12 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       if (!procfile.web) defaults = { web: '' };
     } else {
       const appConfig = { ...(app.config as ConfigVars), ...envPreview.set };
-      const plan = await planBuildpacks(config.GANTRY_BUILDPACKS_DIR, config.GANTRY_BUILDPACKS, appConfig.BUILDPACK_URL, async () => ({ policy: await loadEgressPolicy(ctx.db) }));
+      const plan = await planAppBuildpacks(
+        config.GANTRY_BUILDPACKS_DIR,
+        config.GANTRY_BUILDPACKS,
+        { stored: app.buildpacks, dotBuildpacks: files.get('.buildpacks'), manifest: manifest.buildpacks, buildpackUrl: appConfig.BUILDPACK_URL },
+        async () => ({ policy: await loadEgressPolicy(ctx.db) }),
+      );
       try {
         const result = await buildWithBuildpacks({
           docker: deps.docker,

@@ -10,6 +10,7 @@ import { CliError, joinTopic, suggestCommand } from './args';
 import * as apps from './commands/apps';
 import * as auth from './commands/auth';
 import * as builds from './commands/builds';
+import * as buildpacks from './commands/buildpacks';
 import * as config from './commands/config';
 import * as gitCommands from './commands/git';
 import * as domains from './commands/domains';
@@ -72,6 +73,7 @@ Examples:
   metrics.register(program);
   drains.register(program);
   builds.register(program);
+  buildpacks.register(program);
   gitCommands.register(program);
   teams.register(program);
   settings.register(program);

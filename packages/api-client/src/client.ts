@@ -109,6 +109,10 @@ export class GantryClient {
   routerSettings = (app: string) => this.request<RouterSettingsView>('GET', `/apps/${enc(app)}/router`);
   updateRouterSettings = (app: string, s: Partial<RouterSettingsView>) => this.request<RouterSettingsView>('PATCH', `/apps/${enc(app)}/router`, s);
 
+  buildpacks = (app: string) => this.request<T.BuildpacksView>('GET', `/apps/${enc(app)}/buildpacks`);
+  /** buildpacks:add / set / remove / clear; the answer is the list after the edit. */
+  editBuildpacks = (app: string, edit: T.BuildpackEditBody) => this.request<T.BuildpacksView>('PATCH', `/apps/${enc(app)}/buildpacks`, edit);
+
   settings = () => this.request<T.SettingView[]>('GET', '/settings');
   /** `value` as typed ("10.0.0.0/8,fd00::/8"); "" resets the setting. */
   setSetting = (key: string, value: string) => this.request<T.SettingView>('PUT', `/settings/${enc(key)}`, { value });

@@ -310,3 +310,17 @@ export interface AuditEventView {
   app: string | null;
   details: Record<string, unknown>;
 }
+
+/** The app's own buildpack list (GET/PATCH /apps/:app/buildpacks), in order; empty: app.json, .buildpacks, BUILDPACK_URL or detection. */
+export interface BuildpacksView {
+  app: string;
+  /** Built-in names ("heroku/nodejs") or http(s) git URLs ("#ref" optional). */
+  buildpacks: string[];
+}
+
+/** One edit of that list, as Heroku's buildpacks:add / set / remove / clear (indexes 1-based). */
+export type BuildpackEditBody =
+  | { action: 'add'; url: string; index?: number }
+  | { action: 'set'; url: string; index?: number }
+  | { action: 'remove'; url?: string; index?: number }
+  | { action: 'clear' };

@@ -25,3 +25,4 @@ export * from './egress-policy';
 export * from './release-lifecycle';
 export * from './manifest-env';
 export * from './manifest-formation';
+export * from './buildpacks';

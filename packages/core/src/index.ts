@@ -17,3 +17,4 @@ export * from './docker-tls';
 export * from './app-manifest';
 export * from './release-phase';
 export * from './manifest-env';
+export * from './buildpack-list';

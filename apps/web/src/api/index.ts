@@ -7,6 +7,7 @@ import { appStateRoutes } from './routes/app-states';
 import { appRoutes } from './routes/apps';
 import { buildOutputRoutes } from './routes/build-output';
 import { buildRoutes } from './routes/builds';
+import { buildpackRoutes } from './routes/buildpacks';
 import { configRoutes } from './routes/config';
 import { domainRoutes } from './routes/domains';
 import { dynoRoutes } from './routes/dynos';
@@ -37,6 +38,7 @@ export function apiRouter(): Router<ApiDeps> {
   configRoutes(r);
   releaseRoutes(r);
   buildRoutes(r);
+  buildpackRoutes(r);
   buildOutputRoutes(r);
   appStateRoutes(r);
   psRoutes(r);
