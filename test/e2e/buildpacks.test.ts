@@ -11,9 +11,6 @@
  *     executable bit (git mode 100644), one without a shebang, no bin/release; bin/compile runs in
  *     the buildpack's directory and reads ENV_DIR;
  *   - .profile.d scripts sourced in byte order (10-x, B, a, b) in a web process and a one-off;
- *   - a real third-party buildpack, kr/heroku-buildpack-inline, by BUILDPACK_URL, when a git
- *     repository of it is named by GANTRY_TEST_INLINE_BUILDPACK (GitHub is not reachable from
- *     every machine this runs on; the case is skipped, and says so, without it).
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,8 +29,6 @@ import { FIXTURES, commitAll, git, push, repoFromFixture, writeAndCommit } from 
 import { appGet } from './helpers/http';
 
 const BUILDPACKS = ['buildpack-tool', 'buildpack-uses-tool', 'buildpack-loose', 'buildpack-uses-node'];
-/** A clone (bare or not) of https://github.com/kr/heroku-buildpack-inline, if this machine has one. */
-const INLINE = process.env.GANTRY_TEST_INLINE_BUILDPACK;
 
 let work: string;
 let server: http.Server;
@@ -73,7 +68,6 @@ beforeAll(async () => {
   expect(modes['buildpack-loose']).toMatch(/^100644 \S+ 0\tbin\/detect$/m);
   expect(modes['buildpack-loose']).not.toContain('bin/release');
   expect(modes['buildpack-tool']).toMatch(/^100755 \S+ 0\tbin\/compile$/m);
-  if (INLINE) execFileSync('git', ['clone', '-q', '--bare', INLINE, join(root, 'heroku-buildpack-inline.git')]);
   server = http.createServer(gitHttpBackend(root));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -220,17 +214,5 @@ describe('buildpacks', () => {
     const oneOff = await cli(['run', '-a', app, '--', 'sh', '-c', 'echo "order=$PROFILE_ORDER"']);
     expect(oneOff.code, oneOff.stderr).toBe(0);
     expect(oneOff.stdout).toContain('order=10-x,B,a,b');
-  });
-
-  it.runIf(INLINE)('builds with a real third-party buildpack (kr/heroku-buildpack-inline) named by BUILDPACK_URL', async () => {
-    const app = uniqueName('bp-inline');
-    await owner.user.client.createApp(app);
-    await owner.user.client.setConfig(app, { BUILDPACK_URL: url('heroku-buildpack-inline') });
-    const pushed = await push(await repoFromFixture('inline-buildpack-app'), app, owner.user.token);
-    expect(pushed.code, pushed.output).toBe(0);
-    expect(pushed.output).toContain(`-----> Using buildpack: ${url('heroku-buildpack-inline')}`);
-    expect(pushed.output).toContain('-----> Inline app detected');
-    expect(pushed.output).toContain('-----> The app compiles itself');
-    expect((await appGet(app)).body).toBe("built by the app's own bin/compile through heroku-buildpack-inline\n");
   });
 });
