@@ -15,3 +15,4 @@ export * from './settings';
 export * from './custom-domain';
 export * from './docker-tls';
 export * from './app-manifest';
+export * from './cron';
