@@ -22,3 +22,4 @@ export * from './audit';
 export * from './login-limit';
 export * from './settings';
 export * from './egress-policy';
+export * from './cron';

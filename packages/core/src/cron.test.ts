@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueTimes, nextAfter, parseCron } from './cron';
+import { checkCronJob, dueTimes, nextAfter, parseCron } from './cron';
 
 const at = (iso: string) => new Date(iso);
 const next = (expr: string, after: string) => nextAfter(expr, at(after))?.toISOString() ?? null;
@@ -78,5 +78,19 @@ describe('dueTimes', () => {
     expect(times).toEqual([10, 20, 30, 40, 50].map((s) => `2026-12-04T21:00:${s}.000Z`).concat('2026-12-04T21:01:00.000Z'));
     expect(dueTimes('*/10 * * * * *', at('2026-12-04T21:00:00Z'), at('2026-12-04T21:01:00Z'), 2)).toHaveLength(2);
     expect(dueTimes('@daily', at('2026-12-04T21:00:00Z'), at('2026-12-04T22:00:00Z'), 10)).toEqual([]);
+  });
+});
+
+describe('checkCronJob', () => {
+  it('normalises the schedule and trims the command', () => {
+    expect(checkCronJob({ schedule: ' */10  *  * * * ', command: ' node jobs/cleanup.js ' })).toEqual({ schedule: '*/10 * * * *', command: 'node jobs/cleanup.js' });
+  });
+  it.each([
+    [{ schedule: '61 * * * *', command: 'x' }, 'app.json cron[0]: Bad schedule "61 * * * *": minute field "61": 61 is out of range 0-59.'],
+    [{ schedule: '* * * * *', command: '  ' }, 'app.json cron[0]: The job has no command'],
+    [{ schedule: '* * * * *', command: 'a\nb' }, 'must be one line'],
+    [{ schedule: '* * * * *', command: 'x'.repeat(5000) }, 'longer than 4096 bytes'],
+  ])('refuses %j', (input, message) => {
+    expect(() => checkCronJob(input, 'app.json cron[0]')).toThrow(message);
   });
 });

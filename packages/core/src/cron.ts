@@ -215,3 +215,26 @@ export function dueTimes(schedule: CronSchedule | string, after: Date, until: Da
   while (out.length < max && (t = nextAfter(s, t)) !== null && t.getTime() <= until.getTime()) out.push(t);
   return out;
 }
+
+/** The longest command line a job may have. */
+export const MAX_CRON_COMMAND_BYTES = 4096;
+
+/**
+ * A job as a user gives it (cron:add, app.json `cron`): a valid schedule and a one-line command,
+ * run like a Procfile command. Returns the schedule normalised (spaces collapsed) and the command
+ * trimmed; throws InvalidInput saying what is wrong. `where` names the origin in messages.
+ */
+export function checkCronJob(input: { schedule: string; command: string }, where = ''): { schedule: string; command: string } {
+  const prefix = where ? `${where}: ` : '';
+  let schedule: CronSchedule;
+  try {
+    schedule = parseCron(input.schedule);
+  } catch (err) {
+    throw new InvalidInput(prefix + (err as Error).message, { schedule: input.schedule });
+  }
+  const command = typeof input.command === 'string' ? input.command.trim() : '';
+  if (command === '') throw new InvalidInput(`${prefix}The job has no command: give one after --, e.g. gantry cron:add "*/10 * * * *" -- node jobs/cleanup.js`);
+  if (/[\0\r\n]/.test(command)) throw new InvalidInput(`${prefix}The command must be one line (no newline or NUL character).`);
+  if (Buffer.byteLength(command) > MAX_CRON_COMMAND_BYTES) throw new InvalidInput(`${prefix}The command is longer than ${MAX_CRON_COMMAND_BYTES} bytes.`);
+  return { schedule: schedule.text, command };
+}

@@ -8,6 +8,7 @@ import { appRoutes } from './routes/apps';
 import { buildOutputRoutes } from './routes/build-output';
 import { buildRoutes } from './routes/builds';
 import { configRoutes } from './routes/config';
+import { cronRoutes } from './routes/cron';
 import { domainRoutes } from './routes/domains';
 import { dynoRoutes } from './routes/dynos';
 import { drainRoutes } from './routes/drains';
@@ -48,6 +49,7 @@ export function apiRouter(): Router<ApiDeps> {
   metricsRoutes(r);
   instanceMetricsRoutes(r);
   drainRoutes(r);
+  cronRoutes(r);
   teamRoutes(r);
   tokenRoutes(r);
   auditRoutes(r);
