@@ -11,6 +11,7 @@ import * as apps from './commands/apps';
 import * as auth from './commands/auth';
 import * as builds from './commands/builds';
 import * as config from './commands/config';
+import * as cron from './commands/cron';
 import * as gitCommands from './commands/git';
 import * as domains from './commands/domains';
 import * as dynos from './commands/dynos';
@@ -71,6 +72,7 @@ Examples:
   logs.register(program);
   metrics.register(program);
   drains.register(program);
+  cron.register(program);
   builds.register(program);
   gitCommands.register(program);
   teams.register(program);
