@@ -9,12 +9,14 @@ import type { Redis } from 'ioredis';
 import type { DockerHost } from './docker-host';
 import type { ImageFetcher } from './images';
 import type { Instances } from './instances';
+import type { Tasks } from './tasks';
 
 export interface CommandDeps {
   hostId: string;
   host: DockerHost;
   images: ImageFetcher;
   instances: Instances;
+  tasks: Tasks;
   allocs: AllocationStore;
   redis: Redis;
   keys: Keys;
@@ -22,6 +24,8 @@ export interface CommandDeps {
 }
 
 export async function handleCommand(deps: CommandDeps, cmd: AgentCommand): Promise<string> {
+  // A task id runs once whoever sent it (its stream keeps the one result): no fencing needed.
+  if (cmd.kind === 'task') return deps.tasks.start(cmd);
   const current = Number((await deps.redis.get(deps.keys.epoch)) ?? 0);
   if (cmd.epoch < current) {
     deps.log.warn(`refused ${cmd.kind} of ${cmd.allocId}: epoch ${cmd.epoch} is older than the leader's ${current}`);

@@ -50,6 +50,31 @@ export class DockerHost {
     readonly opts: { address: string; installation: string },
   ) {}
 
+  /** Creates and starts a task container: no restart policy, no published port (it runs once). */
+  async startTask(spec: ContainerSpec): Promise<StartedInstance> {
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      HostConfig: appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }),
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => {});
+      throw err;
+    }
+    return { containerId: container.id, name: spec.name };
+  }
+
+  /** Waits for a container to exit; its exit code. */
+  async wait(containerId: string): Promise<number> {
+    const res = (await this.docker.getContainer(containerId).wait()) as { StatusCode: number };
+    return res.StatusCode;
+  }
+
   async start(spec: ContainerSpec): Promise<StartedInstance> {
     const port = `${INSTANCE_PORT}/tcp`;
     const container = await this.docker.createContainer({
@@ -130,7 +155,7 @@ export class DockerHost {
   }
 
   /** This installation's app containers (all states). */
-  async list(role: 'app' | 'run' = 'app'): Promise<HostContainer[]> {
+  async list(role: 'app' | 'run' | 'task' = 'app'): Promise<HostContainer[]> {
     const label = [`gantry.instance=${this.opts.installation}`, `gantry.role=${role}`];
     const rows = await this.docker.listContainers({ all: true, filters: { label } });
     return rows.map((r) => ({

@@ -9,7 +9,8 @@
  *   every 5 s, and when Docker answers again: reconcile-local.ts (remove containers no
  *               allocation claims, adopt the others, audit every instance against its container,
  *               report vanished ones), sweep-one-offs.ts (remove `gantry run` containers whose
- *               session is gone)
+ *               session is gone), tasks.ts adopt (follow task containers again after a restart)
+ *   task commands ──> tasks.ts (run once to completion: release phase, scripts, cron) ──> task stream
  *
  * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
  */
@@ -17,7 +18,7 @@ import { loadConfig } from '@gantry/config';
 import { openDockerTls } from '@gantry/core';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, TaskStreams, connectRedis, keysFor, publishEvent } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
@@ -27,6 +28,7 @@ import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
 import { StatsSampler } from './stats';
 import { sweepOneOffs } from './sweep-one-offs';
+import { Tasks } from './tasks';
 
 const BEAT_MS = 2000;
 // Every instance the formation wants runs again within seconds whatever stopped it, even when
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
   });
   const images = new ImageFetcher(docker, config.urls.images, config.GANTRY_SECRET);
+  const tasks = new Tasks({ hostId: record.id, host, images, streams: new TaskStreams(redis, keys), logs, log });
   // One Docker stats round every 10 s: per-instance samples, and their sum for the heartbeat.
   const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log });
   const heartbeat = new Heartbeat({ hostId: record.id, docker, registry, graceMs: config.GANTRY_HOST_GRACE, usage: () => stats.usage });
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
         const findVanished = passes++ % VANISHED_EVERY === 0;
         await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost, findVanished });
         await sweepOneOffs({ host, leases, logs, log }, leaseless);
+        await tasks.adopt();
       } while (again);
     })().finally(() => (passing = null));
     return passing;
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
   const reconcileTimer = setInterval(() => void local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)), RECONCILE_MS);
 
   const worker = startAgentWorker(connectRedis(config.REDIS_URL, `gantry-agent-${name}-worker`), config.GANTRY_INSTANCE, record.id, (cmd) =>
-    handleCommand({ hostId: record.id, host, images, instances, allocs, redis, keys, log }, cmd),
+    handleCommand({ hostId: record.id, host, images, instances, tasks, allocs, redis, keys, log }, cmd),
   );
   worker.on('failed', (job, err) => log.error(`command ${job?.name} ${job?.id} failed: ${err.message}`));
   worker.on('error', (err) => log.error(`worker: ${err.message}`));

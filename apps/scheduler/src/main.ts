@@ -20,6 +20,7 @@ import {
   LeaderLease,
   RestartRequests,
   RoutingTable,
+  TaskStreams,
   connectRedis,
   keysFor,
   onEvents,
@@ -30,6 +31,7 @@ import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { Deploys } from './deploys';
 import { describeError } from './describe-error';
 import { ControlLoop } from './loop';
+import { TaskRunner } from './tasks';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -41,7 +43,22 @@ async function main(): Promise<void> {
   let leader = false;
 
   const wake = (appId: string, why: string) => publishEvent(redis, keys, { kind: 'desired', appId, why });
+  const allocs = new AllocationStore(redis, keys);
+  const registry = new HostRegistry(redis, keys);
+  const commands = new AgentCommands(redis, config.GANTRY_INSTANCE);
+  const tasks = new TaskRunner({
+    db,
+    redis,
+    connect: (name) => connectRedis(config.REDIS_URL, name),
+    streams: new TaskStreams(redis, keys),
+    registry,
+    allocs,
+    commands,
+    installation: config.GANTRY_INSTANCE,
+    graceMs: config.GANTRY_HOST_GRACE,
+  });
   const deploys = new Deploys({
+    tasks,
     db,
     redis,
     keys,
@@ -53,12 +70,12 @@ async function main(): Promise<void> {
   });
   const loop = new ControlLoop({
     db,
-    allocs: new AllocationStore(redis, keys),
-    registry: new HostRegistry(redis, keys),
+    allocs,
+    registry,
     routes: new RoutingTable(redis, keys),
     restarts: new RestartRequests(redis, keys),
     certs: new CertStore(redis, keys),
-    commands: new AgentCommands(redis, config.GANTRY_INSTANCE),
+    commands,
     deploys,
     log,
     installation: config.GANTRY_INSTANCE,
@@ -74,7 +91,7 @@ async function main(): Promise<void> {
 
   const deployer = startWorker('deploy', connectRedis(config.REDIS_URL, 'gantry-scheduler-worker'), config.GANTRY_INSTANCE, {
     process: (job) => deploys.request(job),
-  });
+  }, { concurrency: 16 }); // a release phase may run for minutes: other apps' deploys go on meanwhile
   deployer.on('error', (err) => log.error(`deploy worker: ${err.message}`));
 
   const stopEvents = await onEvents(connectRedis(config.REDIS_URL, 'gantry-scheduler-events'), keys, (e) => {

@@ -138,7 +138,7 @@ export interface HostView {
 export interface LogLineView {
   id: string;
   time: string;
-  source: 'app' | 'build' | 'gantry' | 'router';
+  source: 'app' | 'build' | 'gantry' | 'router' | 'release' | 'cron';
   process: string;
   line: string;
 }

@@ -23,3 +23,4 @@ export * from './login-limit';
 export * from './settings';
 export * from './egress-policy';
 export * from './cron';
+export * from './release-lifecycle';

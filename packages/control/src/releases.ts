@@ -5,6 +5,7 @@ import { announce, releaseLine } from './events';
 import { audit, auditApp } from './audit';
 import type { Actor, Ctx } from './context';
 import { now } from './context';
+import { IN_FLIGHT, initialState, releaseTakesEffect } from './release-lifecycle';
 
 type Tx = Prisma.TransactionClient;
 
@@ -40,11 +41,11 @@ async function insertRelease(ctx: Ctx, tx: Tx, input: NewRelease): Promise<Relea
       healthChecks: input.healthChecks as unknown as Prisma.InputJsonValue,
       userId: input.userId ?? null,
       // Nothing to run yet (an app never built): the release takes effect at once.
-      status: runnable ? 'pending' : 'succeeded',
+      status: initialState(runnable),
       deployedAt: runnable ? null : now(ctx),
     },
   });
-  if (!runnable) await tx.app.update({ where: { id: input.appId }, data: { currentReleaseId: release.id } });
+  if (!runnable) await releaseTakesEffect(tx, release.id, input.appId);
   await syncFormation(tx, input.appId, input.processTypes);
   return release;
 }
@@ -75,8 +76,14 @@ export async function createRelease(ctx: Ctx, input: NewRelease, opts: { notifyB
   return release;
 }
 
-/** The release new config or rollbacks build on: the serving one, else the newest with an image. */
+/**
+ * The release new config builds on: one being released or deployed now (a push in progress: its
+ * new code must not be lost), else the serving one, else the newest with an image.
+ */
 async function baseRelease(tx: Tx, appId: string, currentReleaseId: string | null): Promise<Release | null> {
+  const inFlight = await tx.release.findFirst({ where: { appId, imageRef: { not: null }, status: { in: [...IN_FLIGHT] } }, orderBy: { version: 'desc' } });
+  const current = currentReleaseId ? await tx.release.findUnique({ where: { id: currentReleaseId } }) : null;
+  if (inFlight && (!current || inFlight.version > current.version)) return inFlight;
   if (currentReleaseId) {
     const current = await tx.release.findUnique({ where: { id: currentReleaseId } });
     if (current) return current;
@@ -97,10 +104,15 @@ export function configKeys(change: Record<string, string | null>, version: numbe
   return { set: keys.filter((k) => change[k] !== null), unset: keys.filter((k) => change[k] === null), release: version };
 }
 
-/** config:set / config:unset. Returns the new release, or null when nothing changed. */
-export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change: Record<string, string | null>) {
+/**
+ * config:set / config:unset. Returns the new release, or null when nothing changed. `replaces` is
+ * the version of a release still being released or deployed that the new one builds on and
+ * replaces (its build, with this change): a push in progress goes on as the new release.
+ */
+export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change: Record<string, string | null>): Promise<(Release & { replaces: number | null }) | null> {
   if (Object.keys(change).length === 0) throw new InvalidInput('No config vars given.');
   const app = await appFor(ctx, actor, appName, 'write');
+  let replaces: number | null = null;
   const release = await ctx.db.$transaction(async (tx) => {
     await lockApp(tx, app.id);
     const fresh = await tx.app.findUniqueOrThrow({ where: { id: app.id } });
@@ -108,6 +120,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
     if (set.length === 0 && unset.length === 0) return null;
     await tx.app.update({ where: { id: app.id }, data: { config: vars } });
     const base = await baseRelease(tx, app.id, fresh.currentReleaseId);
+    if (base && base.id !== fresh.currentReleaseId && IN_FLIGHT.includes(base.status)) replaces = base.version;
     return insertRelease(ctx, tx, {
       appId: app.id,
       description: describeConfigChange(set, unset),
@@ -122,7 +135,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
   if (release) await announce(ctx, app.id, releaseLine(release, actor.email));
   if (release) await audit(ctx, actor, app, 'config.change', app.name, configKeys(change, release.version)); // keys only, never values
   if (release?.imageRef) await ctx.queues.add('deploy', { releaseId: release.id }, { jobId: release.id });
-  return release;
+  return release && Object.assign(release, { replaces });
 }
 
 /** releases:rollback vN: a new release with vN's image, process types and config vars. */

@@ -20,6 +20,18 @@ const check = z.object({
 });
 const liveness = z.object({ kind: z.enum(['tcp', 'http']), path: z.string().optional(), intervalMs: z.number(), timeoutMs: z.number(), failures: z.number() });
 
+/** A container to run, as data (@gantry/scheduler-core instanceSpec, oneOffSpec, taskSpec). */
+const containerSpec = z.object({
+  name: z.string(),
+  image: z.string(),
+  cmd: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()),
+  labels: z.record(z.string(), z.string()),
+  memoryBytes: z.number(),
+  cpuShares: z.number(),
+  exposesPort: z.boolean(),
+});
+
 export const startCommand = z.object({
   kind: z.literal('start'),
   epoch: z.number().int(),
@@ -27,16 +39,7 @@ export const startCommand = z.object({
   appId: z.string(),
   appName: z.string(),
   process: z.string(),
-  spec: z.object({
-    name: z.string(),
-    image: z.string(),
-    cmd: z.array(z.string()).optional(),
-    env: z.record(z.string(), z.string()),
-    labels: z.record(z.string(), z.string()),
-    memoryBytes: z.number(),
-    cpuShares: z.number(),
-    exposesPort: z.boolean(),
-  }),
+  spec: containerSpec,
   startup: check,
   liveness: liveness.nullable(),
   hostHeader: z.string(),
@@ -52,10 +55,28 @@ export const stopCommand = z.object({
   reason: z.string(),
 });
 
-export const agentCommand = z.discriminatedUnion('kind', [startCommand, stopCommand]);
+/**
+ * Run a container to completion (release phase, app.json scripts, cron runs): output and result
+ * go to the task's stream (@gantry/live TaskStreams) and to the app's log under `logSource`.
+ * `allocId` is the task id. Tasks are not fenced by epoch: a task id runs once whoever sends it.
+ */
+export const taskCommand = z.object({
+  kind: z.literal('task'),
+  epoch: z.number().int(),
+  allocId: z.string(),
+  appId: z.string(),
+  appName: z.string(),
+  process: z.string(),
+  logSource: z.enum(['release', 'cron', 'gantry']),
+  spec: containerSpec,
+  timeoutMs: z.number().int().positive(),
+});
+
+export const agentCommand = z.discriminatedUnion('kind', [startCommand, stopCommand, taskCommand]);
 export type AgentCommand = z.infer<typeof agentCommand>;
 export type StartCommand = z.infer<typeof startCommand>;
 export type StopCommand = z.infer<typeof stopCommand>;
+export type TaskCommand = z.infer<typeof taskCommand>;
 
 /** Scheduler side: sends commands to hosts. */
 export class AgentCommands {

@@ -14,3 +14,4 @@ export * from './drains';
 export * from './restarts';
 export * from './metrics';
 export * from './one-off-leases';
+export * from './tasks';

@@ -51,6 +51,10 @@ export interface Keys {
   restarts: (appId: string) => string;
   /** A running one-off's lease (expires): its `gantry run` session is alive. */
   oneOffLease: (containerName: string) => string;
+  /** Stream of one task's output (release phase, cron run...): lines, then an "end" entry with its result. */
+  task: (taskId: string) => string;
+  /** The host a task was given to (set once: a task id runs on one host only). */
+  taskHost: (taskId: string) => string;
 }
 
 export function keysFor(instance: string): Keys {
@@ -82,6 +86,8 @@ export function keysFor(instance: string): Keys {
     deploy: (appId) => `${p}deploy:${appId}`,
     restarts: (appId) => `${p}restarts:${appId}`,
     oneOffLease: (name) => `${p}run-lease:${name}`,
+    task: (id) => `${p}task:${id}`,
+    taskHost: (id) => `${p}task:${id}:host`,
   };
 }
 

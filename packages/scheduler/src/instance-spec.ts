@@ -136,3 +136,49 @@ export function oneOffSpec(i: OneOffSpecInput): InstanceSpec {
     exposesPort: false,
   };
 }
+
+export interface TaskSpecInput {
+  installation: string;
+  taskId: string;
+  app: { id: string; name: string };
+  release: { id: string; version: number; imageRef: string; config: ConfigVars };
+  launcher: Launcher;
+  /** DYNO of the task: "release", "postdeploy", "cron.3"... */
+  process: string;
+  /** A command line, run as a Procfile command is (gantry-launch for buildpack apps, `sh -c` otherwise). */
+  command: string;
+  size: string;
+  suffix: string;
+}
+
+/**
+ * A task container (release phase, app.json scripts, cron runs): the release's image, config and
+ * launcher, like an instance of a process type, but run once to completion by an agent.
+ */
+export function taskSpec(i: TaskSpecInput): InstanceSpec {
+  const size = findSize(i.size) ?? findSize(DEFAULT_SIZE)!;
+  return {
+    name: `gantry-${i.installation}-${i.app.name}-${i.process}-v${i.release.version}-${i.suffix}`,
+    image: i.release.imageRef,
+    cmd: launchCommand(i.launcher, i.command),
+    env: {
+      ...i.release.config,
+      PORT: String(INSTANCE_PORT),
+      DYNO: i.process,
+      GANTRY_APP: i.app.name,
+      GANTRY_RELEASE: `v${i.release.version}`,
+    },
+    labels: {
+      'gantry.instance': i.installation,
+      'gantry.role': 'task',
+      'gantry.app': i.app.name,
+      'gantry.app.id': i.app.id,
+      'gantry.release': String(i.release.version),
+      'gantry.release.id': i.release.id,
+      'gantry.process.type': i.process.split('.')[0]!,
+    },
+    memoryBytes: size.memoryBytes,
+    cpuShares: size.cpuShares,
+    exposesPort: false,
+  };
+}
