@@ -143,7 +143,9 @@ export class CronTicker {
       });
       await this.deps.db.cronRun.updateMany({ where: { id: run.id, hostId: null }, data: { hostId } });
     } catch (err) {
-      const reason = `could not start: ${describeError(err)}`;
+      // For people (cron:runs): the message, not a stack.
+      const reason = `could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      this.deps.log.warn(`cron run ${run.id}: ${describeError(err)}`);
       const done = await this.deps.db.cronRun.updateMany({ where: { id: run.id, status: 'running' }, data: { status: 'failed', reason, finishedAt: this.now() } });
       if (done.count) await this.logLine(job, process, `The run due ${run.dueAt.toISOString()} of "${job.schedule}" ${job.command} ${reason}`);
     }
