@@ -40,13 +40,24 @@ const LABEL = { id: 'gantry.task.id', process: 'gantry.task.process', source: 'g
 
 export class Tasks {
   private readonly running = new Map<string, Running>();
+  /** Tasks whose container is being created: adopt() must not take them (two followers would both report). */
+  private readonly starting = new Set<string>();
 
   constructor(private readonly deps: TasksDeps) {}
 
   /** Handles a task command: starts the container (or finds it) and follows it in the background. */
   async start(cmd: TaskCommand): Promise<string> {
+    if (this.running.has(cmd.allocId) || this.starting.has(cmd.allocId)) return 'already running';
+    this.starting.add(cmd.allocId);
+    try {
+      return await this.startOnce(cmd);
+    } finally {
+      this.starting.delete(cmd.allocId);
+    }
+  }
+
+  private async startOnce(cmd: TaskCommand): Promise<string> {
     const { deps } = this;
-    if (this.running.has(cmd.allocId)) return 'already running';
     if (await deps.streams.result(cmd.allocId)) return 'already ended';
     const existing = (await deps.host.list('task')).find((c) => c.labels[LABEL.id] === cmd.allocId);
     if (existing) {
@@ -79,7 +90,7 @@ export class Tasks {
   async adopt(): Promise<void> {
     for (const c of await this.deps.host.list('task')) {
       const id = c.labels[LABEL.id];
-      if (!id || this.running.has(id)) continue;
+      if (!id || this.running.has(id) || this.starting.has(id)) continue;
       this.deps.log.info(`following task ${c.name} again`);
       this.follow(this.fromLabels(c));
     }

@@ -9,7 +9,7 @@
  *              ─▶ after it serves: app.json cron, Dokku postdeploy, Heroku postdeploy (first deploy only)
  */
 import { releaseFails, releaseServes, supersedeRelease, beginDeploy, beginReleasePhase, keepPhaseOutput, IN_FLIGHT, type ReleaseState } from '@gantry/control';
-import type { ReleaseManifest } from '@gantry/core';
+import { phaseHeading, phaseTaskId, releasePhaseSteps, type ReleaseManifest } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import type { AppLogs, BuildOutput, Keys, TaskResult } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -44,7 +44,6 @@ export interface DeploysDeps {
 }
 
 const KEEP = 24 * 3600;
-const phaseTaskId = (releaseId: string, step: string) => `${step}-${releaseId}`;
 
 type ReleaseRow = NonNullable<Awaited<ReturnType<typeof loadRelease>>>;
 
@@ -150,21 +149,17 @@ export class Deploys {
 
   /** Runs the `release` command and Dokku's predeploy. False when the release failed (recorded). */
   private async releasePhase(release: ReleaseRow, rec: DeployRecord): Promise<boolean> {
-    const processTypes = release.processTypes as Record<string, string>;
-    const manifest = (release.manifest ?? {}) as ReleaseManifest;
-    const steps: { step: string; label: string; command: string }[] = [];
-    if (processTypes.release) steps.push({ step: 'release', label: 'Running release command', command: processTypes.release });
-    if (manifest.scripts?.dokkuPredeploy) steps.push({ step: 'predeploy', label: 'Running predeploy (app.json scripts.dokku.predeploy)', command: manifest.scripts.dokkuPredeploy });
+    const steps = releasePhaseSteps(release.processTypes as Record<string, string>, (release.manifest ?? {}) as ReleaseManifest);
     if (steps.length === 0) return true;
     if (!(await beginReleasePhase(this.deps.db, release.id))) return false;
 
     const output: string[] = [];
     for (const s of steps) {
-      const taskId = phaseTaskId(release.id, s.step);
+      const taskId = phaseTaskId(s.step, release.id);
       rec.phaseTaskId = taskId;
       await this.save(release.appId, rec);
-      await this.lines(rec, `-----> ${s.label}: ${s.command}`);
-      output.push(`-----> ${s.label}: ${s.command}`);
+      await this.lines(rec, phaseHeading(s));
+      output.push(phaseHeading(s));
       await this.event(release.appId, `Release v${release.version}: ${s.label.toLowerCase()} \`${s.command}\``, 'release');
       const started = Date.now();
       let result: TaskResult;
@@ -186,7 +181,6 @@ export class Deploys {
         return false;
       }
       await this.lines(rec, `       ${s.step === 'release' ? 'Release command' : 'Predeploy'} done in ${took}s`);
-      output.push(`       done in ${took}s`);
       const now = await this.deps.db.release.findUnique({ where: { id: release.id }, select: { status: true } });
       if (now?.status !== 'releasing') {
         await keepPhaseOutput(this.deps.db, release.id, output.join('\n'));
@@ -293,7 +287,7 @@ export class Deploys {
     for (const s of scripts) {
       await this.lines(rec, `-----> ${s.label}: ${s.command}`);
       const result = await this.deps.tasks
-        .run(this.taskOf(release, phaseTaskId(release.id, s.step), s.step, s.command, release.app.releaseTimeout * 1000, 'release'), (line) => this.lines(rec, `       ${line}`))
+        .run(this.taskOf(release, phaseTaskId(s.step, release.id), s.step, s.command, release.app.releaseTimeout * 1000, 'release'), (line) => this.lines(rec, `       ${line}`))
         .catch((err: Error): TaskResult => ({ outcome: 'error', exitCode: null, reason: err.message, hostId: '', startedAt: null, finishedAt: Date.now() }));
       const line = result.outcome === 'succeeded' ? `${s.step} of v${release.version} done` : `${s.step} of v${release.version} failed: ${result.reason}`;
       await this.event(release.appId, line, 'release');

@@ -73,11 +73,15 @@ export class GantryClient {
 
   config = (app: string) => this.request<Record<string, string>>('GET', `/apps/${enc(app)}/config`);
   setConfig = (app: string, vars: Record<string, string | null>) =>
-    this.request<{ config: Record<string, string>; release: ReleaseView | null }>('PATCH', `/apps/${enc(app)}/config`, { vars });
+    this.request<{ config: Record<string, string>; release: ReleaseView | null; replaces: number | null }>('PATCH', `/apps/${enc(app)}/config`, { vars });
 
   releases = (app: string) => this.request<ReleaseView[]>('GET', `/apps/${enc(app)}/releases`);
   release = (app: string, version: number) => this.request<ReleaseView>('GET', `/apps/${enc(app)}/releases/${version}`);
   rollback = (app: string, version: number) => this.request<ReleaseView>('POST', `/apps/${enc(app)}/releases/${version}/rollback`);
+  /** The release phase's output from line `after` on; `running` while more may come. */
+  releaseOutput = (app: string, version: number, after = 0) =>
+    this.request<{ version: number; status: ReleaseView['status']; lines: string[]; next: number; running: boolean }>('GET', `/apps/${enc(app)}/releases/${version}/output?after=${after}`);
+  setReleaseTimeout = (app: string, seconds: number) => this.request<{ seconds: number }>('PUT', `/apps/${enc(app)}/release-timeout`, { seconds });
 
   builds = (app: string) => this.request<BuildView[]>('GET', `/apps/${enc(app)}/builds`);
   build = (app: string, number: number) => this.request<BuildView>('GET', `/apps/${enc(app)}/builds/${number}`);

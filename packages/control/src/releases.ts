@@ -188,3 +188,12 @@ export async function getConfig(ctx: Ctx, actor: Actor, appName: string): Promis
   }
   return app.config as ConfigVars;
 }
+
+/** The release phase's timeout of an app (seconds): the release fails when its release command runs longer. */
+export async function setReleaseTimeout(ctx: Ctx, actor: Actor, appName: string, seconds: number) {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new InvalidInput('The release timeout is a whole number of seconds from 1 to 86400 (24 h).');
+  const app = await appFor(ctx, actor, appName, 'write');
+  const updated = await ctx.db.app.update({ where: { id: app.id }, data: { releaseTimeout: seconds } });
+  await audit(ctx, actor, app, 'release.timeout', app.name, { seconds });
+  return updated;
+}

@@ -16,3 +16,4 @@ export * from './custom-domain';
 export * from './docker-tls';
 export * from './app-manifest';
 export * from './cron';
+export * from './release-phase';

@@ -64,7 +64,8 @@ export class TaskStreams {
 
   /** Records the result; a task ends once (a second end, from a redelivered command, is dropped). */
   async end(taskId: string, result: TaskResult): Promise<void> {
-    if (await this.result(taskId)) return;
+    const first = await this.redis.set(`${this.keys.task(taskId)}:ended`, '1', 'EX', KEEP_SECONDS, 'NX');
+    if (!first) return;
     const key = this.keys.task(taskId);
     await this.redis.multi().xadd(key, '*', 'k', 'end', 'v', JSON.stringify(result)).expire(key, KEEP_SECONDS).expire(this.keys.taskHost(taskId), KEEP_SECONDS).exec();
   }

@@ -31,6 +31,11 @@ async function change(appOpt: string | undefined, vars: Record<string, string | 
   });
   spin.stop(out.release ? `done, v${out.release.version}` : 'done, nothing changed');
   if (verb === 'Setting') printFields(Object.keys(vars).map((k) => [k, out.config[k] ?? '']));
+  if (out.release?.imageRef) {
+    const what = Object.entries(vars).map(([k, v]) => (v === null ? `removing ${k}` : `${k}=${v}`)).join(', ');
+    const replaces = out.replaces ? ` It replaces v${out.replaces}, which was still deploying, with the same build.` : '';
+    info(`${what} ${Object.keys(vars).length > 1 ? 'are' : 'is'} included in v${out.release.version}, deploying now.${replaces}`);
+  }
   if (out.release && wait) await followRelease(api, app, out.release);
 }
 

@@ -25,6 +25,6 @@ export function configRoutes(r: Router<ApiDeps>): void {
     const release = await setConfig(deps.ctx, actor, params.app!, vars as Record<string, string | null>);
     const config = await getConfig(deps.ctx, actor, params.app!);
     const app = await deps.ctx.db.app.findUniqueOrThrow({ where: { name: params.app! } });
-    sendJson(res, 200, { config, release: release ? releaseView(release, app.currentReleaseId) : null });
+    sendJson(res, 200, { config, release: release ? releaseView(release, app.currentReleaseId) : null, replaces: release?.replaces ?? null });
   });
 }
