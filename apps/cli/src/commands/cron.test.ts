@@ -10,6 +10,8 @@ describe('commandLine', () => {
     [['sh', '-c', 'echo $GREETING; date'], "sh -c 'echo $GREETING; date'"],
     [['echo', "it's", ''], "echo 'it'\\''s' ''"],
     [['rake', 'db:cleanup', 'DAYS=30', 'user@host'], 'rake db:cleanup DAYS=30 user@host'],
+    [['--', 'sh /srv/jobs/tick.sh every2'], 'sh /srv/jobs/tick.sh every2'],
+    [['--', 'node', 'jobs/cleanup.js'], 'node jobs/cleanup.js'],
   ])('%j -> %s', (words, line) => {
     expect(commandLine(words)).toBe(line);
   });

@@ -14,7 +14,9 @@ const SHELL_SPECIAL = /[^A-Za-z0-9_\-+=.,:/@%^]/;
  * (`-- 'node a.js && node b.js'`); several are joined with spaces, each quoted for sh where it
  * needs it, so that the line runs the same words (`-- sh -c 'echo $X'`).
  */
-export function commandLine(words: string[]): string {
+export function commandLine(given: string[]): string {
+  // With options passed through, a `--` after the schedule reaches us as a word: it only separates.
+  const words = given[0] === '--' ? given.slice(1) : given;
   if (words.length === 1) return words[0]!;
   return words.map((w) => (w !== '' && !SHELL_SPECIAL.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(' ');
 }
