@@ -3,7 +3,9 @@
  *   - Gantry: git push of the Node/Express fixture to the first 200 through the router, cold
  *     (new app, empty build cache) and warm (a code change, median of 3);
  *   - plain Docker: `docker build` + `docker run` of an equivalent Dockerfile (same Node and npm
- *     versions, npm ci), cold (--no-cache) and warm (layer cache, same code change).
+ *     versions, npm ci), cold (--no-cache) and warm (layer cache, same code change);
+ *   - the release phase's cost: warm pushes again with a Procfile `release:` command that does
+ *     nothing (`node -e 0`), beside the warm pushes without one.
  */
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -57,6 +59,19 @@ async function main(): Promise<void> {
       warm.push((await timedPush(repo, remote, config.GANTRY_ROUTER_PORT, host, `warm${i}`)).ms);
     }
 
+    await writeFile(join(repo, 'Procfile'), 'web: node index.js\nrelease: node -e 0\n');
+    const withRelease: number[] = [];
+    const phase: number[] = [];
+    for (let i = 1; i <= WARM_RUNS; i++) {
+      console.log(`Gantry: warm push with a release command ${i}/${WARM_RUNS}...`);
+      await commitVersion(repo, `release${i}`);
+      const pushed = await timedPush(repo, remote, config.GANTRY_ROUTER_PORT, host, `release${i}`);
+      withRelease.push(pushed.ms);
+      const took = /Release command done in ([\d.]+)s/.exec(pushed.output);
+      if (!took) throw new Error(`no release phase in the push output:\n${pushed.output}`);
+      phase.push(Number(took[1]) * 1000);
+    }
+
     const plain = join(work, 'plain-app');
     await cp(join(REPO_ROOT, 'test/fixtures/node-app'), plain, { recursive: true });
     await writeDockerfile(plain, equivalentDockerfile(config.GANTRY_STACK_IMAGE, config.GANTRY_NPM_REGISTRY, resolved[1]!, resolved[2]!));
@@ -81,6 +96,9 @@ async function main(): Promise<void> {
       ['ratio Gantry / plain Docker, cold', (cold.ms / plainCold.ms).toFixed(2)],
       ['ratio Gantry / plain Docker, warm', (median(warm) / median(plainWarm)).toFixed(2)],
       ['Gantry warm / cold', (median(warm) / cold.ms).toFixed(2)],
+      [`Gantry: warm push with a no-op release command (median of ${WARM_RUNS}: ${withRelease.map(secs).join(', ')})`, secs(median(withRelease))],
+      [`  its release phase as the push reports it (median: ${phase.map(secs).join(', ')})`, secs(median(phase))],
+      ['ratio warm push with / without a release command', (median(withRelease) / median(warm)).toFixed(2)],
     ];
     printRows(`Deploy benchmark: Node ${resolved[1]} / npm ${resolved[2]} Express app, this machine, one run`, rows);
   } finally {

@@ -9,6 +9,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '@gantry/docker';
+import { launchChromium, login, shot } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, uniqueName } from './helpers/gantry';
 import { pushTimed, repoFromFixture, writeAndCommit } from './helpers/git';
@@ -116,5 +117,46 @@ describe('release phase', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(back.stdout).toContain('migrating: DYNO=release v9 version one');
     expect(await body()).toMatchObject({ version: 'one', release: 'v9' });
+  });
+
+  it('the dashboard shows a release phase\'s output on the releases and deploys pages', async () => {
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      const page = await login(context, u.user, `/apps/${app}/releases`);
+      await page.locator('tr[data-version="2"]').click();
+      const out = page.getByTestId('release-output');
+      await expect.poll(() => out.textContent(), { timeout: 15_000 }).toContain('migration failed with 3');
+      expect(await out.textContent()).toContain('The release command failed (exit code 3)');
+      await shot(page, 'release-phase');
+      await page.goto(`${gantry().apiUrl}/apps/${app}/deploys`);
+      await expect.poll(() => page.getByTestId('release-phase').first().textContent(), { timeout: 15_000 }).toContain('migrating: DYNO=release');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('app.json scripts: Dokku predeploy in the release phase, Dokku postdeploy after every deploy, Heroku postdeploy once', async () => {
+    const other = uniqueName('scripts');
+    await u.user.client.createApp(other);
+    const dir = await repoFromFixture('release-phase');
+    const scripts = { postdeploy: 'echo seeded once for $GANTRY_RELEASE', dokku: { predeploy: 'echo predeploy of $GANTRY_RELEASE', postdeploy: { command: 'echo postdeploy of $GANTRY_RELEASE' } } };
+    await writeAndCommit(dir, 'app.json', JSON.stringify({ name: 'scripts', stack: 'heroku-24', addons: ['heroku-postgresql'], scripts }));
+    const first = await pushTimed(dir, other, u.user.token);
+    expect(first.code, first.output).toBe(0);
+    const at = (p: typeof first, text: string) => p.lines.findIndex((l) => l.line.includes(text));
+    expect(at(first, 'predeploy of v1')).toBeGreaterThan(at(first, 'migration done'));
+    expect(at(first, 'Starting web.1')).toBeGreaterThan(at(first, 'predeploy of v1'));
+    expect(at(first, 'postdeploy of v1')).toBeGreaterThan(at(first, 'Released v1'));
+    expect(at(first, 'seeded once for v1')).toBeGreaterThan(at(first, 'Released v1'));
+    const kept = await gantryCli(u.home, ['releases:output', 'v1', '-a', other]);
+    expect(kept.stdout).toContain('-----> Running predeploy (app.json scripts.dokku.predeploy): echo predeploy of $GANTRY_RELEASE');
+
+    await writeAndCommit(dir, 'version.txt', 'again\n');
+    const second = await pushTimed(dir, other, u.user.token);
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).toContain('predeploy of v2');
+    expect(second.output).toContain('postdeploy of v2');
+    expect(second.output).not.toContain('seeded once');
   });
 });

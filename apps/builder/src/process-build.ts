@@ -3,7 +3,9 @@
  *
  *   source tar ─┬─ Dockerfile at the root ──> docker build
  *               └─ otherwise ──> buildpacks (detect, compile, release) in a builder container
- *   then: process types (Procfile over buildpack defaults), health checks (app.json)
+ *   app.json (one parse): required config vars checked before building; health checks; formation
+ *   then: process types (Procfile over buildpack defaults), app.json env applied (defaults,
+ *   secrets; a required var still missing fails the build, nothing written)
  *   -> build record -> release vN -> deploy job (the scheduler continues the push's output)
  *
  * A failure of the app's own making ends the push with its reason; the app keeps its release.
@@ -12,8 +14,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { formatDuration } from '@gantry/config';
-import { createRelease, finishBuild, imageRepoFor, loadEgressPolicy, startBuild, type Ctx } from '@gantry/control';
-import { InvalidInput, parseAppJsonHealthChecks, parseProcfile, type ConfigVars, type HealthChecks, type ProcessTypes } from '@gantry/core';
+import { applyManifestEnv, createRelease, finishBuild, generateSecret, imageRepoFor, loadEgressPolicy, previewManifestEnv, startBuild, type Ctx } from '@gantry/control';
+import { EMPTY_MANIFEST, InvalidInput, describeEnvSet, parseAppManifest, parseProcfile, releaseManifest, undefinedFormationTypes, type AppManifest, type ConfigVars, type ProcessTypes } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
 import type { AppLogs, BuildOutput } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -57,7 +59,10 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       throw new BuildFailure(`The source of this build is unreadable or gone (${err.message}); push again.`);
     });
     const procfile = parseOrFail(() => (files.has('Procfile') ? parseProcfile(files.get('Procfile')!) : {}));
-    const healthChecks = parseOrFail<HealthChecks>(() => (files.has('app.json') ? parseAppJsonHealthChecks(files.get('app.json')!) : {}));
+    const manifest = parseOrFail<AppManifest>(() => (files.has('app.json') ? parseAppManifest(files.get('app.json')!) : EMPTY_MANIFEST));
+    // Required config vars missing: fail now rather than after the build (checked again, locked,
+    // before the release). The build sees app.json's defaults and secrets, as on Heroku.
+    const envPreview = await failOnInvalid(() => previewManifestEnv(ctx, app.id, manifest.env));
 
     const repo = imageRepoFor(ctx, app.id);
     const tag = `b${build.number}`;
@@ -86,7 +91,7 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       // Without a Procfile, web runs the image's own CMD/ENTRYPOINT (an empty command).
       if (!procfile.web) defaults = { web: '' };
     } else {
-      const appConfig = app.config as ConfigVars;
+      const appConfig = { ...(app.config as ConfigVars), ...envPreview.set };
       const plan = await planBuildpacks(config.GANTRY_BUILDPACKS_DIR, config.GANTRY_BUILDPACKS, appConfig.BUILDPACK_URL, async () => ({ policy: await loadEgressPolicy(ctx.db) }));
       try {
         const result = await buildWithBuildpacks({
@@ -117,6 +122,11 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
       throw new BuildFailure('The app defines no processes: add a Procfile such as "web: npm start".');
     }
     out.heading(`Process types: ${Object.entries(processTypes).map(([t, c]) => `${t} (${c || 'image CMD'})`).join(', ')}`);
+    for (const type of undefinedFormationTypes(manifest.formation, processTypes)) {
+      out.line(` !     Warning: app.json formation names ${type}, which is not a process type of this app; ignored.`);
+    }
+    const envSet = describeEnvSet(await failOnInvalid(() => applyManifestEnv(ctx, app.id, manifest.env, build.userId, (key) => envPreview.set[key] ?? generateSecret())));
+    if (envSet) out.heading(envSet);
     out.detail(`Built in ${formatDuration(Date.now() - started)}`);
     await out.flush();
     await finishBuild(ctx, buildId, { status: 'succeeded', log: out.log(), strategy, imageRef: `${repo}:${tag}` });
@@ -130,7 +140,8 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
         imageRef: `${repo}:${tag}`,
         config: fresh.config as ConfigVars,
         processTypes,
-        healthChecks,
+        healthChecks: manifest.healthChecks,
+        manifest: releaseManifest(manifest),
         userId: build.userId,
       },
       { notifyBuildId: buildId },
@@ -147,6 +158,16 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
   } finally {
     clearTimeout(timer);
     await rm(tarPath, { force: true });
+  }
+}
+
+/** An InvalidInput of the app's making (app.json config vars) ends the build with its message. */
+async function failOnInvalid<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof InvalidInput) throw new BuildFailure(err.message);
+    throw err;
   }
 }
 

@@ -133,6 +133,11 @@ describe('ps:scale arguments', () => {
     expect(parseScaleArgs(['web=2:Standard-2X', 'clock_1=1:BASIC'])).toEqual({ web: { quantity: 2, size: 'standard-2x' }, clock_1: { quantity: 1, size: 'basic' } });
   });
 
+  it('refuses release, which runs once per release and is never scaled', () => {
+    expect(() => parseScaleArgs(['web=1', 'release=1'])).toThrow('release runs once per release, in the release phase; it cannot be scaled.');
+    expect(() => parseTypeArgs(['release=basic'])).toThrow(/release runs once per release/);
+  });
+
   it('refuses quantities that are not whole numbers from 0 to 100', () => {
     for (const bad of ['web=101', 'web=-1', 'web=1.5', 'web=', 'web=two', 'web=1e2', 'web=+1', 'web=0x1', 'web=1000']) {
       expect(() => parseScaleArgs([bad]), bad).toThrow(/Invalid quantity in .*: use a whole number from 0 to 100, e.g. web=2/);

@@ -2,7 +2,7 @@
  * Pure validation of command-line input, done before any network call. Every problem is a
  * CliError (exit code 1) with a message that says what to type instead.
  */
-import { SIZES, appNameProblem } from '@gantry/core';
+import { RELEASE_NOT_SCALABLE, SIZES, appNameProblem, isScalableType } from '@gantry/core';
 import { humanBytes } from './output';
 
 /** An error meant for the user: printed as ` ▸    message`, exits with `exitCode`. */
@@ -168,6 +168,7 @@ export function parseSizeName(input: string, sizes: readonly SizeInfo[] = SIZES)
 export type FormationChanges = Record<string, { quantity?: number; size?: string }>;
 
 function addChange(changes: FormationChanges, type: string, change: { quantity?: number; size?: string }): void {
+  if (!isScalableType(type)) throw new CliError(RELEASE_NOT_SCALABLE);
   if (type in changes) throw new CliError(`${type} is given twice.`);
   changes[type] = change;
 }

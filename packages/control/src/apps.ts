@@ -1,4 +1,4 @@
-import { Conflict, NameTaken, NotFound, assertAppName, generateAppName } from '@gantry/core';
+import { Conflict, NameTaken, NotFound, assertAppName, generateAppName, isScalableType } from '@gantry/core';
 import { Prisma } from '@gantry/db';
 import { appFor, teamFor } from './access';
 import { audit } from './audit';
@@ -52,7 +52,7 @@ export async function getAppInfo(ctx: Ctx, actor: Actor, name: string) {
     app.currentReleaseId ? ctx.db.release.findUnique({ where: { id: app.currentReleaseId } }) : null,
     ctx.db.release.findFirst({ where: { appId: app.id }, orderBy: { version: 'desc' } }),
     ctx.db.build.findFirst({ where: { appId: app.id }, orderBy: { number: 'desc' } }),
-    ctx.db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } }),
+    ctx.db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } }).then((rows) => rows.filter((r) => isScalableType(r.type))),
   ]);
   return { app, currentRelease, latestRelease, latestBuild, formation };
 }

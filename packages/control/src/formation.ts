@@ -2,7 +2,7 @@
  * The formation: per process type, how many instances of which size, and where they may run.
  * `ps:scale web=3 worker=2`, `ps:type web=standard-2x`, `ps:constraints web region=eu`.
  */
-import { InvalidInput, SIZES, findSize } from '@gantry/core';
+import { InvalidInput, SIZES, assertScalableType, findSize, isScalableType } from '@gantry/core';
 import type { FormationEntry } from '@gantry/db';
 import { appFor } from './access';
 import { announce, scaledLine } from './events';
@@ -29,8 +29,15 @@ export function parseConstraints(args: string[]): ConstraintInput[] {
   });
 }
 
+/** An app's formation: its scalable types (an entry of type release, from before it was refused, is not one). */
+async function formationOf(ctx: Ctx, appId: string): Promise<FormationEntry[]> {
+  const rows = await ctx.db.formationEntry.findMany({ where: { appId }, orderBy: { type: 'asc' } });
+  return rows.filter((r) => isScalableType(r.type));
+}
+
 async function entriesOf(ctx: Ctx, appId: string, types: string[]): Promise<Map<string, FormationEntry>> {
-  const rows = await ctx.db.formationEntry.findMany({ where: { appId } });
+  for (const t of types) assertScalableType(t);
+  const rows = await formationOf(ctx, appId);
   const byType = new Map(rows.map((r) => [r.type, r]));
   const unknown = types.filter((t) => !byType.has(t));
   if (unknown.length) {
@@ -42,18 +49,20 @@ async function entriesOf(ctx: Ctx, appId: string, types: string[]): Promise<Map<
 
 export async function listFormation(ctx: Ctx, actor: Actor, appName: string) {
   const app = await appFor(ctx, actor, appName, 'read');
-  return { app, formation: await ctx.db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } }) };
+  return { app, formation: await formationOf(ctx, app.id) };
 }
 
 /**
  * Changes quantities and/or sizes: { web: { quantity: 3 }, worker: { size: "standard-2x" } }.
- * Everything is validated before anything changes.
+ * Everything is validated before anything changes. The entries changed are marked set by hand:
+ * app.json `formation` no longer changes them.
  */
 export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, changes: Record<string, { quantity?: number; size?: string }>) {
   const app = await appFor(ctx, actor, appName, 'write');
   const types = Object.keys(changes);
   if (types.length === 0) throw new InvalidInput('No process types given: use e.g. web=3.');
   for (const [type, c] of Object.entries(changes)) {
+    assertScalableType(type);
     if (c.quantity !== undefined && (!Number.isInteger(c.quantity) || c.quantity < 0 || c.quantity > MAX_QUANTITY)) {
       throw new InvalidInput(`Quantity of ${type} must be a whole number from 0 to ${MAX_QUANTITY}.`);
     }
@@ -66,7 +75,7 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
     Object.entries(changes).map(([type, c]) =>
       ctx.db.formationEntry.update({
         where: { appId_type: { appId: app.id, type } },
-        data: { ...(c.quantity !== undefined ? { quantity: c.quantity } : {}), ...(c.size !== undefined ? { size: c.size } : {}) },
+        data: { ...(c.quantity !== undefined ? { quantity: c.quantity } : {}), ...(c.size !== undefined ? { size: c.size } : {}), setByUser: true },
       }),
     ),
   );

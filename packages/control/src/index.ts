@@ -24,3 +24,5 @@ export * from './settings';
 export * from './egress-policy';
 export * from './cron';
 export * from './release-lifecycle';
+export * from './manifest-env';
+export * from './manifest-formation';

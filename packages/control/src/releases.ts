@@ -1,4 +1,4 @@
-import { Forbidden, InvalidInput, NotFound, applyConfigChange, formationFor, type ConfigVars, type FormationEntry, type HealthChecks, type ProcessTypes } from '@gantry/core';
+import { Forbidden, InvalidInput, NotFound, applyConfigChange, type ConfigVars, type HealthChecks, type ProcessTypes, type ReleaseManifest } from '@gantry/core';
 import type { Prisma, Release } from '@gantry/db';
 import { appFor, appWithRole, roleAllows } from './access';
 import { announce, releaseLine } from './events';
@@ -6,6 +6,7 @@ import { audit, auditApp } from './audit';
 import type { Actor, Ctx } from './context';
 import { now } from './context';
 import { IN_FLIGHT, initialState, releaseTakesEffect } from './release-lifecycle';
+import { syncFormation } from './manifest-formation';
 
 type Tx = Prisma.TransactionClient;
 
@@ -17,6 +18,8 @@ export interface NewRelease {
   config: ConfigVars;
   processTypes: ProcessTypes;
   healthChecks: HealthChecks;
+  /** What app.json asks of the release (formation, scripts, cron); config and rollback releases carry their base's. */
+  manifest?: ReleaseManifest;
   userId?: string | null;
 }
 
@@ -39,6 +42,7 @@ async function insertRelease(ctx: Ctx, tx: Tx, input: NewRelease): Promise<Relea
       config: input.config,
       processTypes: input.processTypes,
       healthChecks: input.healthChecks as unknown as Prisma.InputJsonValue,
+      manifest: (input.manifest ?? {}) as unknown as Prisma.InputJsonValue,
       userId: input.userId ?? null,
       // Nothing to run yet (an app never built): the release takes effect at once.
       status: initialState(runnable),
@@ -46,16 +50,8 @@ async function insertRelease(ctx: Ctx, tx: Tx, input: NewRelease): Promise<Relea
     },
   });
   if (!runnable) await releaseTakesEffect(tx, release.id, input.appId);
-  await syncFormation(tx, input.appId, input.processTypes);
+  await syncFormation(tx, input.appId, input.processTypes, input.manifest?.formation);
   return release;
-}
-
-/** Gives process types new in this release their default quantity (web=1, others 0). */
-async function syncFormation(tx: Tx, appId: string, processTypes: ProcessTypes): Promise<void> {
-  const existing = await tx.formationEntry.findMany({ where: { appId } });
-  const wanted = formationFor(processTypes, existing as FormationEntry[]);
-  const missing = wanted.filter((w) => !existing.some((e) => e.type === w.type));
-  if (missing.length) await tx.formationEntry.createMany({ data: missing.map((m) => ({ appId, ...m })) });
 }
 
 /**
@@ -129,6 +125,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
       config: vars,
       processTypes: (base?.processTypes as ProcessTypes) ?? {},
       healthChecks: (base?.healthChecks as unknown as HealthChecks) ?? {},
+      manifest: (base?.manifest as ReleaseManifest | undefined) ?? {},
       userId: actor.userId,
     });
   });
@@ -155,6 +152,7 @@ export async function rollback(ctx: Ctx, actor: Actor, appName: string, version:
       config: target.config as ConfigVars,
       processTypes: target.processTypes as ProcessTypes,
       healthChecks: target.healthChecks as unknown as HealthChecks,
+      manifest: target.manifest as ReleaseManifest,
       userId: actor.userId,
     });
   });

@@ -17,3 +17,4 @@ export * from './docker-tls';
 export * from './app-manifest';
 export * from './cron';
 export * from './release-phase';
+export * from './manifest-env';

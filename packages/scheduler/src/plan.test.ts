@@ -225,3 +225,35 @@ describe('reconcile: ps:restart and ps:stop', () => {
     expect(p.place).toEqual([{ type: 'web', index: 1, releaseId: 'r1', why: 'restart' }]);
   });
 });
+
+describe('reconcile: worker-only apps and the release type', () => {
+  const withRelease: ReleaseSpec = { id: 'r3', version: 3, processTypes: { web: 'serve', worker: 'work', release: 'migrate' } };
+  const workerOnly = (target: ReleaseSpec | null, current: ReleaseSpec | null) =>
+    desired({
+      current,
+      target,
+      formation: {
+        web: { quantity: 0, resources: res, constraints: [] },
+        worker: { quantity: 1, resources: res, constraints: [] },
+        // An entry of type release (from before it was refused) never places an instance.
+        release: { quantity: 2, resources: res, constraints: [] },
+      },
+    });
+
+  it('places the worker only, and never a release instance', () => {
+    expect(plan(workerOnly(withRelease, null), []).place).toEqual([{ type: 'worker', index: 1, releaseId: 'r3', why: 'deploy' }]);
+  });
+
+  it('a deploy whose only instance is a worker succeeds once the worker is up (no port to check)', () => {
+    const w = alloc(withRelease, 'worker', 1, 'healthy', { routed: false });
+    const p = plan(workerOnly(withRelease, null), [w]);
+    expect(p.route).toEqual([w.id]);
+    expect(p.deploy).toEqual({ outcome: 'succeeded' });
+  });
+
+  it('a worker that exits at once fails the deploy with its exit code', () => {
+    const w = alloc(withRelease, 'worker', 1, 'crashed', { routed: false, state: { status: 'crashed', since: 0, exitCode: 3 } });
+    const p = plan(workerOnly(withRelease, v1), [w]);
+    expect(p.deploy).toEqual({ outcome: 'failed', reason: 'worker.1 of v3 did not become healthy: it exited with code 3' });
+  });
+});

@@ -17,6 +17,7 @@
  *                  replacement is placed and it leaves once that one is healthy, as in a deploy
  *   stop           (ps:stop) a stopped allocation leaves now; its slot is placed again
  */
+import { isScalableType } from '@gantry/core';
 import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources } from './types';
 
 export interface AllocView extends Allocation {
@@ -174,12 +175,15 @@ export function reconcile(input: PlanInput): AppPlan {
   return plan;
 }
 
-/** Every slot the formation asks of a release: types it has, indexes 1..quantity. */
+/**
+ * Every slot the formation asks of a release: types it has, indexes 1..quantity. `release` runs
+ * once per release (the release phase), never as instances, whatever an old entry says.
+ */
 export function slotsOf(desired: AppDesired, release: ReleaseSpec | null): { type: string; index: number }[] {
   if (!release) return [];
   const out: { type: string; index: number }[] = [];
   for (const type of Object.keys(desired.formation).sort()) {
-    if (!(type in release.processTypes)) continue;
+    if (!(type in release.processTypes) || !isScalableType(type)) continue;
     for (let i = 1; i <= desired.formation[type]!.quantity; i++) out.push({ type, index: i });
   }
   return out;

@@ -102,7 +102,9 @@ Examples:
       'after',
       `
 Without arguments, prints the formation as TYPE=N:SIZE. Quantities are whole numbers from 0 to
-100; sizes: ${SIZES.map((s) => s.name).join(', ')} (case-insensitive).
+100; sizes: ${SIZES.map((s) => s.name).join(', ')} (case-insensitive). A type scaled here keeps
+its quantity over app.json "formation" on later deploys. "release" runs once per release (the
+release phase) and cannot be scaled.
 
 Examples:
   $ gantry ps:scale web=3 -a my-app

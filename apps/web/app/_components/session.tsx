@@ -88,7 +88,7 @@ export function ErrorBox({ error }: { error: Error | string | undefined }) {
 
 const TONE: Record<string, string> = {
   running: 'ok', up: 'ok', succeeded: 'ok', healthy: 'ok', current: 'ok',
-  deploying: 'info pulse', building: 'info pulse', starting: 'info pulse', queued: 'info', pending: 'info', stopping: 'warn', draining: 'warn',
+  deploying: 'info pulse', releasing: 'info pulse', superseded: '', building: 'info pulse', starting: 'info pulse', queued: 'info', pending: 'info', stopping: 'warn', draining: 'warn',
   crashed: 'bad', failed: 'bad', lost: 'bad', unhealthy: 'warn', down: 'bad',
   idle: '', stopped: '',
 };

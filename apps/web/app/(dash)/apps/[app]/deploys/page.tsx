@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import type { BuildView } from '@gantry/api-client';
+import type { BuildView, ReleaseView } from '@gantry/api-client';
+import { ReleasePhaseOutput } from '../../../../_components/release-phase';
 import { Badge, ErrorBox, Loading } from '../../../../_components/session';
 import { appPath } from '../../../../_lib/api';
 import { ago, duration } from '../../../../_lib/format';
@@ -56,9 +57,27 @@ git push gantry main`}</pre>
             </div>
           )}
         </section>
-        <section className="stack" style={{ minWidth: 0 }}>{shown !== null ? <BuildOutput key={shown} app={name} build={shown} /> : null}</section>
+        <section className="stack" style={{ minWidth: 0 }}>
+          {shown !== null ? <BuildOutput key={shown} app={name} build={shown} /> : null}
+          {shown !== null ? <BuildReleases app={name} build={shown} /> : null}
+        </section>
       </div>
     </div>
+  );
+}
+
+/** The release phase of the releases made from a build (the push's, then config changes and rollbacks on it). */
+function BuildReleases({ app, build }: { app: string; build: number }) {
+  const releases = usePoll<ReleaseView[]>(appPath(app, '/releases'), 3000);
+  const mine = (releases.data ?? []).filter((r) => r.buildNumber === build).slice(0, 3);
+  return (
+    <>
+      {mine.map((r) => (
+        <div className="card" key={r.version}>
+          <ReleasePhaseOutput app={app} version={r.version} />
+        </div>
+      ))}
+    </>
   );
 }
 

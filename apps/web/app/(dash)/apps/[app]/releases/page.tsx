@@ -1,16 +1,19 @@
 'use client';
+import { useState } from 'react';
 import type { ReleaseView } from '@gantry/api-client';
+import { ReleasePhaseOutput } from '../../../../_components/release-phase';
 import { Badge, ErrorBox, Loading } from '../../../../_components/session';
 import { api, appPath } from '../../../../_lib/api';
 import { ago } from '../../../../_lib/format';
 import { useAction, usePoll } from '../../../../_lib/hooks';
 import { useApp } from '../app-context';
 
-/** Every release, newest first, with one-click rollback to any earlier succeeded one. */
+/** Every release, newest first, with one-click rollback to any earlier succeeded one; a click shows its release phase output. */
 export default function ReleasesPage() {
   const { name, canWrite, info } = useApp();
   const releases = usePoll<ReleaseView[]>(appPath(name, '/releases'), 2500);
   const action = useAction();
+  const [shown, setShown] = useState<number | null>(null);
   const rollback = (v: number) =>
     void action.run(async () => {
       await api(appPath(name, `/releases/${v}/rollback`), { method: 'POST', body: {} });
@@ -42,7 +45,7 @@ export default function ReleasesPage() {
               </thead>
               <tbody>
                 {(releases.data ?? []).map((r) => (
-                  <tr key={r.version} data-version={r.version} data-current={r.current ? '1' : '0'}>
+                  <tr key={r.version} data-version={r.version} data-current={r.current ? '1' : '0'} onClick={() => setShown(r.version)} style={{ cursor: 'pointer', background: r.version === shown ? 'var(--hover)' : undefined }}>
                     <td>
                       <b>v{r.version}</b> {r.current ? <Badge state="current" /> : null}
                     </td>
@@ -55,7 +58,14 @@ export default function ReleasesPage() {
                     <td>{ago(r.createdAt)}</td>
                     <td className="num">
                       {!r.current && r.status === 'succeeded' ? (
-                        <button className="small" disabled={!canWrite || action.busy} onClick={() => rollback(r.version)}>
+                        <button
+                          className="small"
+                          disabled={!canWrite || action.busy}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            rollback(r.version);
+                          }}
+                        >
                           Roll back to v{r.version}
                         </button>
                       ) : null}
@@ -67,6 +77,11 @@ export default function ReleasesPage() {
           </div>
         )}
       </section>
+      {shown !== null ? (
+        <section className="card">
+          <ReleasePhaseOutput key={shown} app={name} version={shown} />
+        </section>
+      ) : null}
     </div>
   );
 }
