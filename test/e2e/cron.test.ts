@@ -7,10 +7,13 @@
  * and no due time runs twice; a long job's next due times are skipped, with the skip in the log; a
  * second scheduler takes over from a killed leader with no run doubled and none lost beyond the
  * documented policy (missed due times are recorded as skipped); a bad expression is refused by
- * the CLI naming the field; app.json jobs appear in `gantry cron` after a deploy.
+ * the CLI naming the field; app.json jobs appear in `gantry cron` after a deploy, a bad schedule
+ * there fails the push, and the next deploy replaces them (keeping the unchanged one).
  *
  * Prints the cron start delay (due time -> container start) as p50/p99 over the runs.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,13 +22,14 @@ import { keysFor } from '@gantry/live';
 import { launchChromium, login, shot, text } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, testDb, uniqueName } from './helpers/gantry';
-import { push, repoFromFixture } from './helpers/git';
+import { commitAll, push, repoFromFixture } from './helpers/git';
 import { waitFor } from './helpers/http';
 import { findProcess, spawnScheduler } from './helpers/processes';
 
 const app = uniqueName('cron');
 let u: CliUser;
 let client: GantryClient;
+let repo: string;
 const delays: number[] = [];
 const firstLineDelays: number[] = [];
 
@@ -88,7 +92,7 @@ describe('scheduled jobs (cron)', () => {
     u = await cliUser('cron');
     client = u.user.client;
     await client.createApp(app);
-    const repo = await repoFromFixture('cron-app');
+    repo = await repoFromFixture('cron-app');
     const pushed = await push(repo, app, u.user.token);
     expect(pushed.code, pushed.output).toBe(0);
     await client.setConfig(app, { GREETING: 'hello-cron' });
@@ -238,6 +242,29 @@ describe('scheduled jobs (cron)', () => {
     const refused = await cli(['cron:remove', jobs[0]!.id]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('comes from app.json: remove it from app.json\'s "cron" and deploy');
+
+    // A bad schedule in app.json fails the push, naming the entry and the field; the jobs stay.
+    await writeFile(join(repo, 'app.json'), JSON.stringify({ cron: [{ command: 'sh /srv/jobs/tick.sh nightly', schedule: '0 0 * * 8' }] }));
+    await commitAll(repo, 'a bad schedule');
+    const bad = await push(repo, app, u.user.token);
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toContain('app.json "cron[0]": Bad schedule "0 0 * * 8": day-of-week field "8": 8 is out of range 0-7.');
+    expect((await client.cron(app)).filter((j) => j.source === 'app.json')).toHaveLength(2);
+
+    // A deploy replaces them: one kept (with its id), one removed, one added.
+    await writeFile(join(repo, 'app.json'), JSON.stringify({ cron: [{ command: 'sh /srv/jobs/tick.sh nightly', schedule: '@daily' }, { command: 'sh /srv/jobs/tick.sh hourly', schedule: '@hourly' }] }));
+    await commitAll(repo, 'cron: nightly and hourly');
+    const good = await push(repo, app, u.user.token);
+    expect(good.code, good.output).toBe(0);
+    const after = await waitFor('the new app.json jobs', async () => {
+      const list = (await client.cron(app)).filter((j) => j.source === 'app.json');
+      return list.some((j) => j.schedule === '@hourly') && list.length === 2 ? list : null;
+    });
+    expect(after.map((j) => [j.schedule, j.command])).toEqual([
+      ['@daily', 'sh /srv/jobs/tick.sh nightly'],
+      ['@hourly', 'sh /srv/jobs/tick.sh hourly'],
+    ]);
+    expect(after[0]!.id).toBe(jobs[0]!.id);
   });
 
   afterAll(() => {
