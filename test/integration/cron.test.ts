@@ -189,5 +189,28 @@ describe('scheduled jobs (control + cron ticker, real Postgres)', () => {
     clock = new Date('2026-12-04T22:01:10.020Z');
     await ticker.tick();
     expect((await listCronRuns(ctx, actor, appName, { jobId: job.id })).runs[0]).toMatchObject({ status: 'failed', reason: 'could not start: No host is up to run the task on.' });
+    await removeCron(ctx, actor, appName, job.id);
+  });
+
+  it('fails a run whose host went down, so the next due time runs', async () => {
+    const tasks = new FakeTasks();
+    let up = true;
+    const ticker = new CronTicker({ db, tasks, streams: tasks, logs, log, now: () => clock, hostsUp: async (ids) => new Set(up ? ids : []) });
+    clock = new Date('2026-12-04T23:00:00.500Z');
+    const { job } = await addCron(ctx, actor, appName, { schedule: '*/10 * * * * *', command: 'echo lost' });
+    clock = new Date('2026-12-04T23:00:10.020Z');
+    await ticker.tick();
+    clock = new Date('2026-12-04T23:00:15Z');
+    up = false;
+    await ticker.tick();
+    up = true;
+    clock = new Date('2026-12-04T23:00:20.020Z');
+    await ticker.tick();
+    const runs = (await listCronRuns(ctx, actor, appName, { jobId: job.id })).runs.map((r) => [r.dueAt.toISOString().slice(11, 19), r.status, r.reason]);
+    expect(runs).toEqual([
+      ['23:00:20', 'running', null],
+      ['23:00:10', 'failed', 'its host went down before it finished'],
+    ]);
+    expect(logged.some((l) => l.line === 'The run due 2026-12-04T23:00:10.000Z of "*/10 * * * * *" echo lost failed: its host went down before it finished')).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
  * The cron ticker: runs the apps' scheduled jobs. Acts only in the leading scheduler, about every
  * second (on the second, so a per-second job sees one due time a tick).
  *
- *   tick ─▶ finish: running CronRuns whose task has a result ─▶ succeeded / failed
+ *   tick ─▶ finish: running CronRuns whose task has a result ─▶ succeeded / failed (or whose host is down ─▶ failed)
  *        └▶ fire: per job, cron-plan decides ─▶ skipped rows (+ a line in the app's log, source cron)
  *                                           └▶ INSERT the run (UNIQUE jobId, dueAt) ─▶ TaskRunner.start(cron-<run id>)
  *
@@ -34,6 +34,8 @@ export interface CronTickerDeps {
   log: Logger;
   now?: () => Date;
   timeoutMs?: number;
+  /** Which of these hosts are up (beating, Docker reached within the grace time); none: all are. */
+  hostsUp?: (hostIds: string[]) => Promise<Set<string>>;
 }
 
 type JobRow = CronJob & { app: { id: string; name: string; currentReleaseId: string | null } };
@@ -156,15 +158,20 @@ export class CronTicker {
     const { db, streams } = this.deps;
     const runs = await db.cronRun.findMany({ where: { status: 'running' }, include: { job: { include: { app: { select: { id: true, name: true, currentReleaseId: true } } } } } });
     const now = this.now().getTime();
+    const placed = [...new Set(runs.flatMap((r) => (r.hostId ? [r.hostId] : [])))];
+    const up = this.deps.hostsUp && placed.length ? await this.deps.hostsUp(placed) : new Set(placed);
     for (const run of runs) {
       try {
         const result = await streams.result(cronTaskId(run.id));
         if (result) {
           await this.record(run, result);
+        } else if (run.hostId && !up.has(run.hostId)) {
+          // Its agent cannot report any more: the job is free to run at its next due time.
+          const done = await db.cronRun.updateMany({ where: { id: run.id, status: 'running' }, data: { status: 'failed', reason: 'its host went down before it finished', finishedAt: new Date(now) } });
+          if (done.count) await this.logLine(run.job, await this.processOfRun(run.job), `The run due ${run.dueAt.toISOString()} of "${run.job.schedule}" ${run.job.command} failed: its host went down before it finished`);
         } else if (!run.hostId && now - run.dueAt.getTime() > RESTART_AFTER_MS) {
-          const jobs = await db.cronJob.findMany({ where: { appId: run.appId }, orderBy: { createdAt: 'asc' } });
           const release = await this.releaseOfVersion(run);
-          if (release) await this.start(run, run.job, processOf(run.job, jobs), release);
+          if (release) await this.start(run, run.job, await this.processOfRun(run.job), release);
         } else if (now - run.dueAt.getTime() > LOST_AFTER_MS) {
           await db.cronRun.updateMany({ where: { id: run.id, status: 'running' }, data: { status: 'failed', reason: 'lost: its host never reported a result', finishedAt: new Date(now) } });
         }
@@ -172,6 +179,10 @@ export class CronTicker {
         this.deps.log.error(`cron run ${run.id}: ${describeError(err)}`);
       }
     }
+  }
+
+  private async processOfRun(job: CronJob): Promise<string> {
+    return processOf(job, await this.deps.db.cronJob.findMany({ where: { appId: job.appId }, orderBy: { createdAt: 'asc' } }));
   }
 
   /** The release a run was inserted for (the one current at its due time). */

@@ -24,6 +24,7 @@ import {
   RoutingTable,
   TaskStreams,
   connectRedis,
+  hostIsUp,
   keysFor,
   onEvents,
   publishEvent,
@@ -74,7 +75,18 @@ async function main(): Promise<void> {
     wake,
     syncCron: async (appId, cron) => void (await syncManifestCron({ db }, appId, cron ?? [])),
   });
-  const cron = new CronTicker({ db, tasks, streams: taskStreams, logs: appLogs, log });
+  const cron = new CronTicker({
+    db,
+    tasks,
+    streams: taskStreams,
+    logs: appLogs,
+    log,
+    hostsUp: async (ids) => {
+      const beats = await registry.beats(ids);
+      const now = Date.now();
+      return new Set(ids.filter((id) => hostIsUp(beats.get(id), now, config.GANTRY_HOST_GRACE)));
+    },
+  });
   const loop = new ControlLoop({
     db,
     allocs,
