@@ -12,6 +12,7 @@ import * as auth from './commands/auth';
 import * as builds from './commands/builds';
 import * as buildpacks from './commands/buildpacks';
 import * as config from './commands/config';
+import * as cron from './commands/cron';
 import * as gitCommands from './commands/git';
 import * as domains from './commands/domains';
 import * as dynos from './commands/dynos';
@@ -72,6 +73,7 @@ Examples:
   logs.register(program);
   metrics.register(program);
   drains.register(program);
+  cron.register(program);
   builds.register(program);
   buildpacks.register(program);
   gitCommands.register(program);

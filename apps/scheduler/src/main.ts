@@ -7,8 +7,10 @@
  *   events (agents, API) ─────────────────────────────────┼─> ControlLoop (leader): reconcile -> apply
  *   every second: host up/down; every few seconds: sweep ─┘        │
  *                                                        agents <──┘ commands (queue agent-<host>)
+ *   every second (leader): cron ticker (cron.ts) ─▶ due jobs ─▶ TaskRunner ─▶ one-off containers
  */
 import { loadConfig } from '@gantry/config';
+import { syncManifestCron } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { AgentCommands, startWorker } from '@gantry/jobs';
 import {
@@ -22,6 +24,7 @@ import {
   RoutingTable,
   TaskStreams,
   connectRedis,
+  hostIsUp,
   keysFor,
   onEvents,
   publishEvent,
@@ -30,6 +33,7 @@ import {
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { Deploys } from './deploys';
 import { describeError } from './describe-error';
+import { CronTicker, startCronTicker } from './cron';
 import { ControlLoop } from './loop';
 import { TaskRunner } from './tasks';
 
@@ -46,11 +50,13 @@ async function main(): Promise<void> {
   const allocs = new AllocationStore(redis, keys);
   const registry = new HostRegistry(redis, keys);
   const commands = new AgentCommands(redis, config.GANTRY_INSTANCE);
+  const taskStreams = new TaskStreams(redis, keys);
+  const appLogs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const tasks = new TaskRunner({
     db,
     redis,
     connect: (name) => connectRedis(config.REDIS_URL, name),
-    streams: new TaskStreams(redis, keys),
+    streams: taskStreams,
     registry,
     allocs,
     commands,
@@ -63,10 +69,23 @@ async function main(): Promise<void> {
     redis,
     keys,
     output: new BuildOutput(redis, keys),
-    logs: new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION),
+    logs: appLogs,
     log,
     appUrl: config.urls.app,
     wake,
+    syncCron: async (appId, cron) => void (await syncManifestCron({ db }, appId, cron ?? [])),
+  });
+  const cron = new CronTicker({
+    db,
+    tasks,
+    streams: taskStreams,
+    logs: appLogs,
+    log,
+    hostsUp: async (ids) => {
+      const beats = await registry.beats(ids);
+      const now = Date.now();
+      return new Set(ids.filter((id) => hostIsUp(beats.get(id), now, config.GANTRY_HOST_GRACE)));
+    },
   });
   const loop = new ControlLoop({
     db,
@@ -147,6 +166,7 @@ async function main(): Promise<void> {
     loop.sweep();
     await loop.syncRegistry();
   });
+  const stopCron = startCronTicker(cron, () => leader, log);
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
@@ -155,6 +175,7 @@ async function main(): Promise<void> {
     clearInterval(leadTimer);
     clearInterval(hostTimer);
     clearInterval(sweepTimer);
+    stopCron();
     loop.stop();
     if (leader) await lease.resign();
     await stopEvents();

@@ -100,6 +100,18 @@ export class GantryClient {
     this.request<FormationEntryView[]>('PUT', `/apps/${enc(app)}/formation/${enc(type)}/constraints`, { constraints });
   setDeployBatch = (app: string, batch: number | null) => this.request<{ batch: number | null }>('PUT', `/apps/${enc(app)}/deploy-batch`, { batch });
 
+  cron = (app: string) => this.request<T.CronJobView[]>('GET', `/apps/${enc(app)}/cron`);
+  /** `command` is a command line, run like a Procfile command; `schedule` is in UTC. */
+  addCron = (app: string, schedule: string, command: string) => this.request<T.CronJobView>('POST', `/apps/${enc(app)}/cron`, { schedule, command });
+  removeCron = (app: string, id: string) => this.request<void>('DELETE', `/apps/${enc(app)}/cron/${enc(id)}`);
+  cronRuns = (app: string, opts: { job?: string; limit?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (opts.job) q.set('job', opts.job);
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    const qs = q.toString();
+    return this.request<T.CronRunView[]>('GET', `/apps/${enc(app)}/cron/runs${qs ? `?${qs}` : ''}`);
+  };
+
   domains = (app: string) => this.request<DomainView[]>('GET', `/apps/${enc(app)}/domains`);
   addDomain = (app: string, hostname: string) => this.request<DomainView>('POST', `/apps/${enc(app)}/domains`, { hostname });
   removeDomain = (app: string, hostname: string) => this.request<void>('DELETE', `/apps/${enc(app)}/domains/${enc(hostname)}`);

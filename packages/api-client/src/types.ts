@@ -324,3 +324,31 @@ export type BuildpackEditBody =
   | { action: 'set'; url: string; index?: number }
   | { action: 'remove'; url?: string; index?: number }
   | { action: 'clear' };
+
+/** One run of a scheduled job (one due time): run, skipped, or failed to start. */
+export interface CronRunView {
+  id: string;
+  jobId: string;
+  /** The time the schedule named (UTC). */
+  dueAt: string;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  releaseVersion: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** finishedAt - startedAt, when both are known. */
+  durationMs: number | null;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** A scheduled job of an app. */
+export interface CronJobView {
+  id: string;
+  /** UTC cron expression: 5 fields, or 6 with seconds first; @daily...; @every 30s. */
+  schedule: string;
+  command: string;
+  source: 'cli' | 'app.json';
+  createdAt: string;
+  nextRunAt: string | null;
+  lastRun: CronRunView | null;
+}

@@ -22,6 +22,7 @@ export * from './audit';
 export * from './login-limit';
 export * from './settings';
 export * from './egress-policy';
+export * from './cron';
 export * from './release-lifecycle';
 export * from './manifest-env';
 export * from './manifest-formation';

@@ -52,6 +52,8 @@ describe('parseAppManifest', () => {
     ['{"cron": {}}', '"cron" must be a list'],
     ['{"cron": [{"command": "x"}]}', '"cron[0].schedule" is missing'],
     ['{"cron": [{"command": 1, "schedule": "* * * * *"}]}', '"cron[0].command" must be a string'],
+    ['{"cron": [{"command": "x", "schedule": "@daily"}, {"command": "y", "schedule": "0 61 * * *"}]}', 'app.json "cron[1]": Bad schedule "0 61 * * *": hour field "61": 61 is out of range 0-23.'],
+    ['{"cron": [{"command": "a\\nb", "schedule": "@daily"}]}', 'app.json "cron[0]": The command must be one line'],
     ['{nope', 'not valid JSON'],
   ])('%s -> %s', (text, message) => {
     expect(() => parseAppManifest(text)).toThrow(message);

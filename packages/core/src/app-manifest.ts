@@ -7,6 +7,7 @@
  *   app.json text ──parseAppManifest──▶ AppManifest ──releaseManifest──▶ ReleaseManifest (kept per release)
  */
 import { InvalidInput } from './errors';
+import { checkCronJob } from './cron';
 import { findSize } from './sizes';
 import { healthChecksOf, parseAppJsonText, type HealthChecks } from './app-json';
 
@@ -202,7 +203,8 @@ function cronOf(v: unknown): CronSpec[] {
     const schedule = optString(c, 'schedule', `${key}.schedule`)?.trim();
     if (!command) throw new InvalidInput(`app.json: "${key}.command" is missing.`);
     if (!schedule) throw new InvalidInput(`app.json: "${key}.schedule" is missing.`);
-    return { command, schedule };
+    // Checked here, so a bad schedule fails the build rather than the deploy after it serves.
+    return checkCronJob({ command, schedule }, `app.json "${key}"`);
   });
 }
 

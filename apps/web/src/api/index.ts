@@ -9,6 +9,7 @@ import { buildOutputRoutes } from './routes/build-output';
 import { buildRoutes } from './routes/builds';
 import { buildpackRoutes } from './routes/buildpacks';
 import { configRoutes } from './routes/config';
+import { cronRoutes } from './routes/cron';
 import { domainRoutes } from './routes/domains';
 import { dynoRoutes } from './routes/dynos';
 import { drainRoutes } from './routes/drains';
@@ -50,6 +51,7 @@ export function apiRouter(): Router<ApiDeps> {
   metricsRoutes(r);
   instanceMetricsRoutes(r);
   drainRoutes(r);
+  cronRoutes(r);
   teamRoutes(r);
   tokenRoutes(r);
   auditRoutes(r);

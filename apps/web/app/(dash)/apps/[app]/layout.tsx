@@ -15,6 +15,7 @@ const TABS = [
   ['/releases', 'Releases'],
   ['/config', 'Config'],
   ['/logs', 'Logs'],
+  ['/cron', 'Scheduler'],
   ['/metrics', 'Metrics'],
   ['/domains', 'Domains & drains'],
 ] as const;
