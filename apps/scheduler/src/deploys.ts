@@ -278,7 +278,13 @@ export class Deploys {
     const release = await loadRelease(db, releaseId);
     if (!release) return;
     const manifest = (release.manifest ?? {}) as ReleaseManifest;
-    if (this.deps.syncCron) await this.deps.syncCron(release.appId, manifest.cron ?? []);
+    if (this.deps.syncCron) {
+      await this.deps.syncCron(release.appId, manifest.cron ?? []).catch(async (err: Error) => {
+        this.deps.log.error(`${release.app.name}: app.json cron of v${release.version}: ${err.message}`);
+        await this.event(release.appId, `The cron jobs of app.json (v${release.version}) could not be set: ${err.message}`);
+        await this.lines(rec, ` !     The cron jobs of app.json could not be set: ${err.message}`);
+      });
+    }
     const scripts: { step: string; label: string; command: string }[] = [];
     if (manifest.scripts?.dokkuPostdeploy) scripts.push({ step: 'postdeploy', label: 'Running postdeploy (app.json scripts.dokku.postdeploy)', command: manifest.scripts.dokkuPostdeploy });
     if (manifest.scripts?.postdeploy) {
