@@ -168,6 +168,20 @@ const ROWS: Row[] = [
   { route: 'GET /apps/:app/releases', need: 'read', call: () => ({ path: `/apps/${app}/releases` }) },
   { route: 'GET /apps/:app/releases/:version', need: 'read', call: () => ({ path: `/apps/${app}/releases/${version}` }) },
   { route: 'POST /apps/:app/releases/:version/rollback', need: 'write', call: () => ({ path: `/apps/${app}/releases/${version}/rollback` }) },
+  { route: 'GET /apps/:app/releases/:version/output', need: 'read', call: () => ({ path: `/apps/${app}/releases/${version}/output` }) },
+  { route: 'PUT /apps/:app/release-timeout', need: 'write', call: () => ({ path: `/apps/${app}/release-timeout`, body: { seconds: 1800 } }) },
+  // Once a year: the jobs never run during the test.
+  { route: 'GET /apps/:app/cron', need: 'read', call: () => ({ path: `/apps/${app}/cron` }) },
+  { route: 'POST /apps/:app/cron', need: 'write', call: (a) => ({ path: `/apps/${app}/cron`, body: { schedule: '0 0 1 1 *', command: `echo ${a}` } }) },
+  { route: 'GET /apps/:app/cron/runs', need: 'read', call: () => ({ path: `/apps/${app}/cron/runs` }) },
+  {
+    route: 'DELETE /apps/:app/cron/:id',
+    need: 'write',
+    call: async () => {
+      const job = await users.owner.client.addCron(app, '0 0 1 1 *', 'echo gone');
+      return { path: `/apps/${app}/cron/${job.id}` };
+    },
+  },
   { route: 'GET /apps/:app/buildpacks', need: 'read', call: () => ({ path: `/apps/${app}/buildpacks` }) },
   { route: 'PATCH /apps/:app/buildpacks', need: 'write', call: (a) => ({ path: `/apps/${app}/buildpacks`, body: { action: 'add', url: `https://git.example.com/${a}-${uniqueName('bp')}.git` } }) },
   { route: 'GET /apps/:app/builds', need: 'read', call: () => ({ path: `/apps/${app}/builds` }) },

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '@gantry/config';
 import { createApp, createBuild, createUser, type Ctx } from '@gantry/control';
 import { connectDb, type Db } from '@gantry/db';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
-import { recreateDatabase, removeDockerObjects, withDatabase, deleteRedisKeys } from '@gantry/installer';
+import { removeDockerObjects, deleteRedisKeys } from '@gantry/installer';
+import { migratedDatabase } from './helpers/scratch-db';
 import { BuildOutput, connectRedis, keysFor } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { processBuild } from '../../apps/builder/src/process-build';
@@ -35,9 +35,7 @@ describe('build time limit', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'gantry-timeout-'));
     const base = loadConfig(process.env);
-    config = loadConfig({ ...process.env, GANTRY_HOME: home, GANTRY_INSTANCE: INSTANCE, DATABASE_URL: withDatabase(base.DATABASE_URL, 'gantry_it_timeout'), GANTRY_SECRET: base.GANTRY_SECRET, GANTRY_BUILD_TIMEOUT: '4s' });
-    await recreateDatabase(config.DATABASE_URL);
-    await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
+    config = loadConfig({ ...process.env, GANTRY_HOME: home, GANTRY_INSTANCE: INSTANCE, DATABASE_URL: await migratedDatabase('gantry_it_timeout'), GANTRY_SECRET: base.GANTRY_SECRET, GANTRY_BUILD_TIMEOUT: '4s' });
     db = connectDb(config.DATABASE_URL, { max: 2 });
     // The build processor is driven directly here, so nothing consumes the queue.
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${INSTANCE}` };

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@gantry/config';
 import { changeBuildpacks, createApp, createUser, listBuildpacks, type Actor, type Ctx } from '@gantry/control';
 import { connectDb, type Db } from '@gantry/db';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
-import { recreateDatabase, withDatabase } from '@gantry/installer';
+import { migratedDatabase } from './helpers/scratch-db';
 
 const TOOL = 'https://git.example.com/tools.git#v1';
 
@@ -21,9 +20,7 @@ describe('buildpacks use cases', () => {
   const events: string[] = [];
 
   beforeAll(async () => {
-    const url = withDatabase(loadConfig(process.env).DATABASE_URL, 'gantry_it_buildpacks');
-    await recreateDatabase(url);
-    await applyMigrations({ databaseUrl: url, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
+    const url = await migratedDatabase('gantry_it_buildpacks');
     db = connectDb(url, { max: 2 });
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: 'gantry-it-bp', events: { append: async (_id, line) => void events.push(line) } };
     const actor = async (email: string): Promise<Actor> => {

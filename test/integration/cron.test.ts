@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@gantry/config';
 import { addCron, createApp, createUser, listCron, listCronRuns, removeCron, syncManifestCron, type Actor, type Ctx } from '@gantry/control';
 import { connectDb, type Db } from '@gantry/db';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
-import { recreateDatabase, withDatabase } from '@gantry/installer';
+import { migratedDatabase } from './helpers/scratch-db';
 import type { TaskResult } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { CronTicker, cronTaskId } from '../../apps/scheduler/src/cron';
@@ -48,9 +47,7 @@ describe('scheduled jobs (control + cron ticker, real Postgres)', () => {
 
   beforeAll(async () => {
     const base = loadConfig(process.env);
-    const url = withDatabase(base.DATABASE_URL, 'gantry_it_cron');
-    await recreateDatabase(url);
-    await applyMigrations({ databaseUrl: url, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
+    const url = await migratedDatabase('gantry_it_cron');
     db = connectDb(url, { max: 4 });
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: 'gantry-it-cron', now: () => clock };
     const user = await createUser(ctx, { email: `cron-${Date.now()}@example.test`, password: 'password-123' });

@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '@gantry/config';
 import { createApp, createBuild, createUser, type Ctx } from '@gantry/control';
 import { connectDb, type Db } from '@gantry/db';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
-import { deleteRedisKeys, recreateDatabase, removeDockerObjects, withDatabase } from '@gantry/installer';
+import { deleteRedisKeys, removeDockerObjects } from '@gantry/installer';
+import { migratedDatabase } from './helpers/scratch-db';
 import { BuildOutput, connectRedis, keysFor } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { processBuild } from '../../apps/builder/src/process-build';
@@ -41,13 +41,11 @@ describe('app.json env at build time', () => {
       ...process.env,
       GANTRY_HOME: home,
       GANTRY_INSTANCE: INSTANCE,
-      DATABASE_URL: withDatabase(base.DATABASE_URL, 'gantry_it_manifest_env'),
+      DATABASE_URL: await migratedDatabase('gantry_it_manifest_env'),
       GANTRY_SECRET: base.GANTRY_SECRET,
       GANTRY_BUILDPACKS_DIR: join(FIXTURES, 'env-probe-buildpacks'),
       GANTRY_BUILDPACKS: 'env-probe',
     });
-    await recreateDatabase(config.DATABASE_URL);
-    await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
     db = connectDb(config.DATABASE_URL, { max: 2 });
     // The build processor is driven directly here, so nothing consumes the queue.
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${INSTANCE}` };

@@ -9,8 +9,7 @@ import { loadConfig } from '@gantry/config';
 import { MissingConfigVars, applyManifestEnv, createApp, createRelease, createUser, rollback, setConfig, updateFormation, type Actor, type Ctx } from '@gantry/control';
 import type { EnvSpec, ReleaseManifest } from '@gantry/core';
 import { connectDb, type Db } from '@gantry/db';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
-import { recreateDatabase, withDatabase } from '@gantry/installer';
+import { migratedDatabase } from './helpers/scratch-db';
 
 describe('app.json use cases', () => {
   let db: Db;
@@ -19,9 +18,7 @@ describe('app.json use cases', () => {
 
   beforeAll(async () => {
     const base = loadConfig(process.env);
-    const url = withDatabase(base.DATABASE_URL, 'gantry_it_manifest');
-    await recreateDatabase(url);
-    await applyMigrations({ databaseUrl: url, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
+    const url = await migratedDatabase('gantry_it_manifest');
     db = connectDb(url, { max: 4 });
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: 'gantry-it-manifest' };
     const user = await createUser(ctx, { email: 'manifest@example.test', password: 'password-123' });
