@@ -97,7 +97,8 @@ export class Deploys {
       // Two release phases of one app never run at once: wait for the one in progress.
       if (previous.phaseTaskId) {
         await this.lines(rec, `       Waiting for the release phase of v${previous.version} to end first`);
-        await this.deps.tasks.wait(previous.phaseTaskId).catch(() => {});
+        // Bounded: a task that never started (its job was superseded before a retry) ends no wait.
+        await this.deps.tasks.wait(previous.phaseTaskId, () => {}, AbortSignal.timeout((release.app.releaseTimeout + 60) * 1000)).catch(() => {});
       }
     } else if (previous?.releaseId === release.id) {
       rec.notify = [...new Set([...previous.notify, ...rec.notify])]; // a retried job keeps its listeners
