@@ -77,6 +77,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Apps left running would move onto the lab hosts of later files when they drain `local`.
+  for (const a of owner ? await owner.user.client.apps().catch(() => []) : []) await owner.user.client.destroyApp(a.name).catch(() => {});
   await setEgressAllow('').catch(() => {});
   server?.closeAllConnections();
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));

@@ -30,7 +30,11 @@ describe('release phase', () => {
     await u.user.client.createApp(app);
     repo = await repoFromFixture('release-phase');
   });
-  afterAll(() => rmSync(u.home, { recursive: true, force: true }));
+  afterAll(async () => {
+    // Apps left running would move onto the lab hosts of later files when they drain `local`.
+    for (const a of await u.user.client.apps().catch(() => [])) await u.user.client.destroyApp(a.name).catch(() => {});
+    rmSync(u.home, { recursive: true, force: true });
+  });
 
   it('runs the release command before the release starts, with its config and .profile.d, streamed into the push and kept', async () => {
     const pushed = await pushTimed(repo, app, u.user.token);
