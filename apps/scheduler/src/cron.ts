@@ -17,7 +17,7 @@ import type { AppLogs, TaskResult, TaskStreams } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import { describeError } from './describe-error';
 import { planCronJob } from './cron-plan';
-import type { TaskRequest, TaskRunner } from './tasks';
+import { taskRelease, type TaskRequest, type TaskRunner } from './tasks';
 
 /** How long a run may take before its container is stopped (the run then fails, "timed out"). */
 export const CRON_RUN_TIMEOUT_MS = 60 * 60 * 1000;
@@ -128,8 +128,7 @@ export class CronTicker {
   private async releaseOf(app: JobRow['app']): Promise<TaskRequest['release'] | null> {
     if (!app.currentReleaseId) return null;
     const r = await this.deps.db.release.findUnique({ where: { id: app.currentReleaseId }, include: { build: { select: { strategy: true } } } });
-    if (!r?.imageRef) return null;
-    return { id: r.id, version: r.version, imageRef: r.imageRef, config: r.config as Record<string, string>, launcher: r.build?.strategy === 'dockerfile' ? 'shell' : 'buildpack' };
+    return r ? taskRelease(r) : null;
   }
 
   private async start(run: CronRun, job: JobRow, process: string, release: TaskRequest['release']): Promise<void> {
@@ -189,8 +188,7 @@ export class CronTicker {
   private async releaseOfVersion(run: CronRun): Promise<TaskRequest['release'] | null> {
     if (run.releaseVersion === null) return null;
     const r = await this.deps.db.release.findUnique({ where: { appId_version: { appId: run.appId, version: run.releaseVersion } }, include: { build: { select: { strategy: true } } } });
-    if (!r?.imageRef) return null;
-    return { id: r.id, version: r.version, imageRef: r.imageRef, config: r.config as Record<string, string>, launcher: r.build?.strategy === 'dockerfile' ? 'shell' : 'buildpack' };
+    return r ? taskRelease(r) : null;
   }
 
   private async record(run: CronRun, result: TaskResult): Promise<void> {

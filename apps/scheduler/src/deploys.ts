@@ -15,7 +15,7 @@ import type { AppLogs, BuildOutput, Keys, TaskResult } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import type { Redis } from 'ioredis';
 import type { AppState } from './state';
-import type { TaskRequest, TaskRunner } from './tasks';
+import { taskRelease, type TaskRequest, type TaskRunner } from './tasks';
 
 interface DeployRecord {
   releaseId: string;
@@ -215,13 +215,7 @@ export class Deploys {
     return {
       taskId,
       app: { id: release.app.id, name: release.app.name },
-      release: {
-        id: release.id,
-        version: release.version,
-        imageRef: release.imageRef!,
-        config: release.config as Record<string, string>,
-        launcher: release.build?.strategy === 'dockerfile' ? 'shell' : 'buildpack',
-      },
+      release: taskRelease(release)!,
       process,
       command,
       logSource,

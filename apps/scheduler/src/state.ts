@@ -6,7 +6,7 @@
 import { DEFAULT_SIZE, customDomainProblem, findSize, type HealthChecks } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
-import type { AppDesired, Constraint, HostView, Launcher, ProcessSpec, ReleaseSpec, Resources, RouteOptions } from '@gantry/scheduler-core';
+import { launcherOf, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
 
 export interface HostState {
   view: HostView;
@@ -114,6 +114,6 @@ function runtimeOf(r: Release, strategy: string | null): ReleaseRuntime {
     imageRef: r.imageRef,
     config: r.config as Record<string, string>,
     healthChecks: r.healthChecks as unknown as HealthChecks,
-    launcher: strategy === 'dockerfile' ? 'shell' : 'buildpack',
+    launcher: launcherOf(strategy),
   };
 }

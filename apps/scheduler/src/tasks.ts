@@ -13,7 +13,7 @@ import { DEFAULT_SIZE, Unavailable } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import type { AgentCommands } from '@gantry/jobs';
 import { type AllocationStore, type HostRegistry, type TaskResult, TaskStreams, hostIsUp } from '@gantry/live';
-import { type Launcher, taskSpec } from '@gantry/scheduler-core';
+import { type Launcher, launcherOf, taskSpec } from '@gantry/scheduler-core';
 import type { Redis } from 'ioredis';
 
 export interface TaskRequest {
@@ -28,6 +28,12 @@ export interface TaskRequest {
   logSource: 'release' | 'cron' | 'gantry';
   timeoutMs: number;
   size?: string;
+}
+
+/** A release row (with its build's strategy) as a task runs it; null when it has no image. */
+export function taskRelease(r: { id: string; version: number; imageRef: string | null; config: unknown; build?: { strategy: string | null } | null }): TaskRequest['release'] | null {
+  if (!r.imageRef) return null;
+  return { id: r.id, version: r.version, imageRef: r.imageRef, config: r.config as Record<string, string>, launcher: launcherOf(r.build?.strategy) };
 }
 
 export interface TaskRunnerDeps {

@@ -9,6 +9,11 @@ export const INSTANCE_PORT = 5000;
 
 export type Launcher = 'buildpack' | 'shell';
 
+/** How a release's processes start, from its build's strategy: Dockerfile images through `sh -c`, buildpack ones through gantry-launch. */
+export function launcherOf(strategy: string | null | undefined): Launcher {
+  return strategy === 'dockerfile' ? 'shell' : 'buildpack';
+}
+
 export interface InstanceSpecInput {
   installation: string;
   allocId: string;
