@@ -5,7 +5,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { Docker } from '@gantry/docker';
-import { appHostConfig, demuxLines } from '@gantry/docker';
+import { appHostConfig, createOnNetworks, demuxLines, ensureAppsBridge, type AppsBridge } from '@gantry/docker';
+import type { PrivateAddresses } from '@gantry/live';
+import { appsBridgeName } from '@gantry/core';
 import { INSTANCE_PORT } from '@gantry/scheduler-core';
 
 /** What to run: an instance spec as the start command carries it. */
@@ -18,6 +20,7 @@ export interface ContainerSpec {
   memoryBytes: number;
   cpuShares: number;
   exposesPort: boolean;
+  network?: { name: string; subnet: string } | undefined;
 }
 
 export interface StartedInstance {
@@ -31,6 +34,8 @@ export interface InstanceStatus {
   exitCode: number | null;
   /** Address of the container on the host's bridge (for health checks from this host). */
   ip: string | null;
+  /** Its address on its team's private network, when it is on one. */
+  privateIp: string | null;
   /** Published port of $PORT on the host address (for routers). */
   hostPort: number | null;
   startedAt: number;
@@ -45,10 +50,28 @@ export interface HostContainer {
 }
 
 export class DockerHost {
+  private bridge: Promise<AppsBridge> | null = null;
+
   constructor(
     readonly docker: Docker,
-    readonly opts: { address: string; installation: string },
+    readonly opts: {
+      address: string;
+      installation: string;
+      /** Reserves team-network addresses (absent: containers get no private address). */
+      addresses?: PrivateAddresses;
+      /** Whether this host's netd answers DNS now (then containers use it; else Docker's default resolvers). */
+      netdReady?: () => boolean;
+    },
   ) {}
+
+  /** The host's apps bridge (made on first use). */
+  appsBridge(): Promise<AppsBridge> {
+    this.bridge ??= ensureAppsBridge(this.docker, this.opts.installation).catch((err) => {
+      this.bridge = null;
+      throw err;
+    });
+    return this.bridge;
+  }
 
   /** Creates and starts an instance: restarted by the engine unless stopped, $PORT published when it exposes one. */
   async start(spec: ContainerSpec): Promise<StartedInstance> {
@@ -68,19 +91,36 @@ export class DockerHost {
   }
 
   private async createAndStart(spec: ContainerSpec, extra: { ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown> }): Promise<StartedInstance> {
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
-      ...(extra.ExposedPorts ? { ExposedPorts: extra.ExposedPorts } : {}),
-      HostConfig: { ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }), ...extra.HostConfig },
-    });
+    const bridge = await this.appsBridge();
+    const env = { ...spec.env };
+    const labels = { ...spec.labels };
+    let team: { name: string; ip: string } | undefined;
+    if (spec.network && this.opts.addresses) {
+      const ip = await this.opts.addresses.reserve(spec.network.name, spec.network.subnet, spec.name);
+      team = { name: spec.network.name, ip };
+      env.GANTRY_PRIVATE_IP = ip;
+      labels['gantry.private.network'] = spec.network.name;
+      labels['gantry.private.ip'] = ip;
+    }
+    let container: Awaited<ReturnType<typeof createOnNetworks>> | undefined;
     try {
+      container = await createOnNetworks(
+        this.docker,
+        {
+          name: spec.name,
+          Image: spec.image,
+          ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+          Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+          Labels: labels,
+          ...(extra.ExposedPorts ? { ExposedPorts: extra.ExposedPorts } : {}),
+          HostConfig: { ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }), ...extra.HostConfig },
+        },
+        { bridge, dns: this.opts.netdReady?.() ? bridge.gateway : null, team },
+      );
       await container.start();
     } catch (err) {
-      await container.remove({ force: true }).catch(() => {});
+      if (container) await container.remove({ force: true }).catch(() => {});
+      if (team) await this.opts.addresses!.release(team.name, team.ip, spec.name).catch(() => {});
       throw err;
     }
     return { containerId: container.id, name: spec.name };
@@ -102,7 +142,8 @@ export class DockerHost {
         restarting: info.State.Restarting,
         // Under a restart policy a crashed container is "running" and "restarting" at once.
         exitCode: info.State.Running && !info.State.Restarting ? null : info.State.ExitCode,
-        ip: containerIp(info.NetworkSettings),
+        ip: containerIp(info.NetworkSettings, this.opts.installation),
+        privateIp: info.Config.Labels?.['gantry.private.network'] ? (info.NetworkSettings.Networks?.[info.Config.Labels['gantry.private.network']]?.IPAddress || null) : null,
         hostPort,
         startedAt: Date.parse(info.State.StartedAt) || Date.now(),
       };
@@ -201,9 +242,11 @@ export class DockerHost {
   async events(
     onEvent: (e: { action: string; containerId: string; labels: Record<string, string>; exitCode?: number }) => void,
     onEnd: () => void = () => {},
+    only: { anyRole?: boolean; actions?: string[] } = {},
   ): Promise<() => void> {
+    const label = [`gantry.instance=${this.opts.installation}`, ...(only.anyRole ? [] : ['gantry.role=app'])];
     const stream = (await this.docker.getEvents({
-      filters: { type: ['container'], label: [`gantry.instance=${this.opts.installation}`, 'gantry.role=app'] },
+      filters: { type: ['container'], label, ...(only.actions ? { event: only.actions } : {}) },
     })) as unknown as Readable;
     let buf = '';
     stream.setEncoding('utf8');
@@ -240,8 +283,10 @@ export class DockerHost {
   }
 }
 
-/** The container's address on its (first) network; older engines also report it at the top. */
-function containerIp(ns: { Networks?: Record<string, { IPAddress?: string }>; IPAddress?: string }): string | null {
+/** The container's address on the apps bridge, else on its first network; older engines also report it at the top. */
+function containerIp(ns: { Networks?: Record<string, { IPAddress?: string }>; IPAddress?: string }, installation: string): string | null {
+  const bridge = ns.Networks?.[appsBridgeName(installation)]?.IPAddress;
+  if (bridge) return bridge;
   for (const n of Object.values(ns.Networks ?? {})) if (n.IPAddress) return n.IPAddress;
   return ns.IPAddress || null;
 }

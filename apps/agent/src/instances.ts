@@ -159,7 +159,7 @@ export class Instances {
     }
     t.healthySince = Date.now();
     t.startedAt = outcome.status.startedAt;
-    await this.report(t, 'healthy', { address: this.deps.host.opts.address, port: outcome.status.hostPort, exitCode: null, message: null });
+    await this.report(t, 'healthy', { address: this.deps.host.opts.address, port: outcome.status.hostPort, privateIp: outcome.status.privateIp, exitCode: null, message: null });
     if (t.liveness && t.exposesPort) void this.liveness(t, generation);
   }
 

@@ -18,7 +18,7 @@ import { loadConfig } from '@gantry/config';
 import { openDockerTls } from '@gantry/core';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, TaskStreams, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, PrivateAddresses, TaskStreams, connectRedis, keysFor, publishEvent } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   if (!record) throw new Error(`No host named ${name} is registered (gantry hosts:add).`);
 
   const docker = connectDocker(record.dockerUrl, record.tls && openDockerTls(record.tls, config.GANTRY_SECRET));
-  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE });
+  const addresses = new PrivateAddresses(redis, keys);
+  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses });
   const allocs = new AllocationStore(redis, keys);
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const instances = new Instances({
@@ -93,9 +94,24 @@ async function main(): Promise<void> {
 
   // Docker events keep the states honest between checks: exits and restarts are seen at once.
   let stopEvents: (() => void) | null = null;
+  let stopDestroys: (() => void) | null = null;
   let shuttingDown = false;
+  // Every container of ours that is destroyed (instance, one-off, task) gives its private address back.
+  const followDestroys = async (): Promise<void> => {
+    stopDestroys?.();
+    stopDestroys = await host.events(
+      (e) => {
+        const network = e.labels['gantry.private.network'];
+        const ip = e.labels['gantry.private.ip'];
+        if (network && ip && e.labels.name) void addresses.release(network, ip, e.labels.name).catch(() => {});
+      },
+      () => {}, // it ends with the engine's stream: followEvents subscribes both again
+      { anyRole: true, actions: ['destroy'] },
+    );
+  };
   const followEvents = async (): Promise<void> => {
     stopEvents?.();
+    await followDestroys().catch((err: Error) => log.warn(`destroy events: ${err.message}`));
     stopEvents = await host.events(
       (e) => {
         const t = instances.byContainer(e.containerId);
@@ -158,6 +174,7 @@ async function main(): Promise<void> {
     clearInterval(reconcileTimer);
     stats.stop();
     stopEvents?.();
+    stopDestroys?.();
     await worker.close();
     redis.disconnect();
     process.exit(0);

@@ -9,12 +9,13 @@
  *   deploy outcome -> release and app records, the push's output
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DEFAULT_HEALTH_CHECK, DEFAULT_LIVENESS } from '@gantry/core';
+import { DEFAULT_HEALTH_CHECK, DEFAULT_LIVENESS, internalRecords } from '@gantry/core';
 import type { AgentCommands } from '@gantry/jobs';
-import type { AllocationStore, RoutingTable } from '@gantry/live';
+import type { AllocationStore, NamesTable, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import {
   type Allocation,
+  type AllocationState,
   type AllocView,
   type AppPlan,
   type PlacedUnit,
@@ -37,6 +38,10 @@ export interface ApplyDeps {
   bootTimeoutMs: number;
   stopTimeoutMs: number;
   epoch: () => number;
+  /** The private names table (what netds answer), written with the route. */
+  names: NamesTable;
+  /** The team's private network (made on the swarm manager when missing). */
+  networks: { forTeam(teamId: string): Promise<{ name: string; subnet: string }> };
 }
 
 export interface ApplyInput {
@@ -124,6 +129,11 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         report,
         launch,
       };
+      // Without its private network an instance still serves through the router: run it, say why.
+      const network = await deps.networks.forTeam(state.app.teamId).catch((err: Error) => {
+        deps.log.warn(`${state.app.name}: ${slot} starts without the private network: ${err.message}`);
+        return null;
+      });
       await deps.allocs.put(alloc);
       const instance = instanceSpec({
         installation: deps.installation,
@@ -136,6 +146,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         launcher: release.launcher,
         size: state.sizes[need.type] ?? 'standard-1x',
         suffix: randomBytes(3).toString('hex'),
+        network: network ? { name: network.name, subnet: network.subnet } : undefined,
       });
       await deps.commands.send(hostId, {
         kind: 'start',
@@ -168,7 +179,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
 }
 
 /** Publishes the app's route, at all its hostnames, from its routed, healthy allocations on hosts that are up. */
-export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'log'>, state: Pick<AppState, 'app' | 'routing'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
+export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'log' | 'names'>, state: Pick<AppState, 'app' | 'routing'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
   const allocs = await deps.allocs.ofApp(state.app.id);
   const states = await deps.allocs.states(allocs.map((a) => a.id));
   const route = routeFor(
@@ -186,9 +197,29 @@ export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | '
     }),
     state.routing.options,
   );
+  await publishNames(deps, state, allocs, states, hosts);
   const version = await deps.routes.setApp(state.app.id, state.routing.hostnames, route);
   if (version !== null && waitForRouters) {
     const behind = await deps.routes.waitForRouters(version, 3000);
     if (behind.length) deps.log.warn(`routers ${behind.join(', ')} did not confirm table v${version} in time`);
   }
+}
+
+/**
+ * Publishes the app's private names from the same allocations as its route: those that may take
+ * traffic, are healthy, on a host that is up, and have a private address (all process types).
+ */
+async function publishNames(
+  deps: Pick<ApplyDeps, 'names'>,
+  state: Pick<AppState, 'app'>,
+  allocs: Allocation[],
+  states: Map<string, AllocationState>,
+  hosts: Map<string, HostState>,
+): Promise<void> {
+  const up = allocs.flatMap((a) => {
+    const s = states.get(a.id);
+    const ok = a.desired === 'run' && a.routed && s?.status === 'healthy' && s.privateIp && hosts.get(a.hostId)?.view.up === true;
+    return ok ? [{ type: a.type, index: a.index, privateIp: s.privateIp!, hostId: a.hostId }] : [];
+  });
+  await deps.names.setApp(state.app.id, { appId: state.app.id, app: state.app.name, teamId: state.app.teamId, records: internalRecords(state.app.name, up) });
 }

@@ -139,6 +139,7 @@ export class ControlLoop {
       for (const a of allocs) await this.deps.allocs.remove(a);
       await this.deps.allocs.setPending(appId, {});
       await this.deps.routes.setApp(appId, [], null);
+      await this.deps.names.setApp(appId, null);
       await this.deps.certs.replaceApp(appId, []);
       return;
     }

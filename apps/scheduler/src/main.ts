@@ -12,6 +12,7 @@
 import { loadConfig } from '@gantry/config';
 import { syncManifestCron } from '@gantry/control';
 import { connectDb } from '@gantry/db';
+import { connectDocker, TeamNetworks } from '@gantry/docker';
 import { AgentCommands, startWorker } from '@gantry/jobs';
 import {
   AllocationStore,
@@ -21,6 +22,7 @@ import {
   HostRegistry,
   LeaderLease,
   RestartRequests,
+  NamesTable,
   RoutingTable,
   TaskStreams,
   connectRedis,
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   const commands = new AgentCommands(redis, config.GANTRY_INSTANCE);
   const taskStreams = new TaskStreams(redis, keys);
   const appLogs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
+  const networks = new TeamNetworks(connectDocker(config.DOCKER_HOST), { installation: config.GANTRY_INSTANCE, pool: config.GANTRY_NETWORK_POOL });
   const tasks = new TaskRunner({
     db,
     redis,
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     commands,
     installation: config.GANTRY_INSTANCE,
     graceMs: config.GANTRY_HOST_GRACE,
+    networks,
   });
   const deploys = new Deploys({
     tasks,
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
     commands,
     deploys,
     log,
+    networks,
+    names: new NamesTable(redis, keys),
     installation: config.GANTRY_INSTANCE,
     appsDomain: config.GANTRY_APPS_DOMAIN,
     bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT,

@@ -52,7 +52,7 @@ export interface ReleaseRuntime {
 }
 
 export interface AppState {
-  app: { id: string; name: string };
+  app: { id: string; name: string; teamId: string };
   /** Every hostname it answers at (its own and custom domains), and its router options. */
   routing: { hostnames: string[]; options: RouteOptions };
   desired: AppDesired;
@@ -96,7 +96,7 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, warn?: 
   const current = app.currentReleaseId ? (releases.get(app.currentReleaseId)?.spec ?? null) : null;
   const target = app.targetReleaseId ? (releases.get(app.targetReleaseId)?.spec ?? null) : null;
   return {
-    app: { id: app.id, name: app.name },
+    app: { id: app.id, name: app.name, teamId: app.teamId },
     routing: {
       hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...routableDomains(app, appsDomain, warn)],
       options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },

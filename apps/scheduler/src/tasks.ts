@@ -47,14 +47,29 @@ export interface TaskRunnerDeps {
   commands: AgentCommands;
   installation: string;
   graceMs: number;
+  networks?: { forTeam(teamId: string): Promise<{ name: string; subnet: string }> };
 }
 
 export class TaskRunner {
   constructor(private readonly deps: TaskRunnerDeps) {}
 
+  /** The app's team network; a task runs without one rather than not at all. */
+  private async networkOf(appId: string): Promise<{ name: string; subnet: string } | undefined> {
+    if (!this.deps.networks) return undefined;
+    try {
+      const app = await this.deps.db.app.findUnique({ where: { id: appId }, select: { teamId: true } });
+      if (!app) return undefined;
+      const n = await this.deps.networks.forTeam(app.teamId);
+      return { name: n.name, subnet: n.subnet };
+    } catch {
+      return undefined;
+    }
+  }
+
   async start(req: TaskRequest): Promise<{ hostId: string }> {
     const { deps } = this;
     const hostId = await deps.streams.claimHost(req.taskId, await this.pickHost(req.app.id, req.release.id));
+    const network = await this.networkOf(req.app.id);
     const spec = taskSpec({
       installation: deps.installation,
       taskId: req.taskId,
@@ -65,6 +80,7 @@ export class TaskRunner {
       command: req.command,
       size: req.size ?? DEFAULT_SIZE,
       suffix: randomBytes(3).toString('hex'),
+      network,
     });
     await deps.commands.send(hostId, {
       kind: 'task',

@@ -14,7 +14,8 @@ import { LoginLimiter, type LiveNotifier } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
 import { AllocationStore, AppLogs, CertStore, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
-import { probeEngine } from '@gantry/docker';
+import { TEAM_SUBNET_BITS } from '@gantry/core';
+import { connectDocker, probeEngine, swarmMembership, TeamNetworks } from '@gantry/docker';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { API_PREFIX, apiRouter, handleApi } from './api/index';
 import { handleApiUpgrade } from './api/run-upgrade';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     allocs: new AllocationStore(redis, keys),
     hosts,
     probeEngine: (url, tls) => probeEngine(url, tls),
+    networks: new TeamNetworks(connectDocker(config.DOCKER_HOST), { installation: config.GANTRY_INSTANCE, pool: config.GANTRY_NETWORK_POOL }),
+    network: swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS }),
     logs,
     routes: new RoutingTable(redis, keys),
     log: (m) => log.error(m),

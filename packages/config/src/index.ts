@@ -98,6 +98,15 @@ const schema = z.object({
   /** Address of this Docker host as routers reach it: instance ports are published on it. */
   GANTRY_HOST_ADDRESS: z.string().default('127.0.0.1'),
   GANTRY_STACK_IMAGE: z.string().default('gantry/stack:bookworm'),
+  /**
+   * The private network: the address this machine's engine advertises to the other hosts of the
+   * swarm (VXLAN traffic comes to it; default: the source address of the default route), and the
+   * pool team subnets (/20 each) come from.
+   */
+  GANTRY_NETWORK_ADDRESS: z.string().optional(),
+  GANTRY_NETWORK_POOL: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/).default('100.64.0.0/10'),
+  /** Port of every host's netd control server (on the host's network address). */
+  GANTRY_NETD_PORT: port(7380),
   /** CA bundle handed to build containers and baked into the stack (TLS-intercepting proxies). */
   GANTRY_CA_BUNDLE: z.string().default('/etc/ssl/certs/ca-certificates.crt'),
   GANTRY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),

@@ -22,6 +22,15 @@ export interface HostInput {
   insecure?: boolean;
 }
 
+/**
+ * The private network's membership (packages/docker swarmMembership): a host joins when it is
+ * added and leaves when it is removed.
+ */
+export interface HostNetwork {
+  join(host: { name: string; dockerUrl: string; tls?: DockerTls | undefined; address: string }): Promise<void>;
+  leave(host: { name: string; dockerUrl: string; tls?: DockerTls | undefined; address: string }, reachable: boolean): Promise<void>;
+}
+
 /** What the engine says about itself, or why it could not be reached. */
 export type EngineProbe = (dockerUrl: string, tls?: DockerTls) => Promise<{ ok: true; cpus: number; memoryBytes: number } | { ok: false; error: string }>;
 
@@ -70,7 +79,7 @@ export function agentCommand(h: Pick<Host, 'name'>, redisUrl: string): string {
   return `GANTRY_AGENT_HOST=${h.name} REDIS_URL=${redisUrl} GANTRY_SECRET=<the installation secret> npx gantry-agent`;
 }
 
-export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: EngineProbe, opts: { secret: string }) {
+export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: EngineProbe, opts: { secret: string; network?: HostNetwork | undefined }) {
   requireAdmin(actor);
   return registerHost(ctx, input, probe, opts);
 }
@@ -79,7 +88,7 @@ export async function addHost(ctx: Ctx, actor: Actor, input: HostInput, probe: E
  * Registers a host without an acting user (npm run up, tests). Existing hosts are updated. The
  * secret seals a TLS client key (needed only with `tls`).
  */
-export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProbe, opts: { upsert?: boolean; secret?: string } = {}) {
+export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProbe, opts: { upsert?: boolean; secret?: string; network?: HostNetwork | undefined } = {}) {
   const transport = validateHost(input);
   if (transport === 'tls' && !opts.secret) throw new Error('registerHost: a TLS client key needs the installation secret to be stored');
   const existing = await ctx.db.host.findUnique({ where: { name: input.name } });
@@ -91,6 +100,13 @@ export async function registerHost(ctx: Ctx, input: HostInput, probe: EngineProb
   const cpus = input.cpus ?? (engine?.ok ? engine.cpus : undefined);
   const memoryBytes = input.memoryBytes ?? (engine?.ok ? engine.memoryBytes : undefined);
   if (cpus === undefined || memoryBytes === undefined) throw new InvalidInput('Give the capacity of a remote host: --cpu N --memory SIZE.');
+  if (opts.network && !input.remote) {
+    try {
+      await opts.network.join({ name: input.name, dockerUrl: input.dockerUrl, tls: input.tls, address: input.address });
+    } catch (err) {
+      throw new InvalidInput(`${input.name} could not join the private network: ${(err as Error).message}. Its engine must reach this machine on TCP 2377 and 7946 and UDP 7946 and 4789, and the others on the same ports.`);
+    }
+  }
   const data = {
     dockerUrl: input.dockerUrl,
     address: input.address,
@@ -134,7 +150,7 @@ export async function setDraining(ctx: Ctx, actor: Actor, name: string, draining
 }
 
 /** Removes a host that runs nothing; a host with instances must be drained first. */
-export async function removeHost(ctx: Ctx, actor: Actor, name: string, instancesOnHost: (hostId: string) => Promise<number>) {
+export async function removeHost(ctx: Ctx, actor: Actor, name: string, instancesOnHost: (hostId: string) => Promise<number>, opts: { network?: HostNetwork | undefined; secret?: string } = {}) {
   const host = await getHost(ctx, actor, name);
   const count = await instancesOnHost(host.id);
   if (count > 0) {
@@ -143,6 +159,11 @@ export async function removeHost(ctx: Ctx, actor: Actor, name: string, instances
         ? `${name} still runs ${count} instance${count === 1 ? '' : 's'}; they are moving away. Try again when it runs none.`
         : `${name} runs ${count} instance${count === 1 ? '' : 's'}. Drain it first: gantry hosts:drain ${name}`,
     );
+  }
+  if (opts.network) {
+    // A dead engine cannot leave: the manager forgets its node all the same.
+    const tls = opts.secret ? hostTls(host, opts.secret) : undefined;
+    await opts.network.leave({ name: host.name, dockerUrl: host.dockerUrl, tls, address: host.address }, host.managed).catch(() => {});
   }
   await ctx.db.host.delete({ where: { id: host.id } });
   await ctx.live?.hostChanged({ removed: host.id });

@@ -19,3 +19,4 @@ export * from './cron';
 export * from './release-phase';
 export * from './manifest-env';
 export * from './buildpack-list';
+export * from './private-network';

@@ -4,3 +4,6 @@ export * from './exec';
 export * from './build';
 export * from './probe';
 export * from './app-container';
+export * from './swarm';
+export * from './private-network';
+export * from './membership';

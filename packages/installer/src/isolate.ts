@@ -86,6 +86,7 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
     GANTRY_IMAGES_PORT: String(portBase + 7071),
     GANTRY_ROUTER_TLS_PORT: String(portBase + 8443),
     GANTRY_BIND: '127.0.0.1',
+    GANTRY_NETD_PORT: String(portBase + 7380),
     ...extraEnv,
   };
   const fullEnv = { ...process.env, ...env };

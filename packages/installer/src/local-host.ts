@@ -7,13 +7,16 @@ import type { Config } from '@gantry/config';
 import { parseSize } from '@gantry/config';
 import { hostRecord, registerHost, type HostRecord } from '@gantry/control';
 import type { Db } from '@gantry/db';
-import { probeEngine } from '@gantry/docker';
+import { TEAM_SUBNET_BITS } from '@gantry/core';
+import { probeEngine, swarmMembership } from '@gantry/docker';
 import { HostRegistry, keysFor, publishEvent } from '@gantry/live';
 import type { Redis } from 'ioredis';
 
 export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
   const keys = keysFor(config.GANTRY_INSTANCE);
   const registry = new HostRegistry(redis, keys);
+  // This machine's engine manages the swarm that carries the private network.
+  await networkMembership(config).manager();
   const existing = await db.host.findUnique({ where: { name: config.GANTRY_LOCAL_HOST_NAME } });
   if (existing) {
     await registry.put(hostRecord(existing));
@@ -45,4 +48,9 @@ export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
     },
     (url) => probeEngine(url),
   );
+}
+
+/** How hosts join and leave the private network: the swarm managed by this machine's engine. */
+export function networkMembership(config: Config) {
+  return swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS });
 }

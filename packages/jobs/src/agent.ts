@@ -30,6 +30,8 @@ const containerSpec = z.object({
   memoryBytes: z.number(),
   cpuShares: z.number(),
   exposesPort: z.boolean(),
+  /** The team's private network: the agent attaches the container with a static address in it. */
+  network: z.object({ name: z.string(), subnet: z.string() }).optional(),
 });
 
 export const startCommand = z.object({

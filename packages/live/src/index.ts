@@ -15,3 +15,5 @@ export * from './restarts';
 export * from './metrics';
 export * from './one-off-leases';
 export * from './tasks';
+export * from './private-addresses';
+export * from './names';

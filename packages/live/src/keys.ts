@@ -55,6 +55,12 @@ export interface Keys {
   task: (taskId: string) => string;
   /** The host a task was given to (set once: a task id runs on one host only). */
   taskHost: (taskId: string) => string;
+  /** Hash per team network: private address -> the container name holding it. */
+  privateAddresses: (network: string) => string;
+  /** Hash: app id -> JSON AppNames (its private names: what netds answer); version counter; pub/sub channel. */
+  names: string;
+  namesVersion: string;
+  namesChanged: string;
 }
 
 export function keysFor(instance: string): Keys {
@@ -88,6 +94,10 @@ export function keysFor(instance: string): Keys {
     oneOffLease: (name) => `${p}run-lease:${name}`,
     task: (id) => `${p}task:${id}`,
     taskHost: (id) => `${p}task:${id}:host`,
+    privateAddresses: (network) => `${p}private-ips:${network}`,
+    names: `${p}names`,
+    namesVersion: `${p}names:version`,
+    namesChanged: `${p}names:changed`,
   };
 }
 

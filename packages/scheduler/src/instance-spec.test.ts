@@ -24,7 +24,7 @@ describe('instanceSpec', () => {
   });
 
   it('sets the platform env over the app config (PORT cannot be overridden)', () => {
-    expect(instanceSpec(base).env).toEqual({ GREETING: 'hi', PORT: '5000', DYNO: 'web.2', GANTRY_APP: 'shop', GANTRY_RELEASE: 'v7' });
+    expect(instanceSpec(base).env).toEqual({ GREETING: 'hi', PORT: '5000', DYNO: 'web.2', GANTRY_APP: 'shop', GANTRY_RELEASE: 'v7', GANTRY_INSTANCE: 'web.2.shop.internal' });
   });
 
   it('labels the container with app, release and process', () => {

@@ -2,7 +2,7 @@
  * What to run for one instance of a release, as data: the container's name, command, env,
  * labels and limits. Pure (tests assert it); the Docker adapter turns it into a container.
  */
-import { DEFAULT_SIZE, findSize, type ConfigVars } from '@gantry/core';
+import { DEFAULT_SIZE, findSize, instanceName, INTERNAL_DOMAIN, type ConfigVars } from '@gantry/core';
 
 /** Port every instance listens on inside its container; published on a random host port. */
 export const INSTANCE_PORT = 5000;
@@ -27,6 +27,13 @@ export interface InstanceSpecInput {
   size: string;
   /** Short random suffix: a replacement of web.1 can run beside the old one. */
   suffix: string;
+  network?: PrivateNetworkRef | undefined;
+}
+
+/** The team's private network a container joins (the agent gives it a static address in `subnet`). */
+export interface PrivateNetworkRef {
+  name: string;
+  subnet: string;
 }
 
 export interface InstanceSpec {
@@ -38,6 +45,8 @@ export interface InstanceSpec {
   memoryBytes: number;
   cpuShares: number;
   exposesPort: boolean;
+  /** Absent: no private network (an installation without one, or a spec from before it). */
+  network?: PrivateNetworkRef | undefined;
 }
 
 export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
@@ -54,6 +63,7 @@ export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
       DYNO: process,
       GANTRY_APP: i.app.name,
       GANTRY_RELEASE: `v${i.release.version}`,
+      GANTRY_INSTANCE: instanceName(i.type, i.index, i.app.name),
     },
     labels: {
       'gantry.instance': i.installation,
@@ -69,6 +79,7 @@ export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
     memoryBytes: size.memoryBytes,
     cpuShares: size.cpuShares,
     exposesPort: i.type === 'web',
+    ...(i.network ? { network: i.network } : {}),
   };
 }
 
@@ -98,6 +109,7 @@ export interface OneOffSpecInput {
   /** run.<number>, as Heroku names one-off dynos. */
   number: number;
   suffix: string;
+  network?: PrivateNetworkRef | undefined;
 }
 
 /**
@@ -124,6 +136,7 @@ export function oneOffSpec(i: OneOffSpecInput): InstanceSpec {
       DYNO: process,
       GANTRY_APP: i.app.name,
       GANTRY_RELEASE: `v${i.release.version}`,
+      GANTRY_INSTANCE: `${process}.${i.app.name}.${INTERNAL_DOMAIN}`,
       ...argvEnv,
     },
     labels: {
@@ -139,6 +152,7 @@ export function oneOffSpec(i: OneOffSpecInput): InstanceSpec {
     memoryBytes: size.memoryBytes,
     cpuShares: size.cpuShares,
     exposesPort: false,
+    ...(i.network ? { network: i.network } : {}),
   };
 }
 
@@ -154,6 +168,7 @@ export interface TaskSpecInput {
   command: string;
   size: string;
   suffix: string;
+  network?: PrivateNetworkRef | undefined;
 }
 
 /**
@@ -172,6 +187,7 @@ export function taskSpec(i: TaskSpecInput): InstanceSpec {
       DYNO: i.process,
       GANTRY_APP: i.app.name,
       GANTRY_RELEASE: `v${i.release.version}`,
+      GANTRY_INSTANCE: `${i.process}.${i.app.name}.${INTERNAL_DOMAIN}`,
     },
     labels: {
       'gantry.instance': i.installation,
@@ -185,5 +201,6 @@ export function taskSpec(i: TaskSpecInput): InstanceSpec {
     memoryBytes: size.memoryBytes,
     cpuShares: size.cpuShares,
     exposesPort: false,
+    ...(i.network ? { network: i.network } : {}),
   };
 }

@@ -128,6 +128,8 @@ export interface AllocationState {
   /** Where routers reach it. */
   address?: string;
   port?: number | null;
+  /** Its address on its team's private network (what its internal names resolve to). */
+  privateIp?: string | null;
   restarts?: number;
   message?: string | null;
 }

@@ -11,8 +11,8 @@ import type { Duplex } from 'node:stream';
 import { FRAME, RUN_OPTIONS_HEADER, RUN_UPGRADE, decodeRunOptions, encodeFrame } from '@gantry/api-client';
 import { DEFAULT_SIZE, InvalidInput, NotFound, Unavailable } from '@gantry/core';
 import { hostTls, oneOffRelease, validateRunInput } from '@gantry/control';
-import { connectDocker, type Docker } from '@gantry/docker';
-import { OneOffLeases, hostIsUp } from '@gantry/live';
+import { connectDocker, ensureAppsBridge, netdRunning, type Docker, type Placement } from '@gantry/docker';
+import { OneOffLeases, PrivateAddresses, hostIsUp } from '@gantry/live';
 import { oneOffSpec } from '@gantry/scheduler-core';
 import { sendError } from '../http/respond';
 import { relayOneOff, startOneOff } from '../run/one-off';
@@ -106,7 +106,14 @@ async function relaySession(
   },
 ): Promise<void> {
   const { req, socket, head, docker, host, spec, options, app, number, actor } = s;
-  const started = await startOneOff(docker, spec, options.tty);
+  const where = await placeOneOff(deps, docker, app.teamId, spec);
+  let started: Awaited<ReturnType<typeof startOneOff>>;
+  try {
+    started = await startOneOff(docker, spec, options.tty, where);
+  } catch (err) {
+    if (where.team) await new PrivateAddresses(deps.redis, deps.keys).release(where.team.name, where.team.ip, spec.name).catch(() => {});
+    throw err;
+  }
   if (!socket.writable) {
     await started.container.remove({ force: true }).catch(() => {});
     return;
@@ -151,4 +158,25 @@ async function pickHost(deps: ApiDeps, appId: string, release: { id: string; ver
     }
   }
   throw new Unavailable(`No host that is up has the image of v${release.version}; scale a process type up (gantry ps:scale web=1) and try again.`);
+}
+
+/**
+ * A one-off joins the private network as instances do: the host's apps bridge, its netd for DNS
+ * when it runs, and the team network at a reserved address (GANTRY_PRIVATE_IP). Without the team
+ * network (the swarm is unreachable) it still runs, without a private address.
+ */
+async function placeOneOff(deps: ApiDeps, docker: Docker, teamId: string, spec: ReturnType<typeof oneOffSpec>): Promise<Placement> {
+  const installation = deps.config.GANTRY_INSTANCE;
+  const bridge = await ensureAppsBridge(docker, installation);
+  const dns = (await netdRunning(docker, installation)) ? bridge.gateway : null;
+  const network = await deps.networks?.forTeam(teamId).catch((err: Error) => {
+    deps.log(`run: no private network for team ${teamId}: ${err.message}`);
+    return null;
+  });
+  if (!network) return { bridge, dns };
+  const ip = await new PrivateAddresses(deps.redis, deps.keys).reserve(network.name, network.subnet, spec.name);
+  spec.env.GANTRY_PRIVATE_IP = ip;
+  spec.labels['gantry.private.network'] = network.name;
+  spec.labels['gantry.private.ip'] = ip;
+  return { bridge, dns, team: { name: network.name, ip } };
 }

@@ -11,7 +11,7 @@
 import type { Duplex, Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import { FRAME, FrameDecoder, encodeFrame, type FrameKind } from '@gantry/api-client';
-import { appHostConfig, type Docker } from '@gantry/docker';
+import { appHostConfig, createOnNetworks, type Docker, type Placement } from '@gantry/docker';
 import type { InstanceSpec } from '@gantry/scheduler-core';
 
 export interface StartedOneOff {
@@ -19,9 +19,9 @@ export interface StartedOneOff {
   stream: Duplex;
 }
 
-/** Creates, attaches and starts the container; the caller answers the client once it runs. */
-export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boolean): Promise<StartedOneOff> {
-  const container = await docker.createContainer({
+/** Creates (on its networks: run-upgrade's placement), attaches and starts the container; the caller answers the client once it runs. */
+export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boolean, where: Placement): Promise<StartedOneOff> {
+  const container = await createOnNetworks(docker, {
     name: spec.name,
     Image: spec.image,
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
@@ -34,7 +34,7 @@ export async function startOneOff(docker: Docker, spec: InstanceSpec, tty: boole
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '1m', logMaxFiles: 1 }),
-  });
+  }, where);
   try {
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     await container.start();

@@ -46,6 +46,21 @@ async function runAll(cmds: Argv[]): Promise<void> {
 
 export async function createBridge(plan: LabPlan): Promise<void> {
   await runAll(bridgeCommands(plan));
+  // The machine speaks to the lab from its own network address, as a real host would: the
+  // overlay's VXLAN packets of this machine's engine (advertised at that address) are dropped by
+  // the hosts' VXLAN devices when they come from another source (static FDB entries don't move).
+  const src = await defaultSource();
+  if (src) await run(['ip', 'route', 'replace', plan.cidr, 'dev', plan.rootVeth, 'src', src]);
+}
+
+/** The source address of the root namespace's default route, if it has one. */
+async function defaultSource(): Promise<string | null> {
+  try {
+    const { stdout } = await run(['ip', '-4', 'route', 'get', '1.1.1.1']);
+    return / src (\d+\.\d+\.\d+\.\d+)/.exec(stdout)?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export async function createHostNetwork(plan: LabPlan, host: HostPlan): Promise<void> {

@@ -87,7 +87,7 @@ export function hostRoutes(r: Router<ApiDeps>): void {
         insecure: b.insecure === true,
       },
       deps.probeEngine,
-      { secret: deps.config.GANTRY_SECRET },
+      { secret: deps.config.GANTRY_SECRET, network: deps.network },
     );
     sendJson(res, 201, (await views(deps, [host]))[0]);
   });
@@ -117,7 +117,10 @@ export function hostRoutes(r: Router<ApiDeps>): void {
 
   r.add('DELETE', '/hosts/:name', async (deps, { req, res, params }) => {
     const actor = await actorFor(deps, req);
-    await removeHost(deps.ctx, actor, params.name!, async (hostId) => (await deps.allocs.all()).filter((a) => a.hostId === hostId).length);
+    await removeHost(deps.ctx, actor, params.name!, async (hostId) => (await deps.allocs.all()).filter((a) => a.hostId === hostId).length, {
+      network: deps.network,
+      secret: deps.config.GANTRY_SECRET,
+    });
     res.writeHead(204).end();
   });
 }
