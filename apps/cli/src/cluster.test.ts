@@ -32,6 +32,7 @@ function inst(process: string, state: InstanceView['state'], extra: Partial<Inst
     host: 'node-1',
     address: '10.0.0.2',
     port: 32768,
+    privateIp: null,
     since: '2026-01-10T11:58:00Z',
     exitCode: null,
     restarts: 0,
@@ -45,17 +46,17 @@ const f = (type: string, quantity: number, size = 'standard-1x', extra: Partial<
 
 describe('ps rows', () => {
   it('shows process, state, release, host, address:port, since', () => {
-    expect(instanceRow(inst('web.1', 'up'), NOW)).toEqual(['web.1', 'up', 'v4', 'node-1', '10.0.0.2:32768', '2m ago', '']);
+    expect(instanceRow(inst('web.1', 'up'), NOW)).toEqual(['web.1', 'up', 'v4', 'node-1', '10.0.0.2:32768', '', '2m ago', '']);
   });
 
   it('shows the first line of why an instance crashed, is unhealthy or pending', () => {
     const crashed = inst('web.2', 'crashed', { exitCode: 1, message: 'Error: Cannot find module "express"\n    at Module._resolveFilename' });
-    expect(instanceRow(crashed, NOW)).toEqual(['web.2', 'crashed (exit 1)', 'v4', 'node-1', '10.0.0.2:32768', '2m ago', 'Error: Cannot find module "express"']);
+    expect(instanceRow(crashed, NOW)).toEqual(['web.2', 'crashed (exit 1)', 'v4', 'node-1', '10.0.0.2:32768', '', '2m ago', 'Error: Cannot find module "express"']);
     const pending = inst('web.3', 'pending', { release: null, host: null, address: null, port: null, message: 'No host has 512 MB free' });
-    expect(instanceRow(pending, NOW)).toEqual(['web.3', 'pending', '', '', '', '2m ago', 'No host has 512 MB free']);
+    expect(instanceRow(pending, NOW)).toEqual(['web.3', 'pending', '', '', '', '', '2m ago', 'No host has 512 MB free']);
     expect(hasMessage(inst('worker.1', 'unhealthy', { message: 'GET /health: 500' }))).toBe(true);
     // Other states keep their message out of the table.
-    expect(instanceRow(inst('web.4', 'stopping', { message: 'scaled down' }), NOW)[6]).toBe('');
+    expect(instanceRow(inst('web.4', 'stopping', { message: 'scaled down' }), NOW)[7]).toBe('');
     expect(hasMessage(inst('web.5', 'crashed'))).toBe(false);
   });
 
@@ -78,10 +79,11 @@ describe('ps rows', () => {
   });
 
   it('lays out a table whose message column is cut to fit', () => {
-    const rows = [instanceRow(inst('web.1', 'up'), NOW), instanceRow(inst('web.2', 'crashed', { exitCode: 1, message: 'x'.repeat(80) }), NOW)];
-    const lines = renderTable(instanceColumns(true), rows, 90);
-    expect(lines[0]).toBe('Process  State             Release  Host    Address         Since   Message');
-    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(90);
+    const rows = [instanceRow(inst('web.1', 'up', { privateIp: '100.64.17.2' }), NOW), instanceRow(inst('web.2', 'crashed', { exitCode: 1, message: 'x'.repeat(80) }), NOW)];
+    const lines = renderTable(instanceColumns(true), rows, 100);
+    expect(lines[0]).toBe('Process  State             Release  Host    Address         Private      Since   Message');
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(100);
+    expect(lines[1]).toMatch(/^web\.1 +up +v4 +node-1 +10\.0\.0\.2:32768 +100\.64\.17\.2 +2m ago/);
     expect(lines[2]).toMatch(/^web\.2 +crashed \(exit 1\) +v4 +node-1 +10\.0\.0\.2:32768 +2m ago +x+…$/);
   });
 

@@ -45,6 +45,7 @@ export function instanceColumns(withMessage: boolean): Column[] {
     { header: 'Release' },
     { header: 'Host' },
     { header: 'Address' },
+    { header: 'Private' },
     { header: 'Since' },
   ];
   if (withMessage) cols.push({ header: 'Message', shrink: true });
@@ -58,6 +59,7 @@ export function instanceRow(i: InstanceView, now = Date.now()): string[] {
     i.release === null ? '' : `v${i.release}`,
     i.host ?? '',
     i.address ? `${i.address}:${i.port ?? '-'}` : i.port !== null ? `:${i.port}` : '',
+    i.privateIp ?? '',
     ago(i.since, now),
     hasMessage(i) ? firstLine(i.message) : '',
   ];

@@ -60,6 +60,9 @@ export interface AppInfoView extends AppView {
   latestRelease: ReleaseView | null;
   latestBuild: BuildView | null;
   formation: FormationView[];
+  /** Names its instances have on the team's private network, and the port they listen on there ($PORT). */
+  privateNames: { name: string; type: string }[];
+  privatePort: number;
 }
 
 export type InstanceStateName = 'pending' | 'starting' | 'up' | 'unhealthy' | 'crashed' | 'stopping' | 'stopped' | 'lost';
@@ -74,6 +77,8 @@ export interface InstanceView {
   host: string | null;
   address: string | null;
   port: number | null;
+  /** Its address on the team's private network (reachable from the team's instances on every host). */
+  privateIp: string | null;
   /** When the state last changed. */
   since: string;
   exitCode: number | null;

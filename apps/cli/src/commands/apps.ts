@@ -29,6 +29,7 @@ function printInfo(app: AppInfoView): void {
   const b = app.latestBuild;
   fields.push(['Latest build', b ? `#${b.number} ${b.status} ${ago(b.createdAt)} (${b.commit.slice(0, 7)}${b.strategy ? `, ${b.strategy}` : ''})` : 'none yet']);
   fields.push(['Formation', app.formation.length ? app.formation.map((f) => `${f.type}=${f.quantity} (${f.size})`).join(', ') : 'none yet']);
+  if (app.privateNames?.length) fields.push(['Private names', `${app.privateNames.map((n) => n.name).join(', ')} (port ${app.privatePort}, from the team's apps)`]);
   fields.push(['Created', `${app.createdAt} (${ago(app.createdAt)})`]);
   printFields(fields);
 }

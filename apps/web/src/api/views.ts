@@ -2,7 +2,8 @@ import type { AppInfoView, AppMetricsView, AppView, BuildView, FormationEntryVie
 import type { Config } from '@gantry/config';
 import type { App, Build, FormationEntry, Release, User } from '@gantry/db';
 import { METRICS_BUCKET_MS, type AppMetrics, type InstanceSample, type LogEntry } from '@gantry/live';
-import type { Allocation, AllocationState, AllocationStatus, PlacementReport } from '@gantry/scheduler-core';
+import { INSTANCE_PORT, type Allocation, type AllocationState, type AllocationStatus, type PlacementReport } from '@gantry/scheduler-core';
+import { INTERNAL_DOMAIN, typeName } from '@gantry/core';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -69,7 +70,17 @@ export function appInfoView(
     latestRelease: info.latestRelease ? releaseView(info.latestRelease, cur) : null,
     latestBuild: info.latestBuild ? buildView(info.latestBuild) : null,
     formation: info.formation.filter((f) => f.type in types || Object.keys(types).length === 0).map((f) => formationView(f, types)),
+    privateNames: privateNamesOf(info.app.name, Object.keys(types).filter((t) => t !== 'release')),
+    privatePort: INSTANCE_PORT,
   };
+}
+
+/** The app's own name (its web type) and one per process type, as its team's instances resolve them. */
+function privateNamesOf(app: string, types: string[]): AppInfoView['privateNames'] {
+  const out: AppInfoView['privateNames'] = [];
+  if (types.includes('web')) out.push({ name: `${app}.${INTERNAL_DOMAIN}`, type: 'web' });
+  for (const t of [...types].sort()) out.push({ name: typeName(t, app), type: t });
+  return out;
 }
 
 const DISPLAY: Record<AllocationStatus, InstanceStateName> = {
@@ -101,6 +112,7 @@ export function instanceView(
     host: host?.name ?? null,
     address: state?.address ?? null,
     port: state?.port ?? null,
+    privateIp: state?.privateIp ?? null,
     since: new Date(state?.since ?? a.createdAt).toISOString(),
     exitCode: state?.exitCode ?? null,
     restarts: state?.restarts ?? 0,
@@ -147,7 +159,7 @@ export function appMetricsView(app: string, m: AppMetrics): AppMetricsView {
 /** A slot the scheduler could not place, with the reason. */
 export function pendingView(slot: string, report: PlacementReport): InstanceView {
   const [type, index] = slot.split('.');
-  return { id: '', process: slot, type: type!, release: null, state: 'pending', host: null, address: null, port: null, since: new Date().toISOString(), exitCode: null, restarts: 0, message: report.summary, routed: false };
+  return { id: '', process: slot, type: type!, release: null, state: 'pending', host: null, address: null, port: null, privateIp: null, since: new Date().toISOString(), exitCode: null, restarts: 0, message: report.summary, routed: false };
 }
 
 export function formationEntryView(f: FormationEntry, processTypes: Record<string, string>): FormationEntryView {

@@ -60,6 +60,17 @@ export default function OverviewPage() {
         <div className="stack">
           {info.data?.formation.map((f) => <ScaleRow key={f.type} app={name} f={f} canWrite={canWrite} onDone={() => void Promise.all([info.reload(), ps.reload()])} />)}
         </div>
+        {info.data?.privateNames.length ? (
+          <p className="muted" data-testid="private-names">
+            Private names (from the team&apos;s apps, port {info.data.privatePort}):{' '}
+            {info.data.privateNames.map((n, k) => (
+              <Fragment key={n.name}>
+                {k ? ', ' : ''}
+                <span className="mono">{n.name}</span>
+              </Fragment>
+            ))}
+          </p>
+        ) : null}
       </section>
 
       <section className="card flush">
@@ -86,6 +97,7 @@ export default function OverviewPage() {
                   <th>Process</th>
                   <th>State</th>
                   <th>Host</th>
+                  <th className="hide-sm">Private address</th>
                   <th className="num">CPU</th>
                   <th className="num">Memory</th>
                   <th className="num hide-sm">Uptime</th>
@@ -103,6 +115,7 @@ export default function OverviewPage() {
                         <Badge state={i.state} />
                       </td>
                       <td>{i.host ?? <span className="muted">–</span>}</td>
+                      <td className="mono hide-sm">{i.privateIp ?? <span className="muted">–</span>}</td>
                       <td className="num">{percent(i.cpuPercent)}</td>
                       <td className="num">
                         {i.memUsed !== undefined ? (
@@ -127,7 +140,7 @@ export default function OverviewPage() {
                     </tr>
                     {explaining === i.process ? (
                       <tr className="expanded">
-                        <td colSpan={9}>
+                        <td colSpan={10}>
                           <PlacementExplain app={name} process={i.process} />
                         </td>
                       </tr>
