@@ -59,6 +59,8 @@ export async function removeDockerObjects(docker: Docker, instance: string): Pro
   }
   const { Volumes } = await docker.listVolumes({ filters: { label } });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+  // Team networks (on this swarm manager) and the apps bridge; one still used elsewhere stays.
+  for (const n of await docker.listNetworks({ filters: { label } })) await docker.getNetwork(n.Id).remove().catch(() => {});
 }
 
 export interface IsolatedGantry {

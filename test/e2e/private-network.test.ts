@@ -1,0 +1,123 @@
+/**
+ * The private network on a lab of real Docker hosts (one dockerd per network namespace, joined to
+ * the swarm of this machine's engine by hosts:add): a team's instances reach each other across
+ * hosts at their private addresses, another team's cannot, and hosts join and leave while
+ * requests flow.
+ *
+ *   pnet-a: cli (team 1), intruder (team 2)      pnet-b: srv (team 1)      pnet-c: added, removed
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstanceView } from '@gantry/api-client';
+import { connectDocker } from '@gantry/docker';
+import { startLab, type Lab } from '@gantry/installer';
+import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { push, repoFromFixture } from './helpers/git';
+import { appGet, waitFor } from './helpers/http';
+import { removeLabHosts } from './helpers/hosts';
+
+describe('the private network across hosts', () => {
+  let lab: Lab;
+  let admin: TestUser;
+  let stranger: TestUser;
+  let names: string[];
+  const srv = uniqueName('srv');
+  const cli = uniqueName('cli');
+  const intruder = uniqueName('intruder');
+
+  const upOn = (owner: TestUser, app: string, host: string) =>
+    waitFor(
+      `${app} up on ${host}`,
+      async () => {
+        const list = (await owner.client.ps(app)).filter((i) => i.state !== 'stopping');
+        return list.length === 1 && list[0]!.state === 'up' && list[0]!.host === host && list[0]!.privateIp ? list[0]! : null;
+      },
+      120_000,
+    );
+
+  /** What `from` gets when it fetches `url` from inside its instance. */
+  const fetchFrom = async (from: string, url: string) => (await appGet(from, `/fetch?url=${encodeURIComponent(url)}`)).body.trim();
+
+  const deploy = async (owner: TestUser, app: string, side: string): Promise<InstanceView> => {
+    await owner.client.createApp(app);
+    const pushed = await push(await repoFromFixture('private-net'), app, owner.token);
+    expect(pushed.code, pushed.output).toBe(0);
+    await owner.client.updateFormation(app, { worker: { quantity: 0 } });
+    await owner.client.setConstraints(app, 'web', [`side=${side}`]);
+    return upOn(owner, app, `pnet-${side}`);
+  };
+
+  beforeAll(async () => {
+    lab = await startLab({ prefix: 'pnet', count: 3 });
+    names = lab.hosts.map((h) => h.name);
+    admin = await newUser('admin', { admin: true });
+    stranger = await newUser('stranger');
+    for (const h of lab.hosts.slice(0, 2)) {
+      await admin.client.addHost({ name: h.name, dockerUrl: h.dockerUrl, address: h.address, labels: { side: h.name.slice(-1) }, cpus: 2, memory: '4g', insecure: true });
+    }
+    await admin.client.drainHost('local');
+    await waitFor('the lab hosts to be up', async () => (await admin.client.hosts()).filter((h) => names.includes(h.name) && h.status === 'up').length === 2, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const [owner, app] of [[admin, srv], [admin, cli], [stranger, intruder]] as const) await owner?.client.destroyApp(app).catch(() => {});
+    if (admin && names) await removeLabHosts(admin.client, names);
+    await lab?.stop();
+  });
+
+  it('joins hosts to the swarm of the control plane engine when they are added', async () => {
+    const manager = connectDocker(gantry().env.DOCKER_HOST ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+    const nodes = (await manager.listNodes()) as { Description: { Hostname: string }; Status: { State: string; Addr: string } }[];
+    for (const h of lab.hosts.slice(0, 2)) {
+      expect(nodes.find((n) => n.Status.Addr === h.address && n.Status.State === 'ready'), `${h.name} in the swarm`).toBeTruthy();
+    }
+  });
+
+  it("gives an instance on host A the private address of its team's app served only on host B; another team's app cannot connect to it", async () => {
+    const [server, client, other] = await Promise.all([deploy(admin, srv, 'b'), deploy(admin, cli, 'a'), deploy(stranger, intruder, 'a')]);
+    expect(server.host).toBe('pnet-b');
+    expect(client.host).toBe('pnet-a');
+
+    // It knows its own name and address.
+    expect((await appGet(srv, '/')).body.trim()).toBe(`${srv} web.1 ${server.privateIp} web.1.${srv}.internal`);
+    const info = await admin.client.appInfo(srv);
+    expect(info.privateNames.map((n) => n.name)).toEqual([`${srv}.internal`, `web.${srv}.internal`, `worker.${srv}.internal`]);
+    expect(info.privatePort).toBe(5000);
+
+    // Same team, other host: reached at its private address on $PORT.
+    expect(await fetchFrom(cli, `http://${server.privateIp}:5000/`)).toBe(`${srv} web.1 ${server.privateIp} web.1.${srv}.internal`);
+    // Another team's instance (on cli's host) cannot reach it: no route into another team's network.
+    expect(await fetchFrom(intruder, `http://${server.privateIp}:5000/`)).not.toContain(`${srv} web.1`);
+    // Nor through the hosts' apps bridge: instances of one host cannot reach each other there.
+    const ips = await Promise.all([client, other].map(async (i) => i.privateIp));
+    expect(ips[0]).not.toBe(ips[1]);
+    expect(await fetchFrom(intruder, `http://${client.privateIp}:5000/`)).not.toContain(`${cli} web.1`);
+  });
+
+  it('keeps every request flowing while a host joins and another leaves', async () => {
+    const server = (await admin.client.ps(srv))[0]!;
+    const target = `http://${server.privateIp}:5000/`;
+    let ok = 0;
+    const failures: string[] = [];
+    let stop = false;
+    const flow = (async () => {
+      while (!stop) {
+        const body = await fetchFrom(cli, target).catch((err: Error) => `ERR ${err.message}`);
+        if (body.startsWith(`${srv} web.1`)) ok++;
+        else failures.push(body);
+      }
+    })();
+    const c = lab.hosts[2]!;
+    await admin.client.addHost({ name: c.name, dockerUrl: c.dockerUrl, address: c.address, labels: { side: 'c' }, cpus: 2, memory: '4g', insecure: true });
+    await waitFor('pnet-c to be up', async () => (await admin.client.hosts()).find((h) => h.name === c.name)?.status === 'up', 60_000);
+    const manager = connectDocker(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+    const inSwarm = async () => ((await manager.listNodes()) as { Status: { Addr: string } }[]).some((n) => n.Status.Addr === c.address);
+    expect(await inSwarm()).toBe(true);
+    await admin.client.removeHost(c.name);
+    expect(await inSwarm()).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await flow;
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(10);
+  });
+});
