@@ -139,6 +139,14 @@ describe('netd', () => {
     expect(await health.json()).toEqual({ version: 2, down: [] });
   });
 
+  it('answers a name with more records than fit in UDP: truncated, then complete over TCP', async () => {
+    const big = Array.from({ length: 40 }, (_, i) => ({ ip: `10.30.0.${i + 2}`, host: 'h1' }));
+    await putState(h1.control, TOKEN, { ...state, version: 3, zones: { ...state.zones, 'team-a': { ...state.zones['team-a'], 'big.shop.internal': big } } });
+    // c-ares sees TC over UDP and asks again over TCP, from the same source address.
+    const got = await resolverFrom(TEAM_A, h1.dnsPort).resolve4('big.shop.internal');
+    expect(got.sort()).toEqual(big.map((r) => r.ip).sort());
+  });
+
   /** How long until `present()` turns `want`, polling every 20 ms (fails after 5 s). */
   async function msUntil(what: string, present: () => Promise<boolean>, want: boolean): Promise<number> {
     const t0 = Date.now();

@@ -61,6 +61,7 @@ export async function startNetd(config: NetdConfig, log: Log): Promise<RunningNe
     lastDown = down;
   }, 500);
 
+  if (!config.upstream.length) log.warn('no upstream resolver (NETD_UPSTREAM unset and no non-loopback nameserver in /etc/resolv.conf): names outside .internal get SERVFAIL');
   log.info('netd ready', { dns: `${config.dnsIp}:${config.dnsPort}`, control: `${config.controlIp}:${config.controlPort}`, upstream: config.upstream.map((u) => `${u.address}:${u.port}`), host: config.hostId });
   return {
     dns,
