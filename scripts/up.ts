@@ -1,6 +1,6 @@
 /**
  * The Gantry part of `npm run up` (scripts/up.sh has installed and started the system
- * services): migrate, stack image, dashboard build, start or keep the services, wait until
+ * services): migrate, stack image, netd image, dashboard build, start or keep the services, wait until
  * healthy, first admin and CLI login, then print where everything is.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { loadConfig } from '@gantry/config';
 import { connectDb } from '@gantry/db';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
-import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
+import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureNetdImage, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
 import { connectRedis } from '@gantry/live';
 import { codeStamp } from './lib/code-stamp';
 import { note, spinner, step } from './lib/progress';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
 
   const docker = connectDocker(config.DOCKER_HOST);
   if ((await ensureStack(docker, config, (m) => step(m))) === 'built') note(`Stack image ${config.GANTRY_STACK_IMAGE} ready`);
+  const netd = await ensureNetdImage(docker, config, (m) => step(m));
+  if (netd.built) note(`netd image ${netd.ref} ready`);
 
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);

@@ -5,3 +5,4 @@ export * from './dashboard';
 export * from './isolate';
 export * from './local-host';
 export * from './lab/index';
+export * from './netd-image';

@@ -11,6 +11,7 @@ import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@g
 import { connectDocker, type Docker } from '@gantry/docker';
 import { connectDb } from '@gantry/db';
 import { ensureLocalHost } from './local-host';
+import { ensureNetdImage } from './netd-image';
 import { startSupervisor, stopSupervisor, waitHealthy } from './services';
 
 /** Same server and credentials, another database name. */
@@ -97,6 +98,9 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
 
   await stopSupervisor(config);
   await removeDockerObjects(docker, instance);
+  // The netd image of this checkout's code (a no-op when current; the stack image is made by
+  // `npm test`'s preparation). It carries no installation label, so the wipe above keeps it.
+  await ensureNetdImage(docker, config, () => {});
   await deleteRedisKeys(config.REDIS_URL, `gantry:${instance}:*`);
   await recreateDatabase(config.DATABASE_URL);
   await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });

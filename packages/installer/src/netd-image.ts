@@ -1,0 +1,92 @@
+/**
+ * The netd image (gantry/netd:<digest>): the stack image + this machine's own Node binary + netd
+ * bundled into one file (apps/netd has no dependencies, so esbuild makes a single module). No
+ * registry is needed. The digest covers the bundle, the Node version and the stack digest, so
+ * the image is rebuilt only when one of them changes, and an agent computes the same ref.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buildSync } from 'esbuild';
+import tar from 'tar-stream';
+import type { Config } from '@gantry/config';
+import { REPO_ROOT } from '@gantry/config';
+import { buildImage, type Docker } from '@gantry/docker';
+import { stackDigest } from './stack';
+
+export const NETD_ENTRY = join(REPO_ROOT, 'apps', 'netd', 'src', 'main.ts');
+export const NETD_REPO = 'gantry/netd';
+
+const DOCKERFILE = `ARG STACK
+FROM \${STACK}
+COPY node /usr/local/bin/node
+COPY netd.mjs /opt/gantry-netd/netd.mjs
+ENTRYPOINT ["/usr/local/bin/node", "/opt/gantry-netd/netd.mjs"]
+`;
+
+/** netd and everything it imports as one ES module for Node (only node: builtins stay imports). */
+export function bundleNetd(): string {
+  const out = buildSync({
+    entryPoints: [NETD_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+function digestOf(bundle: string, config: Config): string {
+  return createHash('sha256').update(DOCKERFILE).update('\0').update(bundle).update('\0').update(process.version).update('\0').update(stackDigest(config)).digest('hex').slice(0, 16);
+}
+
+/** The ref of the netd image for this code, this Node and this stack (what ensureNetdImage builds). */
+export function netdImageRef(config: Config, bundle = bundleNetd()): string {
+  return `${NETD_REPO}:${digestOf(bundle, config)}`;
+}
+
+async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
+  }
+}
+
+function context(bundle: string, nodeBinary: string): Readable {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile', mode: 0o644 }, DOCKERFILE);
+  pack.entry({ name: 'netd.mjs', mode: 0o644 }, bundle);
+  pack.entry({ name: 'node', mode: 0o755 }, readFileSync(nodeBinary));
+  pack.finalize();
+  return Readable.from(pack);
+}
+
+/**
+ * Makes sure the netd image of this code exists on `docker` (the stack image must exist: call
+ * ensureStack first). Returns its ref and whether it was built now.
+ */
+export async function ensureNetdImage(docker: Docker, config: Config, say: (m: string) => void): Promise<{ ref: string; built: boolean }> {
+  const bundle = bundleNetd();
+  const ref = netdImageRef(config, bundle);
+  if (await imageExists(docker, ref)) return { ref, built: false };
+  if (!(await imageExists(docker, config.GANTRY_STACK_IMAGE))) throw new Error(`The stack image ${config.GANTRY_STACK_IMAGE} is missing: netd's image is built on it (run ensureStack first)`);
+  say(`Building ${ref} (netd, the private-name DNS responder)`);
+  const lines: string[] = [];
+  try {
+    await buildImage(
+      docker,
+      { context: context(bundle, process.execPath), tag: ref, buildArgs: { STACK: config.GANTRY_STACK_IMAGE }, labels: { 'gantry.netd.digest': ref.split(':')[1]!, 'gantry.role': 'netd' } },
+      (l) => lines.push(l),
+    );
+  } catch (err) {
+    throw new Error(`Building ${ref} failed: ${(err as Error).message}\n${lines.slice(-20).join('\n')}`);
+  }
+  return { ref, built: true };
+}
