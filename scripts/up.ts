@@ -10,7 +10,7 @@ import { connectDb } from '@gantry/db';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
 import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureNetdImage, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
-import { connectRedis } from '@gantry/live';
+import { connectRedis, keysFor } from '@gantry/live';
 import { codeStamp } from './lib/code-stamp';
 import { note, spinner, step } from './lib/progress';
 
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     const db = connectDb(config.DATABASE_URL, { max: 2 });
     const redis = connectRedis(config.REDIS_URL, 'gantry-up');
     const host = await ensureLocalHost(config, db, redis);
+    // Agents run the netd image of this code on their hosts.
+    await redis.set(keysFor(config.GANTRY_INSTANCE).netdImage, netd.ref);
     await db.$disconnect();
     redis.disconnect();
     if (Date.now() - host.createdAt.getTime() < 10_000) step(`Registered this machine as host "${host.name}" (${host.cpus} CPUs)`);

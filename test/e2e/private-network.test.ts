@@ -93,6 +93,21 @@ describe('the private network across hosts', () => {
     expect(await fetchFrom(intruder, `http://${client.privateIp}:5000/`)).not.toContain(`${cli} web.1`);
   });
 
+  it("resolves the team's names to its up instances (type, app, instance), and nothing of another team's", async () => {
+    const server = (await admin.client.ps(srv))[0]!;
+    const resolve = async (from: string, name: string) => (await appGet(from, `/resolve?name=${encodeURIComponent(name)}`)).body.trim();
+    expect(await waitFor('web.srv.internal from cli', async () => ((await resolve(cli, `web.${srv}.internal`)) === server.privateIp ? true : null), 10_000)).toBe(true);
+    expect(await resolve(cli, `${srv}.internal`)).toBe(server.privateIp);
+    expect(await resolve(cli, `web.1.${srv}.internal`)).toBe(server.privateIp);
+    expect(await resolve(cli, `worker.${srv}.internal`)).toBe('ERR ENOTFOUND'); // scaled to 0: no name
+    expect(await fetchFrom(cli, `http://web.${srv}.internal:5000/`)).toContain(`${srv} web.1 ${server.privateIp}`);
+    // Another team's instance: the name does not exist for it.
+    expect(await resolve(intruder, `web.${srv}.internal`)).toBe('ERR ENOTFOUND');
+    expect(await resolve(intruder, `${srv}.internal`)).toBe('ERR ENOTFOUND');
+    // Names outside .internal still resolve (forwarded to the host's resolvers).
+    expect(await resolve(cli, 'registry.npmjs.org')).toMatch(/^\d+\.\d+\.\d+\.\d+/);
+  });
+
   it('keeps every request flowing while a host joins and another leaves', async () => {
     const server = (await admin.client.ps(srv))[0]!;
     const target = `http://${server.privateIp}:5000/`;
@@ -119,5 +134,62 @@ describe('the private network across hosts', () => {
     await flow;
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(10);
+  });
+
+  /** Watches `web.<srv>.internal` from cli every 50 ms; resolves with the answer `pred` accepts and when it came. */
+  const answerWhen = async (pred: (ips: string[]) => boolean, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = (await appGet(cli, `/resolve?name=${encodeURIComponent(`web.${srv}.internal`)}`)).body.trim();
+      const ips = last.startsWith('ERR') ? [] : last.split(',');
+      if (pred(ips)) return { ips, at: Date.now() };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`DNS answer still ${last} after ${timeoutMs} ms`);
+  };
+  const upIps = async () => (await admin.client.ps(srv)).filter((i) => i.state === 'up' && i.privateIp).map((i) => i.privateIp!).sort();
+  const delays: Record<string, number> = {};
+
+  it('follows scale up, a killed container and scale down in the DNS answers', async () => {
+    await admin.client.updateFormation(srv, { web: { quantity: 2 } });
+    const two = await waitFor('2 srv instances up', async () => ((await upIps()).length === 2 ? upIps() : null), 120_000);
+    const upAt = Date.now();
+    const joined = await answerWhen((ips) => ips.length === 2);
+    delays.join = joined.at - upAt;
+    expect(joined.ips.sort()).toEqual(two);
+    // Rotated: the first address changes between answers.
+    const firsts = new Set<string>();
+    for (let i = 0; i < 6; i++) firsts.add((await answerWhen(() => true)).ips[0]!);
+    expect(firsts.size).toBe(2);
+
+    // docker kill one instance: it leaves the answers, and comes back once healthy again.
+    const victim = (await admin.client.ps(srv)).find((i) => i.process === 'web.2')!;
+    const engine = connectDocker(lab.hosts[1]!.dockerUrl);
+    const [container] = await engine.listContainers({ filters: { label: [`gantry.alloc.id=${victim.id}`] } });
+    const killedAt = Date.now();
+    await engine.getContainer(container!.Id).kill();
+    const left = await answerWhen((ips) => !ips.includes(victim.privateIp!));
+    delays.kill = left.at - killedAt;
+    await answerWhen((ips) => ips.length === 2, 60_000);
+
+    await admin.client.updateFormation(srv, { web: { quantity: 1 } });
+    const downAt = Date.now();
+    const one = await answerWhen((ips) => ips.length === 1, 30_000);
+    delays.scaleDown = one.at - downAt;
+    console.log(`DNS follows: join ${delays.join} ms after ps shows it up, kill ${delays.kill} ms, scale down ${delays.scaleDown} ms after the request`);
+    // The issue's bound is 2 s (bench:network measures it); doubled here for a shared, noisy machine.
+    expect(delays.kill).toBeLessThan(4000);
+    expect(delays.join).toBeLessThan(4000);
+  });
+
+  it("drops a cut host's instances from the answers", async () => {
+    await answerWhen((ips) => ips.length === 1);
+    const cutAt = Date.now();
+    await lab.killHost(lab.hosts[1]!.name);
+    const gone = await answerWhen((ips) => ips.length === 0, 30_000);
+    delays.cut = gone.at - cutAt;
+    console.log(`DNS follows a host cut in ${delays.cut} ms`);
+    expect(delays.cut).toBeLessThan(4000);
   });
 });

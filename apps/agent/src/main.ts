@@ -18,12 +18,13 @@ import { loadConfig } from '@gantry/config';
 import { openDockerTls } from '@gantry/core';
 import { connectDocker } from '@gantry/docker';
 import { startAgentWorker } from '@gantry/jobs';
-import { AllocationStore, AppLogs, HostRegistry, MetricsStore, OneOffLeases, PrivateAddresses, TaskStreams, connectRedis, keysFor, publishEvent } from '@gantry/live';
+import { AllocationStore, AppLogs, HostRegistry, MetricsStore, NamesTable, OneOffLeases, PrivateAddresses, TaskStreams, connectRedis, keysFor, publishEvent } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { handleCommand } from './commands';
 import { DockerHost } from './docker-host';
 import { Heartbeat } from './heartbeat';
 import { ImageFetcher } from './images';
+import { NetdSync } from './netd-sync';
 import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
 import { StatsSampler } from './stats';
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
 
   const docker = connectDocker(record.dockerUrl, record.tls && openDockerTls(record.tls, config.GANTRY_SECRET));
   const addresses = new PrivateAddresses(redis, keys);
-  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses });
+  let netd: NetdSync | undefined;
+  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses, netdReady: () => netd?.isReady() ?? false });
   const allocs = new AllocationStore(redis, keys);
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const instances = new Instances({
@@ -64,6 +66,27 @@ async function main(): Promise<void> {
     stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
   });
   const images = new ImageFetcher(docker, config.urls.images, config.GANTRY_SECRET);
+  netd = new NetdSync({
+    hostId: record.id,
+    address: record.address,
+    networkAddress: config.GANTRY_NETWORK_ADDRESS,
+    controlPort: config.GANTRY_NETD_PORT,
+    secret: config.GANTRY_SECRET,
+    installation: config.GANTRY_INSTANCE,
+    docker,
+    host,
+    images,
+    redis,
+    keys,
+    names: new NamesTable(redis, keys),
+    registry,
+    log,
+  });
+  const netdSync = netd;
+  // Names change with instances anywhere: the scheduler announces it; netd gets the new state.
+  const namesSub = connectRedis(config.REDIS_URL, `gantry-agent-${name}-names`);
+  await namesSub.subscribe(keys.namesChanged, keys.hostsChanged);
+  namesSub.on('message', () => netdSync.schedule());
   const tasks = new Tasks({ hostId: record.id, host, images, streams: new TaskStreams(redis, keys), logs, log });
   // One Docker stats round every 10 s: per-instance samples, and their sum for the heartbeat.
   const stats = new StatsSampler({ host, instances, store: new MetricsStore(redis, keys), log });
@@ -84,6 +107,7 @@ async function main(): Promise<void> {
       do {
         again = false;
         const findVanished = passes++ % VANISHED_EVERY === 0;
+        await netdSync.ensure().catch((err: Error) => log.warn(`netd: ${err.message}`));
         await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost, findVanished });
         await sweepOneOffs({ host, leases, logs, log }, leaseless);
         await tasks.adopt();
@@ -96,17 +120,20 @@ async function main(): Promise<void> {
   let stopEvents: (() => void) | null = null;
   let stopDestroys: (() => void) | null = null;
   let shuttingDown = false;
-  // Every container of ours that is destroyed (instance, one-off, task) gives its private address back.
+  // Every container of ours that is destroyed (instance, one-off, task) gives its private address
+  // back; any that starts or goes changes who asks netd for names.
   const followDestroys = async (): Promise<void> => {
     stopDestroys?.();
     stopDestroys = await host.events(
       (e) => {
+        netdSync.schedule();
+        if (e.action !== 'destroy') return;
         const network = e.labels['gantry.private.network'];
         const ip = e.labels['gantry.private.ip'];
         if (network && ip && e.labels.name) void addresses.release(network, ip, e.labels.name).catch(() => {});
       },
       () => {}, // it ends with the engine's stream: followEvents subscribes both again
-      { anyRole: true, actions: ['destroy'] },
+      { anyRole: true, actions: ['start', 'destroy'] },
     );
   };
   const followEvents = async (): Promise<void> => {
@@ -175,6 +202,8 @@ async function main(): Promise<void> {
     stats.stop();
     stopEvents?.();
     stopDestroys?.();
+    netdSync.stop();
+    namesSub.disconnect();
     await worker.close();
     redis.disconnect();
     process.exit(0);

@@ -6,6 +6,7 @@
  * match is left alone.
  */
 import { createHash } from 'node:crypto';
+import { netdContainerName } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
 import type { NetdState } from '@gantry/netd';
 
@@ -31,9 +32,7 @@ export type NetdEnsured = 'running' | 'started' | 'created' | 'recreated';
 const SPEC_LABEL = 'gantry.netd.spec';
 const MEMORY_BYTES = 128 * 1024 * 1024;
 
-export function netdContainerName(installation: string): string {
-  return `gantry-${installation}-netd`;
-}
+export { netdContainerName };
 
 export function netdEnv(opts: NetdOptions): Record<string, string> {
   return {

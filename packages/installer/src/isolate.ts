@@ -10,6 +10,7 @@ import { REPO_ROOT, loadConfig, type Config } from '@gantry/config';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker, type Docker } from '@gantry/docker';
 import { connectDb } from '@gantry/db';
+import { keysFor } from '@gantry/live';
 import { ensureLocalHost } from './local-host';
 import { ensureNetdImage } from './netd-image';
 import { startSupervisor, stopSupervisor, waitHealthy } from './services';
@@ -100,7 +101,7 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   await removeDockerObjects(docker, instance);
   // The netd image of this checkout's code (a no-op when current; the stack image is made by
   // `npm test`'s preparation). It carries no installation label, so the wipe above keeps it.
-  await ensureNetdImage(docker, config, () => {});
+  const netd = await ensureNetdImage(docker, config, () => {});
   await deleteRedisKeys(config.REDIS_URL, `gantry:${instance}:*`);
   await recreateDatabase(config.DATABASE_URL);
   await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
@@ -109,6 +110,7 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   const redis = new Redis(config.REDIS_URL);
   try {
     await ensureLocalHost(config, db, redis);
+    await redis.set(keysFor(config.GANTRY_INSTANCE).netdImage, netd.ref);
   } finally {
     await db.$disconnect();
     redis.disconnect();

@@ -59,6 +59,9 @@ export interface Keys {
   privateAddresses: (network: string) => string;
   /** Hash: app id -> JSON AppNames (its private names: what netds answer); version counter; pub/sub channel. */
   names: string;
+  /** The netd image agents run (set by npm run up), and per host the "address:port" of its netd control server. */
+  netdImage: string;
+  netdPeers: string;
   namesVersion: string;
   namesChanged: string;
 }
@@ -96,6 +99,8 @@ export function keysFor(instance: string): Keys {
     taskHost: (id) => `${p}task:${id}:host`,
     privateAddresses: (network) => `${p}private-ips:${network}`,
     names: `${p}names`,
+    netdImage: `${p}netd:image`,
+    netdPeers: `${p}netd:peers`,
     namesVersion: `${p}names:version`,
     namesChanged: `${p}names:changed`,
   };
