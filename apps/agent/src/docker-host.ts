@@ -59,8 +59,8 @@ export class DockerHost {
       installation: string;
       /** Reserves team-network addresses (absent: containers get no private address). */
       addresses?: PrivateAddresses;
-      /** Whether this host's netd answers DNS now (then containers use it; else Docker's default resolvers). */
-      netdReady?: () => boolean;
+      /** Whether this host's netd answers DNS (then containers use it; else Docker's default resolvers). */
+      netdReady?: () => Promise<boolean>;
     },
   ) {}
 
@@ -115,7 +115,7 @@ export class DockerHost {
           ...(extra.ExposedPorts ? { ExposedPorts: extra.ExposedPorts } : {}),
           HostConfig: { ...appHostConfig({ memoryBytes: spec.memoryBytes, cpuShares: spec.cpuShares, logMaxSize: '10m', logMaxFiles: 2 }), ...extra.HostConfig },
         },
-        { bridge, dns: this.opts.netdReady?.() ? bridge.gateway : null, team },
+        { bridge, dns: (await this.opts.netdReady?.()) ? bridge.gateway : null, team },
       );
       await container.start();
     } catch (err) {

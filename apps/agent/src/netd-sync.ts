@@ -55,6 +55,7 @@ export class NetdSync {
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
   private pushing: Promise<void> | null = null;
+  private ensuring: Promise<void> | null = null;
   private again = false;
   private readonly teamPrefix: string;
 
@@ -67,8 +68,25 @@ export class NetdSync {
     return this.ready;
   }
 
-  /** Makes sure netd runs with this code's image and settings, then pushes the state. */
-  async ensure(): Promise<void> {
+  /**
+   * For a container about to be created: true once netd answers. A host that has just joined may
+   * still be fetching its image: wait for that (bounded) rather than start the container without
+   * private names for good.
+   */
+  async readyForContainers(timeoutMs = 15_000): Promise<boolean> {
+    if (this.ready) return true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ensure().catch(() => {}), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]).finally(() => clearTimeout(timer));
+    return this.ready;
+  }
+
+  /** Makes sure netd runs with this code's image and settings, then pushes the state (one at a time). */
+  ensure(): Promise<void> {
+    this.ensuring ??= this.ensureNow().finally(() => (this.ensuring = null));
+    return this.ensuring;
+  }
+
+  private async ensureNow(): Promise<void> {
     const { deps } = this;
     const image = await deps.redis.get(deps.keys.netdImage);
     if (!image) {

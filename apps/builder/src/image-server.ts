@@ -4,6 +4,7 @@
  * built by this installation are served, and only to callers holding the installation secret.
  *
  *   GET /images/<ref>   (x-gantry-secret)  -> 200 application/x-tar | 401 | 404
+ *   (images of this installation's builds, and the netd image agents run on every host)
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -28,7 +29,9 @@ export function createImageServer(deps: { docker: Docker; instance: string; secr
     void (async () => {
       const image = deps.docker.getImage(ref);
       const info = await image.inspect().catch(() => null);
-      if (!info || info.Config?.Labels?.['gantry.instance'] !== deps.instance) {
+      // Images this installation built, and the platform's netd image (shared by installations).
+      const labels = info?.Config?.Labels ?? {};
+      if (!info || (labels['gantry.instance'] !== deps.instance && labels['gantry.role'] !== 'netd')) {
         res.writeHead(404).end(`no image ${ref} built here\n`);
         return;
       }
