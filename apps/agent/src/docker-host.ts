@@ -59,7 +59,7 @@ export class DockerHost {
       installation: string;
       /** Reserves team-network addresses (absent: containers get no private address). */
       addresses?: PrivateAddresses;
-      /** Whether this host's netd answers DNS (then containers use it; else Docker's default resolvers). */
+      /** Whether containers use this host's netd for DNS (else Docker's default resolvers). */
       netdReady?: () => Promise<boolean>;
     },
   ) {}

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const docker = connectDocker(record.dockerUrl, record.tls && openDockerTls(record.tls, config.GANTRY_SECRET));
   const addresses = new PrivateAddresses(redis, keys);
   let netd: NetdSync | undefined;
-  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses, netdReady: async () => (netd ? netd.readyForContainers() : false) });
+  const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses, netdReady: async () => (netd ? netd.usesNetd() : false) });
   const allocs = new AllocationStore(redis, keys);
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const instances = new Instances({

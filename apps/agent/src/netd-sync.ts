@@ -69,15 +69,14 @@ export class NetdSync {
   }
 
   /**
-   * For a container about to be created: true once netd answers. A host that has just joined may
-   * still be fetching its image: wait for that (bounded) rather than start the container without
-   * private names for good.
+   * For a container about to be created: whether it uses netd for DNS. Yes whenever this
+   * installation runs netd, even while this host's netd is still starting (a host that has just
+   * joined fetches its image first): lookups fail for those seconds, instead of the container never
+   * knowing private names. Never waits.
    */
-  async readyForContainers(timeoutMs = 15_000): Promise<boolean> {
+  async usesNetd(): Promise<boolean> {
     if (this.ready) return true;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.ensure().catch(() => {}), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]).finally(() => clearTimeout(timer));
-    return this.ready;
+    return (await this.deps.redis.exists(this.deps.keys.netdImage)) === 1;
   }
 
   /** Makes sure netd runs with this code's image and settings, then pushes the state (one at a time). */
