@@ -1,9 +1,12 @@
 /**
- * The netd image (gantry/netd:<digest>): the stack image + this machine's own Node binary + netd
- * bundled into one file (apps/netd has no dependencies, so esbuild makes a single module). No
- * registry is needed. The digest covers the bundle, the Node version and the stack digest, so
- * the image is rebuilt only when one of them changes, and an agent computes the same ref.
+ * The netd image (gantry/netd:<digest>): from scratch, this machine's own Node binary with the
+ * shared libraries it links (as ldd lists them) + netd bundled into one file (apps/netd has no
+ * dependencies, so esbuild makes a single module). About 110 MB, the size of Node itself: it
+ * travels to every host (docker save/load) when it joins. No registry is needed. The digest
+ * covers the bundle, the Node version and the libraries, so the image is rebuilt only when one
+ * of them changes.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,17 +16,25 @@ import tar from 'tar-stream';
 import type { Config } from '@gantry/config';
 import { REPO_ROOT } from '@gantry/config';
 import { buildImage, type Docker } from '@gantry/docker';
-import { stackDigest } from './stack';
 
 export const NETD_ENTRY = join(REPO_ROOT, 'apps', 'netd', 'src', 'main.ts');
 export const NETD_REPO = 'gantry/netd';
 
-const DOCKERFILE = `ARG STACK
-FROM \${STACK}
-COPY node /usr/local/bin/node
-COPY netd.mjs /opt/gantry-netd/netd.mjs
+const DOCKERFILE = `FROM scratch
+COPY rootfs/ /
 ENTRYPOINT ["/usr/local/bin/node", "/opt/gantry-netd/netd.mjs"]
 `;
+
+/** The shared libraries a binary loads (absolute paths, the loader included), from ldd. */
+export function sharedLibraries(binary: string): string[] {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  const libs = new Set<string>();
+  for (const line of out.split('\n')) {
+    const m = /=>\s+(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
+    if (m) libs.add(m[1]!);
+  }
+  return [...libs].sort();
+}
 
 /** netd and everything it imports as one ES module for Node (only node: builtins stay imports). */
 export function bundleNetd(): string {
@@ -40,8 +51,10 @@ export function bundleNetd(): string {
   return out.outputFiles[0]!.text;
 }
 
-function digestOf(bundle: string, config: Config): string {
-  return createHash('sha256').update(DOCKERFILE).update('\0').update(bundle).update('\0').update(process.version).update('\0').update(stackDigest(config)).digest('hex').slice(0, 16);
+function digestOf(bundle: string, _config: Config): string {
+  const h = createHash('sha256').update(DOCKERFILE).update('\0').update(bundle).update('\0').update(process.version);
+  for (const lib of sharedLibraries(process.execPath)) h.update('\0').update(lib).update(readFileSync(lib));
+  return h.digest('hex').slice(0, 16);
 }
 
 /** The ref of the netd image for this code, this Node and this stack (what ensureNetdImage builds). */
@@ -62,8 +75,10 @@ async function imageExists(docker: Docker, ref: string): Promise<boolean> {
 function context(bundle: string, nodeBinary: string): Readable {
   const pack = tar.pack();
   pack.entry({ name: 'Dockerfile', mode: 0o644 }, DOCKERFILE);
-  pack.entry({ name: 'netd.mjs', mode: 0o644 }, bundle);
-  pack.entry({ name: 'node', mode: 0o755 }, readFileSync(nodeBinary));
+  pack.entry({ name: 'rootfs/opt/gantry-netd/netd.mjs', mode: 0o644 }, bundle);
+  pack.entry({ name: 'rootfs/usr/local/bin/node', mode: 0o755 }, readFileSync(nodeBinary));
+  for (const lib of sharedLibraries(nodeBinary)) pack.entry({ name: `rootfs${lib}`, mode: 0o755 }, readFileSync(lib));
+  pack.entry({ name: 'rootfs/tmp', type: 'directory', mode: 0o1777 });
   pack.finalize();
   return Readable.from(pack);
 }
@@ -76,13 +91,12 @@ export async function ensureNetdImage(docker: Docker, config: Config, say: (m: s
   const bundle = bundleNetd();
   const ref = netdImageRef(config, bundle);
   if (await imageExists(docker, ref)) return { ref, built: false };
-  if (!(await imageExists(docker, config.GANTRY_STACK_IMAGE))) throw new Error(`The stack image ${config.GANTRY_STACK_IMAGE} is missing: netd's image is built on it (run ensureStack first)`);
   say(`Building ${ref} (netd, the private-name DNS responder)`);
   const lines: string[] = [];
   try {
     await buildImage(
       docker,
-      { context: context(bundle, process.execPath), tag: ref, buildArgs: { STACK: config.GANTRY_STACK_IMAGE }, labels: { 'gantry.netd.digest': ref.split(':')[1]!, 'gantry.role': 'netd' } },
+      { context: context(bundle, process.execPath), tag: ref, labels: { 'gantry.netd.digest': ref.split(':')[1]!, 'gantry.role': 'netd' } },
       (l) => lines.push(l),
     );
   } catch (err) {
