@@ -139,8 +139,14 @@ describe('the private network across hosts', () => {
     const manager = connectDocker(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
     const inSwarm = async () => ((await manager.listNodes()) as { Status: { Addr: string } }[]).some((n) => n.Status.Addr === c.address);
     expect(await inSwarm()).toBe(true);
+    const engineC = connectDocker(c.dockerUrl);
+    await waitFor('netd on pnet-c', async () => (await engineC.listContainers({ filters: { label: ['gantry.role=netd'] } })).length === 1, 60_000);
     await admin.client.removeHost(c.name);
     expect(await inSwarm()).toBe(false);
+    // The removed host keeps nothing of the network: no netd, no apps bridge, no swarm.
+    expect(await engineC.listContainers({ all: true, filters: { label: ['gantry.role=netd'] } })).toEqual([]);
+    expect(await engineC.listNetworks({ filters: { label: ['gantry.network=apps'] } })).toEqual([]);
+    expect(((await engineC.info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState).toBe('inactive');
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await flow;

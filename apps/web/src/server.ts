@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     hosts,
     probeEngine: (url, tls) => probeEngine(url, tls),
     networks: new TeamNetworks(connectDocker(config.DOCKER_HOST), { installation: config.GANTRY_INSTANCE, pool: config.GANTRY_NETWORK_POOL }),
-    network: swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS }),
+    network: swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS, installation: config.GANTRY_INSTANCE }),
     logs,
     routes: new RoutingTable(redis, keys),
     log: (m) => log.error(m),

@@ -52,7 +52,14 @@ function sameEngine(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
-export function swarmMembership(o: { managerUrl: string; advertiseAddress?: string | undefined; pool: string; subnetSize: number }): NetworkMembership {
+/** What this installation leaves on a host's engine for the network: its netd and its apps bridge (a removed host keeps neither). */
+async function removeNetworkObjects(engine: Docker, installation: string): Promise<void> {
+  const label = [`gantry.instance=${installation}`, 'gantry.role=netd'];
+  for (const c of await engine.listContainers({ all: true, filters: { label } })) await engine.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  for (const n of await engine.listNetworks({ filters: { label: [`gantry.instance=${installation}`, 'gantry.network=apps'] } })) await engine.getNetwork(n.Id).remove().catch(() => {});
+}
+
+export function swarmMembership(o: { managerUrl: string; advertiseAddress?: string | undefined; pool: string; subnetSize: number; installation: string }): NetworkMembership {
   const manager: Docker = connectDocker(o.managerUrl);
   let made: Promise<SwarmManager> | null = null;
   const ensure = (): Promise<SwarmManager> => {
@@ -78,7 +85,11 @@ export function swarmMembership(o: { managerUrl: string; advertiseAddress?: stri
       const swarm = await ensure();
       const advertise = await ipOf(host.address).catch(() => host.address);
       // A cut host's engine never answers: bounded, then the manager forgets the node anyway.
-      if (reachable) await withTimeout(leaveSwarm(manager, swarm, connectDocker(host.dockerUrl, host.tls)), 5000).catch(() => {});
+      if (reachable) {
+        const engine = connectDocker(host.dockerUrl, host.tls);
+        await withTimeout(removeNetworkObjects(engine, o.installation), 5000).catch(() => {});
+        await withTimeout(leaveSwarm(manager, swarm, engine), 5000).catch(() => {});
+      }
       await removeNodes(manager, (n) => n.addr === advertise).catch(() => 0);
     },
   };

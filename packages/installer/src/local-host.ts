@@ -52,5 +52,5 @@ export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
 
 /** How hosts join and leave the private network: the swarm managed by this machine's engine. */
 export function networkMembership(config: Config) {
-  return swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS });
+  return swarmMembership({ managerUrl: config.DOCKER_HOST, advertiseAddress: config.GANTRY_NETWORK_ADDRESS, pool: config.GANTRY_NETWORK_POOL, subnetSize: TEAM_SUBNET_BITS, installation: config.GANTRY_INSTANCE });
 }
