@@ -87,6 +87,8 @@ export class NetdSync {
 
   private async ensureNow(): Promise<void> {
     const { deps } = this;
+    // A removed host keeps no netd (hosts:remove takes it off): never start it again from here.
+    if (!(await deps.registry.all()).some((h) => h.id === deps.hostId)) return;
     const image = await deps.redis.get(deps.keys.netdImage);
     if (!image) {
       this.ready = false;

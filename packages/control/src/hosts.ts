@@ -160,12 +160,13 @@ export async function removeHost(ctx: Ctx, actor: Actor, name: string, instances
         : `${name} runs ${count} instance${count === 1 ? '' : 's'}. Drain it first: gantry hosts:drain ${name}`,
     );
   }
+  await ctx.db.host.delete({ where: { id: host.id } });
+  await ctx.live?.hostChanged({ removed: host.id });
   if (opts.network) {
-    // A dead engine cannot leave: the manager forgets its node all the same.
+    // Once its agent knows the host is gone (it then keeps nothing running there). A dead engine
+    // cannot leave: the manager forgets its node all the same.
     const tls = opts.secret ? hostTls(host, opts.secret) : undefined;
     await opts.network.leave({ name: host.name, dockerUrl: host.dockerUrl, tls, address: host.address }, host.managed).catch(() => {});
   }
-  await ctx.db.host.delete({ where: { id: host.id } });
-  await ctx.live?.hostChanged({ removed: host.id });
   return host;
 }
