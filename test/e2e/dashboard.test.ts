@@ -101,6 +101,15 @@ describe('dashboard', () => {
     expect((await owner.client.formation(app)).find((f) => f.type === 'web')?.quantity).toBe(2);
     const row = page.locator('[data-process="web.1"]');
     await expect.poll(() => row.textContent(), { timeout: 60_000 }).toMatch(/\d+(\.\d)? (KB|MB)/);
+    // Its private address, and the app's private names with their port.
+    const ps = await owner.client.ps(app);
+    const web1 = ps.find((i) => i.process === 'web.1')!;
+    expect(web1.privateIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await expect.poll(() => row.textContent()).toContain(web1.privateIp!);
+    const names = await page.getByTestId('private-names').textContent();
+    expect(names).toContain(`web.${app}.internal`);
+    expect(names).toContain(`${app}.internal`);
+    expect(names).toContain('port 5000');
     await shot(page, 'overview');
   });
 
