@@ -22,6 +22,7 @@ import {
   hostnameFor,
   instanceSpec,
   routeFor,
+  withSidecars,
 } from '@gantry/scheduler-core';
 import type { Deploys } from './deploys';
 import type { AppState, HostState } from './state';
@@ -137,6 +138,8 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         size: state.sizes[need.type] ?? 'standard-1x',
         suffix: randomBytes(3).toString('hex'),
       });
+      // Its sidecars (app.json) take their share of its size and run beside it (sidecar-spec.ts).
+      const group = withSidecars(instance, release.sidecars[need.type], release.launcher);
       await deps.commands.send(hostId, {
         kind: 'start',
         epoch: deps.epoch(),
@@ -144,7 +147,8 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         appId: state.app.id,
         appName: state.app.name,
         process: slot,
-        spec: instance,
+        spec: group.spec,
+        ...(group.sidecars.length ? { sidecars: group.sidecars } : {}),
         startup: launch.startup,
         liveness: launch.liveness,
         hostHeader: launch.hostHeader,
