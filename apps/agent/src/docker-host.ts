@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Docker } from '@gantry/docker';
 import { appHostConfig, demuxLines } from '@gantry/docker';
 import { INSTANCE_PORT } from '@gantry/scheduler-core';
+import { scratchMount } from './sidecar-containers';
 
 /** What to run: an instance spec as the start command carries it. */
 export interface ContainerSpec {
@@ -18,6 +19,8 @@ export interface ContainerSpec {
   memoryBytes: number;
   cpuShares: number;
   exposesPort: boolean;
+  /** The scratch volume it shares with its sidecars (sidecar-containers.ts), mounted at /scratch. */
+  scratch?: string | undefined;
 }
 
 export interface StartedInstance {
@@ -58,6 +61,7 @@ export class DockerHost {
       HostConfig: {
         RestartPolicy: { Name: 'unless-stopped' },
         PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
+        ...(spec.scratch ? { Mounts: [scratchMount(spec.scratch, spec.labels, spec.memoryBytes)] } : {}),
       },
     });
   }
@@ -112,7 +116,6 @@ export class DockerHost {
     }
   }
 
-  /** Stops (SIGTERM, then SIGKILL after the timeout) and removes an instance; gone is fine. */
   /** Kills and removes a container at once (one-offs: nothing to shut down gracefully for). */
   async kill(containerId: string): Promise<void> {
     await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
@@ -126,7 +129,7 @@ export class DockerHost {
    * still counts as stopped: the result says why it stays, and the agent's reconcile removes it
    * later as unclaimed. Throws only when the container may still run.
    */
-  async stop(containerId: string, timeoutMs: number): Promise<{ removed: true } | { removed: false; why: string }> {
+  async stop(containerId: string, timeoutMs: number, beforeRemove?: () => Promise<void>): Promise<{ removed: true } | { removed: false; why: string }> {
     const c = this.docker.getContainer(containerId);
     try {
       await c.stop({ t: Math.ceil(timeoutMs / 1000) });
@@ -134,6 +137,8 @@ export class DockerHost {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw err;
     }
+    // Its sidecars (sidecars.ts) go between its stop and its removal.
+    if (beforeRemove) await beforeRemove();
     try {
       await c.remove({ force: true, v: true });
     } catch (err) {
