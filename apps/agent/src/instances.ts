@@ -66,7 +66,10 @@ export interface InstancesDeps {
 export interface SidecarHooks {
   instanceStarted(t: Tracked): Promise<void>;
   stopping(allocId: string): void;
+  /** Between the instance's stop and its removal. */
   remove(allocId: string): Promise<void>;
+  /** After its removal: the scratch volume. */
+  released(allocId: string): Promise<void>;
 }
 
 export class Instances {
@@ -329,6 +332,7 @@ export class Instances {
     this.deps.sidecars?.stopping(allocId);
     // Its sidecars outlive its graceful stop, and are removed before it is.
     const result = await this.deps.host.stop(t.containerId, timeoutMs, () => this.removeSidecars(allocId));
+    if (result.removed) await this.deps.sidecars?.released(allocId).catch(() => {});
     if (!result.removed) this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}) stopped, but its container stays for now (${result.why}); the reconcile removes it later`);
     await this.report(t, 'stopped', { port: null });
     this.tracked.delete(allocId);
@@ -343,6 +347,7 @@ export class Instances {
     this.tracked.delete(allocId);
     this.deps.sidecars?.stopping(allocId);
     await this.deps.host.stop(t.containerId, timeoutMs, () => this.removeSidecars(allocId)).catch(() => {});
+    await this.deps.sidecars?.released(allocId).catch(() => {});
   }
 
   private async removeSidecars(allocId: string): Promise<void> {

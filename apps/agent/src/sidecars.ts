@@ -5,7 +5,7 @@
  *   sidecar exits ───> restarting ─(backoff: 1 s doubling to 30 s; reset after 60 s up)─> running
  *   instance (re)started ─> sidecars started before it are restarted at once: a restart gives the
  *                           instance a new network namespace, and theirs would stay the old one
- *   instance stopping ─> its sidecars are stopped and removed before it is, then the scratch volume
+ *   instance stopping ─> its sidecars are stopped and removed before it is, its scratch volume after it
  *   every reconcile pass (sweep) ─> adopt the sidecars of watched instances (after an agent
  *                           restart), remove those of no watched instance, and their volumes
  *
@@ -49,6 +49,8 @@ interface Member {
   bounce: boolean;
   /** Cuts a backoff wait short. */
   wake: (() => void) | null;
+  /** Its loop has tried to start it once. */
+  tried: boolean;
 }
 
 interface Group {
@@ -118,9 +120,12 @@ export class Sidecars {
     const inst = await this.deps.host.status(t.containerId).catch(() => null);
     if (!inst?.running || inst.restarting) return;
     for (const m of g.members.values()) {
+      // Its first start is under way (its loop starts it after the instance anyway).
+      if (!m.tried) continue;
       const st = await this.deps.containers.inspect(m.containerId).catch(() => undefined);
       if (st === undefined || (st && st.running && st.startedAt >= inst.startedAt)) continue;
-      this.deps.log.info(`${sidecarProcess(g.process, m.sidecar)}: its instance started again; restarting it with it`);
+      // Running in the old namespace: restart it now. Waiting out a backoff: start it now.
+      this.deps.log.info(`${sidecarProcess(g.process, m.sidecar)}: its instance started again; ${st?.running ? 'restarting' : 'starting'} it with it`);
       m.bounce = true;
       if (st?.running) await this.deps.containers.stop(m.containerId, 2000).catch(() => {});
       m.wake?.();
@@ -135,7 +140,7 @@ export class Sidecars {
     for (const m of g.members.values()) m.wake?.();
   }
 
-  /** Stops and removes an allocation's sidecars and its scratch volume (those of an unwatched one too). */
+  /** Stops and removes an allocation's sidecars (those of an unwatched one too). */
   async remove(allocId: string): Promise<void> {
     this.stopping(allocId);
     const g = this.groups.get(allocId);
@@ -143,6 +148,10 @@ export class Sidecars {
     for (const c of await this.deps.containers.list().catch(() => [])) if (c.allocId === allocId) ids.add(c.containerId);
     await Promise.all([...ids].map((id) => this.deps.containers.remove(id, this.deps.stopTimeoutMs).catch((err: Error) => this.deps.log.warn(`removing sidecar ${id.slice(0, 12)}: ${err.message}`))));
     this.groups.delete(allocId);
+  }
+
+  /** Removes an allocation's scratch volume, once its instance container is gone (in use, it stays for the sweep). */
+  async released(allocId: string): Promise<void> {
     for (const v of await this.deps.containers.scratchVolumes().catch(() => [])) if (v.allocId === allocId) await this.deps.containers.removeVolume(v.name);
   }
 
@@ -220,6 +229,7 @@ export class Sidecars {
         this.ship(g, m);
       }
       first = false;
+      m.tried = true;
       let code: number | null | undefined;
       try {
         code = await this.deps.containers.wait(m.containerId);
@@ -308,7 +318,7 @@ export class Sidecars {
 }
 
 function newMember(sidecar: string, spec: SidecarCommandSpec | null, containerId: string): Member {
-  return { sidecar, spec, containerId, status: 'restarting', since: Date.now(), restarts: 0, streak: 0, upSince: null, exitCode: null, message: null, bounce: false, wake: null };
+  return { sidecar, spec, containerId, status: 'restarting', since: Date.now(), restarts: 0, streak: 0, upSince: null, exitCode: null, message: null, bounce: false, wake: null, tried: false };
 }
 
 function stateOf(m: Member): SidecarState {
