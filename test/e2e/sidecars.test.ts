@@ -11,7 +11,9 @@
  *   - `docker restart` of the instance container: the sidecar is restarted with it (else it would
  *     keep the old, dead network namespace) and the web reaches it again
  *   - `gantry logs --ps web.1/helper` shows its output and only it
+ *   - the agent SIGKILLed: the one started again adopts the sidecar and restarts it when it dies
  *   - scaled to zero: the sidecar and the scratch volume are removed with the instance
+ *   - a bad "sidecars" entry fails the push, naming the key, and makes no release
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,13 +21,15 @@ import type { InstanceView, LogLineView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
 import { CLI_BIN } from './helpers/cli';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
-import { push, repoFromFixture } from './helpers/git';
+import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
+import { findProcess } from './helpers/processes';
 
 const MB = 1024 * 1024;
 const docker = connectDocker(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
 let user: TestUser;
 const app = uniqueName('sidecar');
+const badApp = uniqueName('sidecar-bad');
 
 /** The real CLI with GANTRY_API_URL/GANTRY_TOKEN (no login needed). */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,7 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await user?.client.destroyApp(app).catch(() => {});
+  for (const a of [app, badApp]) await user?.client.destroyApp(a).catch(() => {});
 });
 
 describe('sidecars', () => {
@@ -146,11 +150,44 @@ describe('sidecars', () => {
     expect(bad.stderr).toContain('a sidecar of one (web.2/metrics)');
   });
 
+  it('adopts the sidecars after an agent restart, and still restarts one that dies', async () => {
+    const isAgent = (p: { cmdline: string; env: Record<string, string | undefined> }) =>
+      p.cmdline.includes('apps/agent/src/main.ts') && p.env.GANTRY_AGENT_HOST === 'local' && p.env.GANTRY_INSTANCE === gantry().instance;
+    const agent = await findProcess(isAgent);
+    expect(agent, 'the local agent process').toBeDefined();
+    process.kill(agent!.pid, 'SIGKILL');
+    await waitFor('the agent started again', async () => {
+      const p = await findProcess(isAgent);
+      return p && p.pid !== agent!.pid;
+    }, 60_000, 250);
+    const before = (await serving())?.sidecar ?? firstBoot;
+    const [side] = await containers('sidecar');
+    await docker.getContainer(side!.Id).kill();
+    const a = await waitFor('a new run of the sidecar serving, started by the new agent', async () => {
+      const s = await serving();
+      return s && s.sidecar !== before ? s : null;
+    }, 60_000, 250);
+    expect((await containers('sidecar')).map((c) => c.Id)).toEqual([side!.Id]); // adopted, not created anew
+    firstBoot = a.sidecar;
+    await waitFor('ps to show it running again', async () => (await web1())?.sidecars?.[0]?.state === 'running');
+  });
+
   it('removes the sidecar and the scratch volume with the instance', async () => {
     await user.client.updateFormation(app, { web: { quantity: 0 } });
     await waitFor('no container of the app left', async () => (await containers('app')).length === 0 && (await containers('sidecar')).length === 0, 60_000, 500);
     const scratch = async () =>
       ((await docker.listVolumes({ filters: { label: [`gantry.instance=${gantry().instance}`, 'gantry.role=scratch'] } })).Volumes ?? []).filter((v) => v.Name.includes(`-${app}-`));
     await waitFor('its scratch volume removed', async () => (await scratch()).length === 0, 10_000, 250);
+  });
+
+  it('fails a push whose sidecars repeat a name, naming the key, without a release', async () => {
+    await user.client.createApp(badApp);
+    const repo = await repoFromFixture('sidecar-app');
+    const sidecars = { web: [{ name: 'helper', command: 'perl /srv/helper.pl' }, { name: 'helper', command: 'perl /srv/helper.pl' }] };
+    await writeAndCommit(repo, 'app.json', JSON.stringify({ name: 'sidecar-app', sidecars }));
+    const r = await push(repo, badApp, user.token);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('app.json: "sidecars.web[1].name": "helper" is used twice for web.');
+    expect(await user.client.releases(badApp)).toEqual([]);
   });
 });
