@@ -65,10 +65,10 @@ interface Group {
 }
 
 export interface SidecarsDeps {
-  containers: SidecarContainers;
-  host: DockerHost;
-  allocs: AllocationStore;
-  logs: AppLogs;
+  containers: Pick<SidecarContainers, keyof SidecarContainers>;
+  host: Pick<DockerHost, 'status' | 'follow'>;
+  allocs: Pick<AllocationStore, 'setState'>;
+  logs: Pick<AppLogs, 'append' | 'appendLines'>;
   log: Logger;
   stopTimeoutMs: number;
   /** This agent's watcher of an allocation's instance, if any: sidecar states are reported on its state. */
