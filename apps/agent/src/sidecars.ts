@@ -109,6 +109,7 @@ export class Sidecars {
       }
       g.members.set(spec.sidecar, newMember(spec.sidecar, spec, containerId));
     }
+    // One supervisor per sidecar: the members of this group are new, none is supervised yet.
     for (const m of g.members.values()) void this.supervise(g, m);
   }
 
@@ -164,9 +165,11 @@ export class Sidecars {
     const containers = await this.deps.containers.list();
     const orphans = new Set<string>();
     for (const c of containers) {
+      // Its start command is creating them right now (Sidecars.start).
+      if (starting.has(c.allocId)) continue;
       const t = tracked.get(c.allocId);
       if (!t || t.stopping) {
-        if (!starting.has(c.allocId)) orphans.add(c.allocId);
+        orphans.add(c.allocId);
         continue;
       }
       let g = this.groups.get(c.allocId);
