@@ -8,6 +8,7 @@
  *   - push: the web answers through the router with its sidecar's data; ps shows the sidecar; the
  *     group stays within the size (the instance keeps half, the sidecar has the other half)
  *   - `docker kill` of the sidecar: it is started again (ps counts the restart), serves again
+ *   - the dashboard's app page lists the sidecar under its instance, with its restarts
  *   - `docker restart` of the instance container: the sidecar is restarted with it (else it would
  *     keep the old, dead network namespace) and the web reaches it again
  *   - `gantry logs --ps web.1/helper` shows its output and only it
@@ -19,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceView, LogLineView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
+import { launchChromium, login, shot } from './helpers/browser';
 import { CLI_BIN } from './helpers/cli';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
@@ -120,6 +122,21 @@ describe('sidecars', () => {
     firstBoot = a.sidecar;
     const ps = await cli(['ps', '-a', app]);
     expect(ps.stdout).toMatch(/web\.1\/helper\s+running, 1 restart\b/);
+  });
+
+  it('shows the sidecar under its instance on the dashboard', async () => {
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const page = await login(context, user, `/apps/${app}`);
+      const row = page.locator('[data-process="web.1/helper"][data-state="running"]');
+      await row.waitFor({ timeout: 30_000 });
+      // Process, state, (host to release, spanned), restarts.
+      expect(await row.locator('td').nth(3).textContent()).toBe('1');
+      await shot(page, 'sidecars');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('restarts the sidecar with its instance, so the web reaches it in the new network namespace', async () => {
