@@ -13,7 +13,8 @@ interface FakeContainer {
   startedAt: number;
   exitCode: number;
   starts: number;
-  waiters: ((code: number) => void)[];
+  /** Pending waits: an exit code resolves them, an error (a broken connection) rejects them. */
+  waiters: ((outcome: number | Error) => void)[];
 }
 
 /** One instance container ("inst") and the sidecars created beside it. */
@@ -46,7 +47,7 @@ class FakeEngine {
     wait: (id) => {
       const c = this.containers.get(id);
       if (!c) return Promise.resolve(null);
-      return c.running ? new Promise<number>((resolve) => c.waiters.push(resolve)) : Promise.resolve(c.exitCode);
+      return c.running ? new Promise<number>((resolve, reject) => c.waiters.push((o) => (o instanceof Error ? reject(o) : resolve(o)))) : Promise.resolve(c.exitCode);
     },
     inspect: async (id) => {
       const c = this.containers.get(id);
@@ -164,6 +165,33 @@ describe('sidecar supervision', () => {
     await sidecars.instanceStarted(tracker);
     await vi.advanceTimersByTimeAsync(0);
     expect(c.running).toBe(true);
+  });
+
+  it('waits out an unreachable engine (daemon restart), then starts it beside its instance', async () => {
+    const [id, c] = only();
+    // The daemon goes away: every call fails, the wait in progress too; its containers stop.
+    const { wait, start } = engine.adapter;
+    engine.adapter.wait = async () => {
+      throw new Error('connect ENOENT /var/run/docker.sock');
+    };
+    engine.adapter.start = async () => {
+      throw new Error('connect ENOENT /var/run/docker.sock');
+    };
+    engine.instance.running = false;
+    const waiters = c.waiters.splice(0);
+    c.running = false;
+    for (const w of waiters) w(new Error('socket hang up')); // the wait's connection breaks
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(c.running).toBe(false);
+    // Back, with its instance started again by its restart policy.
+    engine.adapter.wait = wait;
+    engine.adapter.start = start;
+    engine.instance = { running: true, startedAt: Date.now() };
+    await sidecars.instanceStarted(tracker);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(c.running).toBe(true);
+    expect(c.startedAt).toBeGreaterThanOrEqual(engine.instance.startedAt);
+    expect(id).toBe('side-1');
   });
 
   it('stops supervising when its instance stops, and removes it', async () => {
