@@ -15,15 +15,20 @@
  *   - the agent SIGKILLed: the one started again adopts the sidecar and restarts it when it dies
  *   - scaled to zero: the sidecar and the scratch volume are removed with the instance
  *   - a bad "sidecars" entry fails the push, naming the key, and makes no release
+ *   - on a lab host (a dockerd of its own, reached over tcp): the sidecar runs there too, and
+ *     serves again beside its instance after that Docker daemon restarts (sidecars have no restart
+ *     policy: the agent starts them again)
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceView, LogLineView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
+import { startLab, type Lab } from '@gantry/installer';
 import { launchChromium, login, shot } from './helpers/browser';
 import { CLI_BIN } from './helpers/cli';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
+import { removeLabHosts } from './helpers/hosts';
 import { appGet, waitFor } from './helpers/http';
 import { findProcess } from './helpers/processes';
 
@@ -50,8 +55,8 @@ const containers = (role: 'app' | 'sidecar') =>
   docker.listContainers({ all: true, filters: { label: [`gantry.instance=${gantry().instance}`, `gantry.role=${role}`, `gantry.app=${app}`] } });
 
 /** What the web says through the router: its sidecar's boot id (from 127.0.0.1:7000) and the one in /scratch. */
-async function answer(): Promise<{ sidecar: string; scratch: string } | null> {
-  const res = await appGet(app).catch(() => null);
+async function answer(name = app): Promise<{ sidecar: string; scratch: string } | null> {
+  const res = await appGet(name).catch(() => null);
   if (!res || res.status !== 200) return null;
   const sidecar = /^sidecar=(.*)$/m.exec(res.body)?.[1] ?? 'none';
   const scratch = /^scratch=(.*)$/m.exec(res.body)?.[1] ?? 'none';
@@ -59,8 +64,8 @@ async function answer(): Promise<{ sidecar: string; scratch: string } | null> {
 }
 
 /** The sidecar answers and it is the run that wrote the scratch file: "helper <boot>". */
-const serving = async () => {
-  const a = await answer();
+const serving = async (name = app) => {
+  const a = await answer(name);
   return a && a.sidecar.startsWith('helper ') && a.scratch === `written by ${a.sidecar}` ? a : null;
 };
 
@@ -206,5 +211,49 @@ describe('sidecars', () => {
     expect(r.code).not.toBe(0);
     expect(r.output).toContain('app.json: "sidecars.web[1].name": "helper" is used twice for web.');
     expect(await user.client.releases(badApp)).toEqual([]);
+  });
+});
+
+describe('sidecars on a lab host', () => {
+  let lab: Lab;
+  let admin: TestUser;
+  let host = '';
+  const labApp = uniqueName('sidecar-lab');
+
+  beforeAll(async () => {
+    lab = await startLab({ prefix: 'side', count: 1 });
+    host = lab.hosts[0]!.name;
+    admin = await newUser('admin', { admin: true });
+    await admin.client.addHost({ name: host, dockerUrl: lab.hosts[0]!.dockerUrl, address: lab.hosts[0]!.address, cpus: 2, memory: '4g', insecure: true });
+    await waitFor('the lab host to be up', async () => (await admin.client.hosts()).some((h) => h.name === host && h.status === 'up'), 60_000);
+    await admin.client.createApp(labApp);
+    const pushed = await push(await repoFromFixture('sidecar-app'), labApp, admin.token);
+    expect(pushed.code, pushed.output).toBe(0);
+    await admin.client.setConstraints(labApp, 'web', [`gantry.host=${host}`]);
+  });
+
+  afterAll(async () => {
+    await admin?.client.destroyApp(labApp).catch(() => {});
+    if (admin && host) await removeLabHosts(admin.client, [host]);
+    await lab?.stop();
+  });
+
+  it('runs the sidecar beside its instance there, and again after the Docker daemon restarts', async () => {
+    const onLab = async () => {
+      const list = (await admin.client.ps(labApp)).filter((i) => i.state !== 'stopping');
+      return list.length === 1 && list[0]!.host === host && list[0]!.state === 'up' ? serving(labApp) : null;
+    };
+    const first = await waitFor('web.1 on the lab host serving its sidecar\'s data', onLab, 120_000, 500);
+    const labDocker = connectDocker(lab.hosts[0]!.dockerUrl);
+    const sidecarsThere = await labDocker.listContainers({ filters: { label: [`gantry.instance=${gantry().instance}`, 'gantry.role=sidecar', `gantry.app=${labApp}`] } });
+    expect(sidecarsThere).toHaveLength(1);
+
+    const answeredAt = await lab.restartDocker(host);
+    const again = await waitFor('a new run of the sidecar serving after the daemon restart', async () => {
+      const s = await onLab();
+      return s && s.sidecar !== first.sidecar ? s : null;
+    }, 90_000, 250);
+    console.log(`[sidecars] lab daemon restart: the web reached a new run of its sidecar ${((Date.now() - answeredAt) / 1000).toFixed(1)} s after Docker answered again`);
+    expect(again.scratch).toBe(`written by ${again.sidecar}`);
   });
 });
