@@ -84,6 +84,20 @@ export class SidecarContainers {
     }
   }
 
+  /**
+   * The environment its instance container was created with: the spec's, plus what the agent
+   * adds when it creates one (e.g. its private address), which its sidecars share.
+   */
+  async envOf(containerId: string): Promise<Record<string, string>> {
+    const info = await this.docker.getContainer(containerId).inspect();
+    const env: Record<string, string> = {};
+    for (const kv of info.Config.Env ?? []) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    return env;
+  }
+
   /** Whether it runs and since when (epoch ms); null when it is gone. */
   async inspect(containerId: string): Promise<{ running: boolean; startedAt: number; exitCode: number } | null> {
     try {

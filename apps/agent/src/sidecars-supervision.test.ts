@@ -21,6 +21,7 @@ interface FakeContainer {
 class FakeEngine {
   readonly containers = new Map<string, FakeContainer>();
   instance = { running: true, startedAt: Date.now() };
+  readonly created: Record<string, string>[] = [];
   private next = 0;
 
   exit(id: string, code: number): void {
@@ -31,7 +32,8 @@ class FakeEngine {
   }
 
   readonly adapter: SidecarsDeps['containers'] = {
-    create: async () => {
+    create: async (spec) => {
+      this.created.push(spec.env);
       const id = `side-${++this.next}`;
       this.containers.set(id, { running: false, startedAt: 0, exitCode: 0, starts: 0, waiters: [] });
       return id;
@@ -60,13 +62,14 @@ class FakeEngine {
       if (this.containers.get(id)?.running) this.exit(id, 137);
       this.containers.delete(id);
     },
+    envOf: async () => ({ PATH: '/usr/bin', GANTRY_PRIVATE_IP: '10.80.0.5' }),
     list: async () => [],
     scratchVolumes: async () => [],
     removeVolume: async () => true,
   };
 }
 
-const sidecarSpec = { sidecar: 'metrics', name: 'x-metrics', image: 'img', cmd: ['/bin/sh', '-c', 'm'], env: {}, labels: {}, memoryBytes: 1, cpuShares: 2 };
+const sidecarSpec = { sidecar: 'metrics', name: 'x-metrics', image: 'img', cmd: ['/bin/sh', '-c', 'm'], env: { GANTRY_SIDECAR: 'metrics', DYNO: 'web.1' }, labels: {}, memoryBytes: 1, cpuShares: 2 };
 
 describe('sidecar supervision', () => {
   let engine: FakeEngine;
@@ -108,6 +111,10 @@ describe('sidecar supervision', () => {
     const [, c] = only();
     expect(c.running).toBe(true);
     expect(last()).toMatchObject({ name: 'metrics', status: 'running', restarts: 0 });
+  });
+
+  it('gives it its instance container\'s environment under its own', () => {
+    expect(engine.created).toEqual([{ PATH: '/usr/bin', GANTRY_PRIVATE_IP: '10.80.0.5', GANTRY_SIDECAR: 'metrics', DYNO: 'web.1' }]);
   });
 
   it('starts it again after 1 s, 2 s, 4 s... while it keeps exiting', async () => {

@@ -96,7 +96,11 @@ export class Sidecars {
     this.groups.set(g.allocId, g);
     // After an agent restart the instance may have been adopted with its sidecars still there.
     const existing = (await this.deps.containers.list()).filter((c) => c.allocId === g.allocId);
-    for (const spec of cmd.sidecars) {
+    // The instance's environment as created (the agent may add to its spec's, e.g. its private
+    // address), under the sidecar's own: "same config" means what the instance really has.
+    const instanceEnv = await this.deps.containers.envOf(instanceId).catch(() => ({}));
+    for (const declared of cmd.sidecars) {
+      const spec = { ...declared, env: { ...instanceEnv, ...declared.env } };
       const found = existing.find((c) => c.sidecar === spec.sidecar);
       let containerId = found?.containerId ?? '';
       if (!containerId) {
