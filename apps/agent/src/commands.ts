@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { DockerHost } from './docker-host';
 import type { ImageFetcher } from './images';
 import type { Instances } from './instances';
+import type { Sidecars } from './sidecars';
 import type { Tasks } from './tasks';
 
 export interface CommandDeps {
@@ -16,6 +17,8 @@ export interface CommandDeps {
   host: DockerHost;
   images: ImageFetcher;
   instances: Instances;
+  /** Supervises the sidecars of instances that have some. */
+  sidecars: Sidecars;
   tasks: Tasks;
   allocs: AllocationStore;
   redis: Redis;
@@ -61,6 +64,8 @@ async function startTracked(deps: CommandDeps, cmd: StartCommand): Promise<strin
   const existing = (await deps.host.list()).find((c) => c.labels['gantry.alloc.id'] === cmd.allocId);
   const containerId = existing?.containerId ?? (await deps.host.start(cmd.spec)).containerId;
   const t = deps.instances.track({ ...cmd, exposesPort: cmd.spec.exposesPort }, containerId);
+  // Right after its container started, before its checks: they may need a sidecar.
+  await deps.sidecars.start(cmd, containerId);
   void deps.instances.watch(t).catch((err: Error) => deps.log.error(`watching ${cmd.process}: ${err.message}`));
   return existing ? 'adopted' : 'started';
 }

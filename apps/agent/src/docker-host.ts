@@ -9,6 +9,7 @@ import { appHostConfig, createOnNetworks, demuxLines, ensureAppsBridge, type App
 import type { PrivateAddresses } from '@gantry/live';
 import { appsBridgeName } from '@gantry/core';
 import { INSTANCE_PORT } from '@gantry/scheduler-core';
+import { scratchMount } from './sidecar-containers';
 
 /** What to run: an instance spec as the start command carries it. */
 export interface ContainerSpec {
@@ -21,6 +22,8 @@ export interface ContainerSpec {
   cpuShares: number;
   exposesPort: boolean;
   network?: { name: string; subnet: string } | undefined;
+  /** The scratch volume it shares with its sidecars (sidecar-containers.ts), mounted at /scratch. */
+  scratch?: string | undefined;
 }
 
 export interface StartedInstance {
@@ -81,6 +84,7 @@ export class DockerHost {
       HostConfig: {
         RestartPolicy: { Name: 'unless-stopped' },
         PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
+        ...(spec.scratch ? { Mounts: [scratchMount(spec.scratch, spec.labels, spec.memoryBytes)] } : {}),
       },
     });
   }
@@ -153,7 +157,6 @@ export class DockerHost {
     }
   }
 
-  /** Stops (SIGTERM, then SIGKILL after the timeout) and removes an instance; gone is fine. */
   /** Kills and removes a container at once (one-offs: nothing to shut down gracefully for). */
   async kill(containerId: string): Promise<void> {
     await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
@@ -167,7 +170,7 @@ export class DockerHost {
    * still counts as stopped: the result says why it stays, and the agent's reconcile removes it
    * later as unclaimed. Throws only when the container may still run.
    */
-  async stop(containerId: string, timeoutMs: number): Promise<{ removed: true } | { removed: false; why: string }> {
+  async stop(containerId: string, timeoutMs: number, beforeRemove?: () => Promise<void>): Promise<{ removed: true } | { removed: false; why: string }> {
     const c = this.docker.getContainer(containerId);
     try {
       await c.stop({ t: Math.ceil(timeoutMs / 1000) });
@@ -175,6 +178,8 @@ export class DockerHost {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw err;
     }
+    // Its sidecars (sidecars.ts) go between its stop and its removal.
+    if (beforeRemove) await beforeRemove();
     try {
       await c.remove({ force: true, v: true });
     } catch (err) {

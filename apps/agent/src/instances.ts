@@ -58,6 +58,18 @@ export interface InstancesDeps {
   /** The engine is on this machine: probe container addresses directly. */
   local: boolean;
   stopTimeoutMs: number;
+  /** The sidecars of instances that have some (sidecars.ts): told of every (re)start and stop. */
+  sidecars?: SidecarHooks;
+}
+
+/** What the instance lifecycle tells the sidecars' supervisor. */
+export interface SidecarHooks {
+  instanceStarted(t: Tracked): Promise<void>;
+  stopping(allocId: string): void;
+  /** Between the instance's stop and its removal. */
+  remove(allocId: string): Promise<void>;
+  /** After its removal: the scratch volume. */
+  released(allocId: string): Promise<void>;
 }
 
 export class Instances {
@@ -122,6 +134,7 @@ export class Instances {
   /** Runs the startup check, then the liveness loop; called on start and on every restart. */
   async watch(t: Tracked): Promise<void> {
     const generation = ++t.generation;
+    void this.deps.sidecars?.instanceStarted(t).catch((err: Error) => this.deps.log.warn(`sidecars of ${t.process}: ${err.message}`));
     await this.busy(t, generation, () => this.boot(t, generation));
   }
 
@@ -316,7 +329,10 @@ export class Instances {
     if (!t) return;
     t.stopping = true;
     t.generation++;
-    const result = await this.deps.host.stop(t.containerId, timeoutMs);
+    this.deps.sidecars?.stopping(allocId);
+    // Its sidecars outlive its graceful stop, and are removed before it is.
+    const result = await this.deps.host.stop(t.containerId, timeoutMs, () => this.removeSidecars(allocId));
+    if (result.removed) await this.deps.sidecars?.released(allocId).catch(() => {});
     if (!result.removed) this.deps.log.warn(`${t.process} (${t.allocId.slice(0, 8)}) stopped, but its container stays for now (${result.why}); the reconcile removes it later`);
     await this.report(t, 'stopped', { port: null });
     this.tracked.delete(allocId);
@@ -329,7 +345,13 @@ export class Instances {
     t.stopping = true;
     t.generation++;
     this.tracked.delete(allocId);
-    await this.deps.host.stop(t.containerId, timeoutMs).catch(() => {});
+    this.deps.sidecars?.stopping(allocId);
+    await this.deps.host.stop(t.containerId, timeoutMs, () => this.removeSidecars(allocId)).catch(() => {});
+    await this.deps.sidecars?.released(allocId).catch(() => {});
+  }
+
+  private async removeSidecars(allocId: string): Promise<void> {
+    await this.deps.sidecars?.remove(allocId).catch((err: Error) => this.deps.log.warn(`removing the sidecars of ${allocId.slice(0, 8)}: ${err.message}`));
   }
 
   /** Where to probe an instance: its container address here, or its published port from afar. */

@@ -10,6 +10,8 @@
  *               allocation claims, adopt the others, audit every instance against its container,
  *               report vanished ones), sweep-one-offs.ts (remove `gantry run` containers whose
  *               session is gone), tasks.ts adopt (follow task containers again after a restart)
+ *   instances with sidecars ──> sidecars.ts (start beside them, restart with backoff and with
+ *               them, remove before them; swept every pass) ──> sidecar-containers.ts
  *   task commands ──> tasks.ts (run once to completion: release phase, scripts, cron) ──> task stream
  *
  * Usage: GANTRY_AGENT_HOST=<host name> gantry-agent   (with REDIS_URL, GANTRY_INSTANCE, GANTRY_SECRET)
@@ -27,6 +29,8 @@ import { ImageFetcher } from './images';
 import { NetdSync } from './netd-sync';
 import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
+import { SidecarContainers } from './sidecar-containers';
+import { Sidecars } from './sidecars';
 import { StatsSampler } from './stats';
 import { sweepOneOffs } from './sweep-one-offs';
 import { Tasks } from './tasks';
@@ -55,7 +59,17 @@ async function main(): Promise<void> {
   const host = new DockerHost(docker, { address: record.address, installation: config.GANTRY_INSTANCE, addresses, netdReady: async () => (netd ? netd.usesNetd() : false) });
   const allocs = new AllocationStore(redis, keys);
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
+  const sidecars = new Sidecars({
+    containers: new SidecarContainers(docker, config.GANTRY_INSTANCE),
+    host,
+    allocs,
+    logs,
+    log,
+    stopTimeoutMs: config.GANTRY_STOP_TIMEOUT,
+    tracker: (allocId) => instances.tracked.get(allocId),
+  });
   const instances = new Instances({
+    sidecars,
     host,
     allocs,
     logs,
@@ -109,6 +123,7 @@ async function main(): Promise<void> {
         const findVanished = passes++ % VANISHED_EVERY === 0;
         await netdSync.ensure().catch((err: Error) => log.warn(`netd: ${err.message}`));
         await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost, findVanished });
+        await sidecars.sweep(instances.tracked, instances.starting).catch((err: Error) => log.warn(`sidecars: ${err.message}`));
         await sweepOneOffs({ host, leases, logs, log }, leaseless);
         await tasks.adopt();
       } while (again);
@@ -187,7 +202,7 @@ async function main(): Promise<void> {
   const reconcileTimer = setInterval(() => void local().catch((err: Error) => log.warn(`reconcile: ${err.message}`)), RECONCILE_MS);
 
   const worker = startAgentWorker(connectRedis(config.REDIS_URL, `gantry-agent-${name}-worker`), config.GANTRY_INSTANCE, record.id, (cmd) =>
-    handleCommand({ hostId: record.id, host, images, instances, tasks, allocs, redis, keys, log }, cmd),
+    handleCommand({ hostId: record.id, host, images, instances, sidecars, tasks, allocs, redis, keys, log }, cmd),
   );
   worker.on('failed', (job, err) => log.error(`command ${job?.name} ${job?.id} failed: ${err.message}`));
   worker.on('error', (err) => log.error(`worker: ${err.message}`));

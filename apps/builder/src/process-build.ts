@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { formatDuration } from '@gantry/config';
 import { applyManifestEnv, createRelease, finishBuild, generateSecret, imageRepoFor, loadEgressPolicy, previewManifestEnv, startBuild, type Ctx } from '@gantry/control';
-import { EMPTY_MANIFEST, InvalidInput, describeEnvSet, parseAppManifest, parseProcfile, releaseManifest, undefinedFormationTypes, type AppManifest, type ConfigVars, type ProcessTypes } from '@gantry/core';
+import { EMPTY_MANIFEST, InvalidInput, describeEnvSet, parseAppManifest, parseProcfile, releaseManifest, undefinedFormationTypes, undefinedSidecarTypes, type AppManifest, type ConfigVars, type ProcessTypes } from '@gantry/core';
 import type { Docker } from '@gantry/docker';
 import type { AppLogs, BuildOutput } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -129,6 +129,9 @@ export async function processBuild(deps: BuilderDeps, buildId: string): Promise<
     out.heading(`Process types: ${Object.entries(processTypes).map(([t, c]) => `${t} (${c || 'image CMD'})`).join(', ')}`);
     for (const type of undefinedFormationTypes(manifest.formation, processTypes)) {
       out.line(` !     Warning: app.json formation names ${type}, which is not a process type of this app; ignored.`);
+    }
+    for (const type of undefinedSidecarTypes(manifest.sidecars, processTypes)) {
+      out.line(` !     Warning: app.json sidecars names ${type}, which is not a process type of this app; ignored.`);
     }
     const envSet = describeEnvSet(await failOnInvalid(() => applyManifestEnv(ctx, app.id, manifest.env, build.userId, (key) => envPreview.set[key] ?? generateSecret())));
     if (envSet) out.heading(envSet);

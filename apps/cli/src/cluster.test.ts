@@ -13,6 +13,8 @@ import {
   messageBlocks,
   scaleProgress,
   scaleSummary,
+  sidecarRows,
+  sidecarStateText,
   sortInstances,
   stateStyle,
   stateText,
@@ -168,5 +170,34 @@ describe('hosts', () => {
     expect(hostInstanceState('healthy', 'stop')).toBe('stopping');
     expect(hostInstanceState('stopped', 'stop')).toBe('stopped');
     expect(hostInstanceState('crashed', 'run')).toBe('crashed');
+  });
+});
+
+describe('sidecar rows (ps)', () => {
+  const sc = (name: string, state: 'running' | 'restarting', extra: Record<string, unknown> = {}) => ({
+    name,
+    process: `web.1/${name}`,
+    state,
+    restarts: 0,
+    since: '2026-01-10T11:59:00Z',
+    exitCode: null,
+    message: null,
+    ...extra,
+  });
+
+  it('lists an instance\'s sidecars under it with state, restarts and since', () => {
+    const i = inst('web.1', 'up', { sidecars: [sc('metrics', 'running', { restarts: 2 }), sc('shipper', 'restarting', { restarts: 1, exitCode: 137, message: 'could not start: x\ny' })] });
+    expect(sidecarRows(i, NOW)).toEqual([
+      ['web.1/metrics', 'running, 2 restarts', '', '', '', '1m ago', ''],
+      ['web.1/shipper', 'restarting (exit 137), 1 restart', '', '', '', '1m ago', 'could not start: x'],
+    ]);
+    expect(sidecarRows(inst('web.2', 'up'), NOW)).toEqual([]);
+  });
+
+  it('colours sidecar states', () => {
+    expect(sidecarStateText(sc('m', 'running'))).toBe('running');
+    expect(stateStyle('running, 2 restarts')).toBe('green');
+    expect(stateStyle('restarting (exit 1)')).toBe('yellow');
+    expect(stateStyle('crashed (exit 1)')).toBe('red');
   });
 });

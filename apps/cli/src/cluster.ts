@@ -2,7 +2,7 @@
  * Pure presentation of the cluster views: instances (ps), the formation (ps:type, ps:scale) and
  * hosts. No I/O here, so all of it is unit-tested; the commands print what these return.
  */
-import type { FormationEntryView, HostView, InstanceStateName, InstanceView } from '@gantry/api-client';
+import type { FormationEntryView, HostView, InstanceStateName, InstanceView, SidecarView } from '@gantry/api-client';
 import { formatConstraint } from './args';
 import { ago, firstLine, humanBytes, type Column, type Style } from './output';
 
@@ -22,8 +22,11 @@ const EXPLAINED: ReadonlySet<InstanceStateName> = new Set(['crashed', 'unhealthy
 
 /** Colour of a state cell: by its first word ("crashed (exit 1)" -> red). */
 export function stateStyle(cell: string): Style | undefined {
-  return STATE_STYLE[cell.split(' ')[0] as InstanceStateName];
+  const word = cell.split(/[ ,]/)[0]!;
+  return STATE_STYLE[word as InstanceStateName] ?? SIDECAR_STYLE[word as SidecarView['state']];
 }
+
+const SIDECAR_STYLE: Record<SidecarView['state'], Style> = { running: 'green', restarting: 'yellow' };
 
 export function stateText(i: Pick<InstanceView, 'state' | 'exitCode'>): string {
   return i.state === 'crashed' && i.exitCode !== null ? `crashed (exit ${i.exitCode})` : i.state;
@@ -63,6 +66,17 @@ export function instanceRow(i: InstanceView, now = Date.now()): string[] {
     ago(i.since, now),
     hasMessage(i) ? firstLine(i.message) : '',
   ];
+}
+
+/** "running, 2 restarts", "restarting (exit 137), 1 restart". */
+export function sidecarStateText(s: Pick<SidecarView, 'state' | 'exitCode' | 'restarts'>): string {
+  const state = s.state === 'restarting' && s.exitCode !== null ? `restarting (exit ${s.exitCode})` : s.state;
+  return s.restarts ? `${state}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}` : state;
+}
+
+/** The rows of an instance's sidecars (web.1/metrics), in the instance columns, to go under its row. */
+export function sidecarRows(i: Pick<InstanceView, 'sidecars'>, now = Date.now()): string[][] {
+  return (i.sidecars ?? []).map((s) => [s.process, sidecarStateText(s), '', '', '', ago(s.since, now), s.state === 'restarting' ? firstLine(s.message) : '']);
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   hostnameFor,
   instanceSpec,
   routeFor,
+  withSidecars,
 } from '@gantry/scheduler-core';
 import type { Deploys } from './deploys';
 import type { AppState, HostState } from './state';
@@ -148,6 +149,8 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         suffix: randomBytes(3).toString('hex'),
         network: network ? { name: network.name, subnet: network.subnet } : undefined,
       });
+      // Its sidecars (app.json) take their share of its size and run beside it (sidecar-spec.ts).
+      const group = withSidecars(instance, release.sidecars[need.type], release.launcher);
       await deps.commands.send(hostId, {
         kind: 'start',
         epoch: deps.epoch(),
@@ -155,7 +158,8 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         appId: state.app.id,
         appName: state.app.name,
         process: slot,
-        spec: instance,
+        spec: group.spec,
+        ...(group.sidecars.length ? { sidecars: group.sidecars } : {}),
         startup: launch.startup,
         liveness: launch.liveness,
         hostHeader: launch.hostHeader,

@@ -3,7 +3,7 @@
  * and one app's desired state (releases, formation). The scheduler holds no state of its own
  * between passes: everything comes from Postgres and Redis each time.
  */
-import { DEFAULT_SIZE, customDomainProblem, findSize, type HealthChecks } from '@gantry/core';
+import { DEFAULT_SIZE, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
 import { launcherOf, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
@@ -49,6 +49,8 @@ export interface ReleaseRuntime {
   config: Record<string, string>;
   healthChecks: HealthChecks;
   launcher: Launcher;
+  /** app.json "sidecars" of the release, per process type. */
+  sidecars: Record<string, SidecarSpec[]>;
 }
 
 export interface AppState {
@@ -115,5 +117,6 @@ function runtimeOf(r: Release, strategy: string | null): ReleaseRuntime {
     config: r.config as Record<string, string>,
     healthChecks: r.healthChecks as unknown as HealthChecks,
     launcher: launcherOf(strategy),
+    sidecars: ((r.manifest ?? {}) as ReleaseManifest).sidecars ?? {},
   };
 }

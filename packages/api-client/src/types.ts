@@ -86,6 +86,20 @@ export interface InstanceView {
   /** Why it is in this state (crash reason with last output, pending placement reason...). */
   message: string | null;
   routed: boolean;
+  /** Its sidecars (app.json "sidecars"), as its agent supervises them; absent when it has none. */
+  sidecars?: SidecarView[];
+}
+
+export interface SidecarView {
+  name: string;
+  /** "web.1/metrics": the process its log lines carry. */
+  process: string;
+  /** running, or restarting (exited; started again after a backoff, or with its instance). */
+  state: 'running' | 'restarting';
+  restarts: number;
+  since: string;
+  exitCode: number | null;
+  message: string | null;
 }
 
 /** What ps:restart / ps:stop asked to replace. */

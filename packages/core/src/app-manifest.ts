@@ -1,7 +1,7 @@
 /**
  * app.json, the manifest of an app, as Heroku defines it (formation, env, buildpacks, scripts)
  * with Dokku's extensions where Heroku has none (scripts.dokku.predeploy/postdeploy, cron,
- * healthchecks). Keys Gantry does not use (addons, image, stack, logo...) are ignored; a key of
+ * healthchecks) and Gantry's own "sidecars" (sidecars.ts). Keys Gantry does not use (addons, image, stack, logo...) are ignored; a key of
  * the wrong type is an InvalidInput naming the key.
  *
  *   app.json text ──parseAppManifest──▶ AppManifest ──releaseManifest──▶ ReleaseManifest (kept per release)
@@ -10,6 +10,7 @@ import { InvalidInput } from './errors';
 import { checkCronJob } from './cron';
 import { findSize } from './sizes';
 import { healthChecksOf, parseAppJsonText, type HealthChecks } from './app-json';
+import { sidecarsOf, type SidecarSpec } from './sidecars';
 
 export interface FormationSpec {
   quantity?: number;
@@ -46,6 +47,8 @@ export interface AppManifest {
   scripts: ManifestScripts;
   cron: CronSpec[];
   healthChecks: HealthChecks;
+  /** Process type -> the helper containers beside each of its instances (sidecars.ts). */
+  sidecars: Record<string, SidecarSpec[]>;
 }
 
 /** What a release keeps of its app.json: the parts that act after the build. */
@@ -53,9 +56,10 @@ export interface ReleaseManifest {
   formation?: Record<string, FormationSpec>;
   scripts?: ManifestScripts;
   cron?: CronSpec[];
+  sidecars?: Record<string, SidecarSpec[]>;
 }
 
-export const EMPTY_MANIFEST: AppManifest = { formation: {}, env: {}, buildpacks: [], scripts: {}, cron: [], healthChecks: {} };
+export const EMPTY_MANIFEST: AppManifest = { formation: {}, env: {}, buildpacks: [], scripts: {}, cron: [], healthChecks: {}, sidecars: {} };
 
 const TYPE_PATTERN = /^[a-zA-Z0-9_-]{1,30}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -218,6 +222,7 @@ export function parseAppManifest(text: string): AppManifest {
     scripts: scriptsOf(doc.scripts),
     cron: cronOf(doc.cron),
     healthChecks: healthChecksOf(doc.healthchecks),
+    sidecars: sidecarsOf(doc.sidecars),
   };
 }
 
@@ -227,5 +232,6 @@ export function releaseManifest(m: AppManifest): ReleaseManifest {
     ...(Object.keys(m.formation).length ? { formation: m.formation } : {}),
     ...(Object.keys(m.scripts).length ? { scripts: m.scripts } : {}),
     ...(m.cron.length ? { cron: m.cron } : {}),
+    ...(Object.keys(m.sidecars).length ? { sidecars: m.sidecars } : {}),
   };
 }

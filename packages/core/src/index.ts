@@ -15,6 +15,7 @@ export * from './settings';
 export * from './custom-domain';
 export * from './docker-tls';
 export * from './app-manifest';
+export * from './sidecars';
 export * from './cron';
 export * from './release-phase';
 export * from './manifest-env';

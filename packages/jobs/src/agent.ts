@@ -32,6 +32,20 @@ const containerSpec = z.object({
   exposesPort: z.boolean(),
   /** The team's private network: the agent attaches the container with a static address in it. */
   network: z.object({ name: z.string(), subnet: z.string() }).optional(),
+  /** The scratch volume shared with its sidecars, mounted at /scratch (instances with sidecars only). */
+  scratch: z.string().optional(),
+});
+
+/** A helper container beside an instance (@gantry/scheduler-core withSidecars). */
+const sidecarSpec = z.object({
+  sidecar: z.string(),
+  name: z.string(),
+  image: z.string(),
+  cmd: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  labels: z.record(z.string(), z.string()),
+  memoryBytes: z.number(),
+  cpuShares: z.number(),
 });
 
 export const startCommand = z.object({
@@ -42,6 +56,8 @@ export const startCommand = z.object({
   appName: z.string(),
   process: z.string(),
   spec: containerSpec,
+  /** Its sidecars, started by the agent right after it (none when absent). */
+  sidecars: z.array(sidecarSpec).optional(),
   startup: check,
   liveness: liveness.nullable(),
   hostHeader: z.string(),
@@ -79,6 +95,7 @@ export type AgentCommand = z.infer<typeof agentCommand>;
 export type StartCommand = z.infer<typeof startCommand>;
 export type StopCommand = z.infer<typeof stopCommand>;
 export type TaskCommand = z.infer<typeof taskCommand>;
+export type SidecarCommandSpec = z.infer<typeof sidecarSpec>;
 
 /** Scheduler side: sends commands to hosts. */
 export class AgentCommands {

@@ -50,7 +50,10 @@ function countNewlines(text: string): number {
 
 export const LOG_SOURCES: readonly LogSource[] = ['app', 'build', 'gantry', 'router', 'release', 'cron'];
 
-/** Which lines to show: one source, and/or one process ("web.2") or process type ("web"). */
+/**
+ * Which lines to show: one source, and/or one process ("web.2"), process type ("web") or sidecar
+ * ("web.2/metrics"). An instance's own filter takes its sidecars' lines too, as a type's does.
+ */
 export interface LogFilter {
   source?: LogSource;
   process?: string;
@@ -58,7 +61,7 @@ export interface LogFilter {
 
 export function matchesLogFilter(e: Pick<LogEntry, 'source' | 'process'>, f: LogFilter): boolean {
   if (f.source !== undefined && e.source !== f.source) return false;
-  if (f.process !== undefined && e.process !== f.process && !e.process.startsWith(`${f.process}.`)) return false;
+  if (f.process !== undefined && e.process !== f.process && !e.process.startsWith(`${f.process}.`) && !e.process.startsWith(`${f.process}/`)) return false;
   return true;
 }
 

@@ -5,4 +5,5 @@ export * from './filters';
 export * from './rankers';
 export * from './plan';
 export * from './instance-spec';
+export * from './sidecar-spec';
 export * from './routes';

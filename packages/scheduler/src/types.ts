@@ -132,6 +132,18 @@ export interface AllocationState {
   privateIp?: string | null;
   restarts?: number;
   message?: string | null;
+  /** Its sidecars as its agent supervises them (app.json "sidecars"). */
+  sidecars?: SidecarState[];
+}
+
+/** One sidecar of an instance: running, or waiting to start again (after a crash, with backoff). */
+export interface SidecarState {
+  name: string;
+  status: 'running' | 'restarting';
+  since: number;
+  restarts: number;
+  exitCode?: number | null;
+  message?: string | null;
 }
 
 export interface ReleaseSpec {

@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .description('show recent log lines of an app (app, build, router and gantry events)')
     .option('-n, --num <lines>', 'how many recent lines (0-5000)', '100')
     .option('-t, --tail', 'keep following new lines until Ctrl-C (reconnects if the API restarts)')
-    .option('-p, --ps <process>', 'only lines of one process (web.2) or process type (web)')
+    .option('-p, --ps <process>', 'only lines of one process (web.2, with its sidecars), process type (web) or sidecar (web.2/metrics)')
     .option('-s, --source <source>', `only lines of one source: ${SOURCES.join(', ')}`)
     .option('--json', 'output as JSON (with --tail: one JSON object per line)')
     .addHelpText(
@@ -88,6 +88,7 @@ Examples:
   $ gantry logs -a my-app
   $ gantry logs -n 500 --tail
   $ gantry logs --ps web.2 --source app
+  $ gantry logs --ps web.1/metrics
   $ gantry logs --source router --tail
   $ gantry logs --json | jq -r '.[] | select(.source == "router") | .line'`,
     )

@@ -6,7 +6,7 @@ import type { FormationEntryView, GantryClient, InstanceView } from '@gantry/api
 import { SIZES } from '@gantry/core';
 import type { Command } from 'commander';
 import { CliError, checkProcessName, checkProcessType, parseBatch, parseConstraint, parseScaleArgs, parseSizeName, parseTypeArgs, formatConstraint, type FormationChanges } from '../args';
-import { FORMATION_COLUMNS, constraintsText, formationLine, formationRow, hasMessage, instanceColumns, instanceRow, messageBlocks, scaleProgress, scaleSummary, sortInstances, stateText } from '../cluster';
+import { FORMATION_COLUMNS, constraintsText, formationLine, formationRow, hasMessage, instanceColumns, instanceRow, messageBlocks, scaleProgress, scaleSummary, sidecarRows, sortInstances, stateText } from '../cluster';
 import { client, resolveApp, withApp } from '../context';
 import { firstLine, humanBytes, print, printJson, printTable, waitFor, withSpinner, type Column } from '../output';
 import { cpuText, memoryText, uptimeText } from './metrics';
@@ -58,6 +58,11 @@ function withUsageCells(row: string[], i: InstanceView, withMessage: boolean): s
   return [...row.slice(0, at), uptimeText(i), cpuText(i), memoryText(i), ...row.slice(at)];
 }
 
+function withBlankUsage(row: string[], withMessage: boolean): string[] {
+  const at = withMessage ? row.length - 1 : row.length;
+  return [...row.slice(0, at), '', '', '', ...row.slice(at)];
+}
+
 export function register(program: Command): void {
   program.commandsGroup('Processes:');
 
@@ -69,7 +74,8 @@ export function register(program: Command): void {
       'after',
       `
 States: pending (not placed yet), starting, up, unhealthy (fails its health check), crashed,
-stopping, lost (its host is down). Crashed, unhealthy and pending instances show the first line
+stopping, lost (its host is down). An instance's sidecars (app.json "sidecars") follow it as
+web.1/<name>: running or restarting, with their restart count. Crashed, unhealthy and pending instances show the first line
 of why; -v shows all of it. Uptime, CPU and memory (used / limit) are what the host's agent
 last sampled (every 10 s); gantry metrics adds request rates and latency.
 
@@ -88,7 +94,11 @@ Examples:
       const now = Date.now();
       printTable(
         withUsageColumns(instanceColumns(withMessage), withMessage),
-        sorted.map((i) => withUsageCells(instanceRow(i, now).slice(0, withMessage ? undefined : -1), i, withMessage)),
+        sorted.flatMap((i) => [
+          withUsageCells(instanceRow(i, now).slice(0, withMessage ? undefined : -1), i, withMessage),
+          // Its sidecars under it: state and restarts (their usage counts in the instance's size).
+          ...sidecarRows(i, now).map((row) => withBlankUsage(row.slice(0, withMessage ? undefined : -1), withMessage)),
+        ]),
       );
       if (opts.verbose) for (const line of messageBlocks(sorted)) print(line);
     });

@@ -1,8 +1,8 @@
-import type { AppInfoView, AppMetricsView, AppView, BuildView, FormationEntryView, FormationView, InstanceMetricsView, InstanceStateName, InstanceUsageView, InstanceView, LogLineView, ReleaseView, UserView } from '@gantry/api-client';
+import type { AppInfoView, AppMetricsView, AppView, BuildView, FormationEntryView, FormationView, InstanceMetricsView, InstanceStateName, InstanceUsageView, InstanceView, LogLineView, ReleaseView, SidecarView, UserView } from '@gantry/api-client';
 import type { Config } from '@gantry/config';
 import type { App, Build, FormationEntry, Release, User } from '@gantry/db';
 import { METRICS_BUCKET_MS, type AppMetrics, type InstanceSample, type LogEntry } from '@gantry/live';
-import { INSTANCE_PORT, type Allocation, type AllocationState, type AllocationStatus, type PlacementReport } from '@gantry/scheduler-core';
+import { INSTANCE_PORT, type Allocation, type AllocationState, type AllocationStatus, type PlacementReport, type SidecarState } from '@gantry/scheduler-core';
 import { INTERNAL_DOMAIN, typeName } from '@gantry/core';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -118,8 +118,13 @@ export function instanceView(
     restarts: state?.restarts ?? 0,
     message: state?.message ?? null,
     routed: a.routed,
+    ...(state?.sidecars?.length ? { sidecars: state.sidecars.map((sc) => sidecarView(`${a.type}.${a.index}`, sc)) } : {}),
     ...(sample ? instanceUsageView(sample, now) : {}),
   };
+}
+
+export function sidecarView(process: string, s: SidecarState): SidecarView {
+  return { name: s.name, process: `${process}/${s.name}`, state: s.status, restarts: s.restarts, since: new Date(s.since).toISOString(), exitCode: s.exitCode ?? null, message: s.message ?? null };
 }
 
 /** CPU, memory and uptime of an instance from its agent's latest sample. */

@@ -9,7 +9,8 @@ import type { ApiDeps } from '../deps';
 import { logLineView } from '../views';
 
 const MAX_LINES = 5000;
-const PROCESS = /^[a-z][a-z0-9_-]{0,62}(\.\d{1,5})?$/;
+/** web, web.2, or a sidecar of an instance: web.2/metrics. */
+const PROCESS = /^[a-z][a-z0-9_-]{0,62}(\.\d{1,5}(\/[a-z][a-z0-9-]{0,29})?)?$/;
 const STREAM_ID = /^\d{1,15}-\d{1,10}$/;
 
 /** ?source=app|build|gantry|router and ?ps=web or web.2, validated. */
@@ -22,7 +23,7 @@ export function parseLogFilter(query: URLSearchParams): LogFilter {
   }
   const ps = query.get('ps');
   if (ps !== null) {
-    if (!PROCESS.test(ps)) throw new InvalidInput('"ps" must be a process type (web) or a process (web.2).');
+    if (!PROCESS.test(ps)) throw new InvalidInput('"ps" must be a process type (web), a process (web.2) or a sidecar of one (web.2/metrics).');
     filter.process = ps;
   }
   return filter;

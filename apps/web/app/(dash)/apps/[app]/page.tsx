@@ -138,6 +138,15 @@ export default function OverviewPage() {
                         </button>
                       </td>
                     </tr>
+                    {(i.sidecars ?? []).map((sc) => (
+                      <tr key={sc.process} data-process={sc.process} data-state={sc.state} title={sc.message ?? undefined}>
+                        <td className="mono muted">{sc.process}</td>
+                        <td>{sc.state}</td>
+                        <td colSpan={5} />
+                        <td className="num hide-sm">{sc.restarts}</td>
+                        <td />
+                      </tr>
+                    ))}
                     {explaining === i.process ? (
                       <tr className="expanded">
                         <td colSpan={10}>
