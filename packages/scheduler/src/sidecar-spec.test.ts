@@ -29,7 +29,7 @@ describe('withSidecars', () => {
     expect(g.sidecars).toHaveLength(1);
     const s = g.sidecars[0]!;
     expect(s).toMatchObject({ sidecar: 'metrics', name: 'gantry-main-shop-web.2-v7-abc123-metrics', image: 'gantry-main/app-id:b3', cmd: ['gantry-launch', 'node exporter.js'] });
-    expect(s.env).toEqual({ GREETING: 'hi', PORT: '5000', DYNO: 'web.2', GANTRY_APP: 'shop', GANTRY_RELEASE: 'v7', GANTRY_SIDECAR: 'metrics' });
+    expect(s.env).toEqual({ GREETING: 'hi', PORT: '5000', DYNO: 'web.2', GANTRY_APP: 'shop', GANTRY_RELEASE: 'v7', GANTRY_INSTANCE: 'web.2.shop.internal', GANTRY_SIDECAR: 'metrics' });
     expect(s.labels).toMatchObject({ 'gantry.role': 'sidecar', 'gantry.sidecar': 'metrics', 'gantry.alloc.id': 'alloc-1', 'gantry.app': 'shop', 'gantry.process.index': '2' });
     // The instance keeps its own role: the agent's reconcile lists instances by it.
     expect(g.spec.labels['gantry.role']).toBe('app');
