@@ -2,7 +2,7 @@
  * Network benchmark (npm run bench:network), one run, on a lab of two Docker hosts:
  *   1. between a client instance on host A and a server instance on host B, request latency
  *      (p50/p99) and throughput, the load generated inside the client instance (its /bench
- *      endpoint: keep-alive, fixed concurrency, after a warm-up), over
+ *      endpoint: keep-alive, after a warm-up; at a fixed concurrency, and one at a time), over
  *        (a) the team's private network: http://<server's private address>:5000/
  *        (b) the hosts' own network:     http://<host B's address>:<published port>/
  *      a round of both not counted, then alternating a, b, a, b... ROUNDS times; medians side by
@@ -13,28 +13,17 @@
 import type { InstanceView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
 import { INSTANCE_PORT } from '@gantry/scheduler-core';
-import { median, printRows, runBench, secs } from './common';
+import { printRows, runBench } from './common';
 import { get } from './http';
 import { INSTANCE, upOn, withCluster, type BenchCluster } from './network-cluster';
-import { dnsFollowsChanges, type DnsFigures } from './network-dns';
+import { dnsFollowsChanges } from './network-dns';
+import { dnsRows, loadRows, VARIANTS, type LoadResult, type Runs, type Variant } from './network-figures';
 
 const ROUNDS = 3;
-const REQUESTS = 2000;
-const CONCURRENCY = 8;
-const WARMUP = 200;
-
-interface LoadResult {
-  n: number;
-  c: number;
-  ok: number;
-  errors: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  rps: number;
-  seconds: number;
-}
-
-type Variant = 'private' | 'host';
+/** Each round, each path: under load (throughput, latency under queueing)... */
+const LOADED = { n: 2000, c: 8, warmup: 200 };
+/** ...and one request at a time (the path's own latency). */
+const SERIAL = { n: 1000, c: 1, warmup: 100 };
 
 /** A GET to one of the apps through the router (the bench runs on the machine, the apps on the lab). */
 async function appGet(cluster: BenchCluster, app: string, path: string, timeoutMs: number): Promise<string> {
@@ -46,10 +35,10 @@ async function appGet(cluster: BenchCluster, app: string, path: string, timeoutM
 }
 
 /** The client instance runs the load against `url` and answers its figures. */
-async function load(cluster: BenchCluster, url: string, n: number, warmup: number): Promise<LoadResult> {
-  const q = new URLSearchParams({ url, n: String(n), c: String(CONCURRENCY), warmup: String(warmup) });
+async function load(cluster: BenchCluster, url: string, o: { n: number; c: number; warmup: number }): Promise<LoadResult> {
+  const q = new URLSearchParams({ url, n: String(o.n), c: String(o.c), warmup: String(o.warmup) });
   const r = JSON.parse(await appGet(cluster, cluster.apps.client, `/bench?${q}`, 120_000)) as LoadResult;
-  if (r.errors > 0 || r.ok !== n || r.p50Ms === null || r.p99Ms === null) throw new Error(`load on ${url}: ${r.ok} of ${n} requests answered 200, ${r.errors} failed`);
+  if (r.errors > 0 || r.ok !== o.n || r.p50Ms === null || r.p99Ms === null) throw new Error(`load on ${url}: ${r.ok} of ${o.n} requests answered 200, ${r.errors} failed`);
   return r;
 }
 
@@ -57,18 +46,23 @@ function urls(server: InstanceView): Record<Variant, string> {
   return { private: `http://${server.privateIp}:${INSTANCE_PORT}/`, host: `http://${server.address}:${server.port}/` };
 }
 
-async function throughput(cluster: BenchCluster, server: InstanceView): Promise<Record<Variant, LoadResult[]>> {
+const line = (r: LoadResult) => `p50 ${r.p50Ms!.toFixed(2)} ms  p99 ${r.p99Ms!.toFixed(2)} ms  ${Math.round(r.rps)} req/s`;
+
+async function measureLoad(cluster: BenchCluster, server: InstanceView): Promise<Runs> {
   const target = urls(server);
   // One request each first: a path that does not work fails here with its reason, not as 2,000 errors.
-  for (const v of ['private', 'host'] as const) await load(cluster, target[v], 1, 0);
+  for (const v of VARIANTS) await load(cluster, target[v], { n: 1, c: 1, warmup: 0 });
   // A whole round first, not counted: the first one ran visibly slower (JIT, caches) on both paths.
-  for (const v of ['private', 'host'] as const) await load(cluster, target[v], REQUESTS, WARMUP);
-  const out: Record<Variant, LoadResult[]> = { private: [], host: [] };
+  console.log('  warm-up round (not counted)...');
+  for (const v of VARIANTS) await load(cluster, target[v], LOADED);
+  const out: Runs = { private: { loaded: [], serial: [] }, host: { loaded: [], serial: [] } };
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const v of ['private', 'host'] as const) {
-      const r = await load(cluster, target[v], REQUESTS, WARMUP);
-      console.log(`  round ${round}/${ROUNDS} ${v.padEnd(7)} ${target[v].padEnd(28)} p50 ${r.p50Ms!.toFixed(2)} ms  p99 ${r.p99Ms!.toFixed(2)} ms  ${Math.round(r.rps)} req/s`);
-      out[v].push(r);
+    for (const v of VARIANTS) {
+      const loaded = await load(cluster, target[v], LOADED);
+      const serial = await load(cluster, target[v], SERIAL);
+      console.log(`  round ${round}/${ROUNDS} ${v.padEnd(7)} ${target[v].padEnd(28)} c=${LOADED.c}: ${line(loaded)} | c=1: ${line(serial)}`);
+      out[v].loaded.push(loaded);
+      out[v].serial.push(serial);
     }
   }
   return out;
@@ -84,47 +78,13 @@ async function killByPrivateIp(cluster: BenchCluster, instance: InstanceView): P
   await docker.getContainer(found[0]!.Id).kill();
 }
 
-const ms = (x: number) => `${x.toFixed(2)} ms`;
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
-
-function throughputRows(runs: Record<Variant, LoadResult[]>): [string, string][] {
-  const m = (v: Variant, f: (r: LoadResult) => number) => median(runs[v].map(f));
-  const p50 = (r: LoadResult) => r.p50Ms!;
-  const p99 = (r: LoadResult) => r.p99Ms!;
-  const rps = (r: LoadResult) => r.rps;
-  const all = (v: Variant, f: (r: LoadResult) => number, fmt: (x: number) => string) => runs[v].map((r) => fmt(f(r))).join(', ');
-  const rate = (x: number) => `${Math.round(x).toLocaleString('en')} req/s`;
-  const width = 22;
-  const side = (a: string, b: string, c: string) => `${a.padEnd(width)}${b.padEnd(width)}${c}`;
-  return [
-    ['', side('private network', "hosts' network", 'ratio private/host')],
-    ['latency p50', side(ms(m('private', p50)), ms(m('host', p50)), ratio(m('private', p50), m('host', p50)))],
-    ['latency p99', side(ms(m('private', p99)), ms(m('host', p99)), ratio(m('private', p99), m('host', p99)))],
-    ['throughput', side(rate(m('private', rps)), rate(m('host', rps)), ratio(m('private', rps), m('host', rps)))],
-    ['runs, private (p50 | p99 | req/s)', `${all('private', p50, ms)} | ${all('private', p99, ms)} | ${all('private', rps, rate)}`],
-    ['runs, hosts (p50 | p99 | req/s)', `${all('host', p50, ms)} | ${all('host', p99, ms)} | ${all('host', rps, rate)}`],
-  ];
-}
-
-function dnsRows(d: DnsFigures | { failed: string }): [string, string][] {
-  if ('skipped' in d) return [['DNS follows a change', d.skipped]];
-  if ('failed' in d) return [['DNS follows a change', `FAILED: ${d.failed}`]];
-  return [
-    [`${d.name}: new instance up (ps) -> answered`, secs(d.joinFromUpMs)],
-    [`  from the scale request 1 -> 2`, secs(d.joinFromScaleMs)],
-    [`${d.name}: docker kill -> no longer answered`, secs(d.leaveMs)],
-    ['goal: answers follow within 2 s', d.joinFromUpMs <= 2000 && d.leaveMs <= 2000 ? 'met' : 'NOT met'],
-    [`probe: /resolve through the router, every 50 ms (${d.probes} probes, median round trip)`, `${d.probeRttMs} ms`],
-  ];
-}
-
 async function main(): Promise<void> {
   const { runs, dns, server, cluster } = await withCluster(async (cluster) => {
     const [server] = await upOn(cluster.client, cluster.apps.server, cluster.serverHost.name);
     const [client] = await upOn(cluster.client, cluster.apps.client, cluster.clientHost.name);
     console.log(`Client ${client!.process} on ${client!.host} (${client!.privateIp}), server ${server!.process} on ${server!.host} (${server!.privateIp}, published ${server!.address}:${server!.port})`);
-    console.log(`Load: ${REQUESTS} requests at concurrency ${CONCURRENCY} after ${WARMUP} warm-up ones, inside the client instance; ${ROUNDS} rounds, alternating`);
-    const runs = await throughput(cluster, server!);
+    console.log(`Load, inside the client instance: ${LOADED.n} requests at concurrency ${LOADED.c} and ${SERIAL.n} one at a time (after ${LOADED.warmup} and ${SERIAL.warmup} warm-up ones); ${ROUNDS} rounds, alternating paths`);
+    const runs = await measureLoad(cluster, server!);
     console.log('DNS: how fast the private name follows a change...');
     // A DNS measurement that fails is reported beside the throughput figures, which stand alone.
     const dns = await dnsFollowsChanges(cluster.client, cluster.apps.server, {
@@ -139,7 +99,7 @@ async function main(): Promise<void> {
     [
       ['private network', `http://${server.privateIp}:${INSTANCE_PORT}/ (team overlay, VXLAN)`],
       ["hosts' network", `http://${server.address}:${server.port}/ (published port)`],
-      ...throughputRows(runs),
+      ...loadRows(runs, LOADED, SERIAL),
       ...dnsRows(dns),
     ],
   );
