@@ -77,9 +77,11 @@ async function removeLabHosts(client: GantryClient, names: string[]): Promise<vo
   }
 }
 
-async function deployApps(cluster: Omit<BenchCluster, 'apps'>, token: string, work: string): Promise<BenchCluster['apps']> {
+const APPS = { client: 'nbench-client', server: 'nbench-server' };
+
+async function deployApps(cluster: Omit<BenchCluster, 'apps'>, token: string, work: string): Promise<void> {
   const { client, config } = cluster;
-  const apps = { client: 'nbench-client', server: 'nbench-server' };
+  const apps = APPS;
   const repo = await fixtureRepo(FIXTURE, join(work, 'app'));
   for (const [role, app] of Object.entries(apps)) {
     await client.createApp(app);
@@ -90,18 +92,48 @@ async function deployApps(cluster: Omit<BenchCluster, 'apps'>, token: string, wo
   }
   await upOn(client, apps.client, cluster.clientHost.name);
   await upOn(client, apps.server, cluster.serverHost.name);
-  return apps;
 }
 
-/** Runs `fn` on a fresh cluster, then takes it all down (each step on its own: one failing does not skip the rest). */
+/**
+ * Runs `fn` on a fresh cluster, then takes it all down, on failure and on SIGINT/SIGTERM too; each
+ * step on its own, so that one failing does not skip the rest.
+ */
 export async function withCluster<T>(fn: (cluster: BenchCluster) => Promise<T>): Promise<T> {
   step(`Starting an isolated Gantry (instance "${INSTANCE}") and a lab of two Docker hosts...`);
   const gantry = await startIsolatedGantry(INSTANCE, PORT_BASE);
   const manager = connectDocker(gantry.config.DOCKER_HOST);
   let lab: Lab | undefined;
   let client: GantryClient | undefined;
-  let apps: BenchCluster['apps'] | undefined;
   const work = await mkdtemp(join(tmpdir(), 'gantry-bench-net-'));
+
+  const attempt = async (what: string, op: () => Promise<unknown>) => {
+    await op().catch((err: unknown) => console.error(`  cleanup: ${what} failed: ${err instanceof Error ? err.message : err}`));
+  };
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      step('Cleaning up (apps, lab hosts, lab, isolated Gantry)...');
+      if (client) {
+        for (const app of Object.values(APPS)) await attempt(`destroying ${app}`, () => client!.destroyApp(app).catch((err: { status?: number }) => (err.status === 404 ? undefined : Promise.reject(err))));
+        if (lab) await attempt('removing the lab hosts', () => removeLabHosts(client!, lab!.hosts.map((h) => h.name)));
+      }
+      if (lab) {
+        const addresses = lab.hosts.map((h) => h.address);
+        await attempt('stopping the lab', () => lab!.stop());
+        // Hosts that could not be removed through Gantry: the swarm forgets them all the same.
+        await attempt('removing lab nodes from the swarm', () => removeNodes(manager, (n) => addresses.includes(n.addr)));
+      }
+      await attempt('stopping the isolated Gantry', () => gantry.stop());
+      await attempt('removing its networks', () => removeNetworks(manager));
+      await rm(work, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`${signal}: stopping the benchmark`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
   try {
     lab = await startLab({ prefix: LAB_PREFIX, count: 2 });
     const [clientHost, serverHost] = lab.hosts as [LabHost, LabHost];
@@ -114,25 +146,11 @@ export async function withCluster<T>(fn: (cluster: BenchCluster) => Promise<T>):
     const names = [clientHost.name, serverHost.name];
     await until('the lab hosts to be up', async () => (await client!.hosts()).filter((h) => names.includes(h.name) && h.status === 'up').length === 2, 60_000, 250);
     const base = { config: gantry.config, client, clientHost, serverHost };
-    apps = await deployApps(base, user.token, work);
-    return await fn({ ...base, apps });
+    await deployApps(base, user.token, work);
+    return await fn({ ...base, apps: APPS });
   } finally {
-    step('Cleaning up (apps, lab hosts, lab, isolated Gantry)...');
-    const attempt = async (what: string, op: () => Promise<unknown>) => {
-      await op().catch((err: unknown) => console.error(`  cleanup: ${what} failed: ${err instanceof Error ? err.message : err}`));
-    };
-    if (client) {
-      for (const app of apps ? Object.values(apps) : ['nbench-client', 'nbench-server']) await attempt(`destroying ${app}`, () => client!.destroyApp(app).catch((err: { status?: number }) => (err.status === 404 ? undefined : Promise.reject(err))));
-      if (lab) await attempt('removing the lab hosts', () => removeLabHosts(client!, lab!.hosts.map((h) => h.name)));
-    }
-    if (lab) {
-      const addresses = lab.hosts.map((h) => h.address);
-      await attempt('stopping the lab', () => lab!.stop());
-      // Hosts that could not be removed through Gantry: the swarm forgets them all the same.
-      await attempt('removing lab nodes from the swarm', () => removeNodes(manager, (n) => addresses.includes(n.addr)));
-    }
-    await attempt('stopping the isolated Gantry', () => gantry.stop());
-    await attempt('removing its networks', () => removeNetworks(manager));
-    await rm(work, { recursive: true, force: true });
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
