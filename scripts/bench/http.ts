@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 
-export function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+export function get(port: number, host: string, path = '/', timeoutMs = 2000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: 2000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
