@@ -6,7 +6,9 @@
  *
  *   pnet-a: cli (team 1), intruder (team 2)      pnet-b: srv (team 1)      pnet-c: added, removed
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@gantry/config';
 import type { InstanceView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
 import { startLab, type Lab } from '@gantry/installer';
@@ -216,5 +218,27 @@ describe('the private network across hosts', () => {
     const back = await upOn(admin, srv, 'pnet-b');
     await answerWhen((ips) => ips.length === 1 && ips[0] === back.privateIp, 120_000);
     expect(await fetchFrom(cli, `http://web.${srv}.internal:5000/`)).toContain(`${srv} web.1 ${back.privateIp}`);
+  });
+
+  it('lets a host added with --remote join by itself once its agent runs there, and serves from it', async () => {
+    const c = lab.hosts[2]!;
+    await admin.client.addHost({ name: c.name, dockerUrl: c.dockerUrl, address: c.address, labels: { side: 'c' }, cpus: 2, memory: '4g', insecure: true, remote: true });
+    const agent = spawn(process.execPath, ['--import', 'tsx', 'apps/agent/src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...gantry().env, GANTRY_AGENT_HOST: c.name },
+      stdio: 'ignore',
+    });
+    try {
+      const manager = connectDocker(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+      await waitFor('pnet-c in the swarm', async () => ((await manager.listNodes()) as { Status: { Addr: string; State: string } }[]).some((n) => n.Status.Addr === c.address && n.Status.State === 'ready'), 60_000);
+      await admin.client.setConstraints(srv, 'web', ['side=c']);
+      const moved = await upOn(admin, srv, c.name);
+      await answerWhen((ips) => ips.length === 1 && ips[0] === moved.privateIp, 60_000);
+      expect(await fetchFrom(cli, `http://web.${srv}.internal:5000/`)).toContain(`${srv} web.1 ${moved.privateIp}`);
+      await admin.client.destroyApp(srv);
+      await waitFor('nothing on pnet-c', async () => (await admin.client.hosts()).find((h) => h.name === c.name)?.allocated.instances === 0, 60_000);
+    } finally {
+      agent.kill('SIGTERM');
+    }
   });
 });

@@ -27,6 +27,7 @@ import { DockerHost } from './docker-host';
 import { Heartbeat } from './heartbeat';
 import { ImageFetcher } from './images';
 import { NetdSync } from './netd-sync';
+import { ensureSwarmMember, type SwarmJoin } from './swarm-member';
 import { Instances } from './instances';
 import { reconcileLocal } from './reconcile-local';
 import { SidecarContainers } from './sidecar-containers';
@@ -108,6 +109,15 @@ async function main(): Promise<void> {
   const leases = new OneOffLeases(redis, keys);
   const leaseless = new Set<string>();
   const onLost = (appId: string, allocId: string) => publishEvent(redis, keys, { kind: 'state', appId, allocId, status: 'stopped' });
+  // A host the control plane cannot reach joins the private network's swarm from here.
+  let swarmSaid = '';
+  const joinSwarm = async (): Promise<void> => {
+    if (!(await registry.all()).some((h) => h.id === record.id)) return; // removed: never join again
+    const raw = await redis.get(keys.swarmJoin);
+    const done = await ensureSwarmMember(docker, raw ? (JSON.parse(raw) as SwarmJoin) : null, record.address);
+    if (done !== swarmSaid && done !== 'member') log[done === 'joined' ? 'info' : 'warn'](`swarm: ${done === 'joined' ? 'joined the private network' : done === 'other-swarm' ? 'the engine is in another swarm: no private network here' : 'no join information (run npm run up on the control plane)'}`);
+    swarmSaid = done;
+  };
   // One pass at a time; a pass asked for while one runs follows it.
   let passing: Promise<void> | null = null;
   let again = false;
@@ -121,6 +131,7 @@ async function main(): Promise<void> {
       do {
         again = false;
         const findVanished = passes++ % VANISHED_EVERY === 0;
+        if (!record.managed) await joinSwarm().catch((err: Error) => log.warn(`swarm: ${err.message}`));
         await netdSync.ensure().catch((err: Error) => log.warn(`netd: ${err.message}`));
         await reconcileLocal({ hostId: record.id, host, allocs, instances, log, stopTimeoutMs: config.GANTRY_STOP_TIMEOUT, bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT, onLost, findVanished });
         await sidecars.sweep(instances.tracked, instances.starting).catch((err: Error) => log.warn(`sidecars: ${err.message}`));

@@ -15,8 +15,10 @@ import type { Redis } from 'ioredis';
 export async function ensureLocalHost(config: Config, db: Db, redis: Redis) {
   const keys = keysFor(config.GANTRY_INSTANCE);
   const registry = new HostRegistry(redis, keys);
-  // This machine's engine manages the swarm that carries the private network.
-  await networkMembership(config).manager();
+  // This machine's engine manages the swarm that carries the private network; agents of hosts
+  // the control plane cannot reach (hosts:add --remote) join it themselves with this.
+  const swarm = await networkMembership(config).manager();
+  await redis.set(keys.swarmJoin, JSON.stringify({ managerAddr: swarm.managerAddr, token: swarm.workerToken }));
   const existing = await db.host.findUnique({ where: { name: config.GANTRY_LOCAL_HOST_NAME } });
   if (existing) {
     await registry.put(hostRecord(existing));
