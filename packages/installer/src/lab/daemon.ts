@@ -139,8 +139,13 @@ export async function logTail(file: string, lines = 15): Promise<string> {
   }
 }
 
-/** Resolves when the daemon answers /_ping over TCP from the root namespace; fails fast if it exits. */
-export async function waitDaemon(host: HostPlan, daemon: StartedDaemon, tls?: LabClientTls, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resolves when the daemon answers /_ping over TCP from the root namespace; fails fast if it exits.
+ * A host that boots again restores its containers before it answers, and a container on a swarm
+ * overlay network whose attachment the manager does not grant at once waits Docker's 20 s for it
+ * (seen after a cut: "attaching to network failed ... context deadline exceeded"): hence 90 s.
+ */
+export async function waitDaemon(host: HostPlan, daemon: StartedDaemon, tls?: LabClientTls, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void daemon.exited.then((code) => {
