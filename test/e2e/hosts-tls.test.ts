@@ -68,7 +68,7 @@ describe('a Docker host over TLS with a client certificate', () => {
     for (const [file, pem] of [['ca.pem', tls.ca], ['cert.pem', tls.cert], ['key.pem', tls.key]] as const) writeFileSync(join(dir, file), pem);
     const t0 = performance.now();
     const added = await gantryCli(admin.home, [
-      'hosts:add', h!.name, '--docker', h!.dockerUrl, '--address', h!.address, '--cpu', '2', '--memory', '4g',
+      'hosts:add', h!.name, '--docker', h!.dockerUrl, '--address', h!.address, '--cpu', '2', '--memory', '4g', '--label', 'engine=tls',
       '--tls-ca', join(dir, 'ca.pem'), '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem'),
     ]);
     expect(added.code, added.stderr).toBe(0);
@@ -93,11 +93,13 @@ describe('a Docker host over TLS with a client certificate', () => {
     await waitFor('the TLS host to be up', async () => (await admin.user.client.hosts()).find((x) => x.name === h!.name)?.status === 'up', 60_000);
     console.log(`[hosts-tls] hosts:add to host up over TLS: ${Math.round(performance.now() - t0)} ms`);
 
-    await admin.user.client.drainHost('local');
+    // Only this app goes there (a constraint, not draining local: apps other files left running
+    // would all move onto the new host and fetch their images at once).
     app = uniqueName('tlsapp');
     await admin.user.client.createApp(app);
     const pushed = await push(await repoFromFixture('dockerfile-app'), app, admin.user.token);
     expect(pushed.code, pushed.output).toBe(0);
+    await admin.user.client.setConstraints(app, 'web', ['engine=tls']);
     const running = await waitFor(
       'an instance up on the TLS host',
       async () => {

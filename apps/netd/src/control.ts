@@ -31,20 +31,23 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return !!m && timingSafeEqual(digest(m[1]!), digest(token));
 }
 
+/**
+ * The body, up to `limit` bytes. A larger one is refused only once the client has sent it (read
+ * and dropped, up to 4 times the limit, then the connection is cut): answering 413 while the
+ * client still writes makes it fail with EPIPE instead of reading the answer.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > limit) return reject(new TooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = Number(req.headers['content-length'] ?? 0) > limit;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-      } else chunks.push(c);
+      if (size > limit) tooLarge = true;
+      if (size > 4 * limit) req.destroy();
+      else if (!tooLarge) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
