@@ -371,3 +371,97 @@ export interface CronJobView {
   nextRunAt: string | null;
   lastRun: CronRunView | null;
 }
+
+/** A managed data service (add-on) of a team: a Postgres or Redis server on one host. */
+export type AddonKind = 'postgres' | 'redis';
+export type AddonPlan = 'small' | 'medium' | 'large';
+
+/** An add-on as `addons` and `addons:info` show it. */
+export interface AddonView {
+  name: string;
+  kind: AddonKind;
+  plan: AddonPlan;
+  team: string;
+  /** The add-on server's state: "provisioning", "available", "restarting", "unavailable" (host down, crashed). */
+  state: string;
+  /** The host its data lives on, and the name it answers at on the team's private network. */
+  host: string;
+  privateName: string;
+  port: number;
+  /** The Docker volume holding its data. */
+  volume: string;
+  attachments: AddonAttachmentView[];
+  /** The newest backup (null: none yet). */
+  lastBackup: BackupView | null;
+  /** "HH:MM" UTC of the daily backup, and how many scheduled backups are kept (null: not scheduled). */
+  backupSchedule: { at: string; keep: number } | null;
+  createdAt: string;
+}
+
+/** An app's use of an add-on: the app has `<name>_URL` (DATABASE_URL...) in its config. */
+export interface AddonAttachmentView {
+  addon: string;
+  app: string;
+  /** DATABASE */
+  name: string;
+  /** DATABASE_URL */
+  configVar: string;
+  createdAt: string;
+}
+
+/** What `addons:create`, `addons:attach`, `addons:detach` and `pg:credentials:rotate` changed: the releases they made. */
+export interface AddonChangeView {
+  addon: AddonView;
+  /** One per app whose config changed: the release that carries the change. */
+  releases: { app: string; version: number }[];
+}
+
+/** `pg:info` / `redis:info`: the server as it is now (asked live; fields the server could not tell are null). */
+export interface AddonDetailsView extends AddonView {
+  version: string | null;
+  /** Data size in bytes (Postgres: the database; Redis: used memory). */
+  sizeBytes: number | null;
+  /** Open client connections. */
+  connections: number | null;
+  /** Postgres: tables and their row counts (estimates); Redis: keys. */
+  tables: { name: string; rows: number }[] | null;
+  keys: number | null;
+  /** Why the live figures are missing (server down...). */
+  problem: string | null;
+}
+
+/** One backup of an add-on. */
+export interface BackupView {
+  /** b001, b002 ... per add-on. */
+  id: string;
+  addon: string;
+  kind: AddonKind;
+  /** "manual", "scheduled" or "final" (taken by addons:destroy). */
+  trigger: string;
+  /** "running", "succeeded" or "failed". */
+  status: string;
+  error: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  /** Where the file is kept (a path in the backup store, off the add-on's host). */
+  location: string | null;
+  /** Restored into a scratch server and row counts compared: "pending", "passed", "failed", or null (not verified). */
+  verify: string | null;
+  verifyDetail: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** A named volume of a team, on one host. */
+export interface VolumeView {
+  name: string;
+  team: string;
+  host: string;
+  /** Mounted by app/type at path (null: not mounted). */
+  app: string | null;
+  processType: string | null;
+  mountPath: string | null;
+  /** The add-on whose data it holds (null: a volume of an app). */
+  addon: string | null;
+  createdAt: string;
+}
