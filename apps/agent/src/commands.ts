@@ -62,12 +62,26 @@ async function startTracked(deps: CommandDeps, cmd: StartCommand): Promise<strin
   }
   // After an agent restart the container may exist already: adopt it.
   const existing = (await deps.host.list()).find((c) => c.labels['gantry.alloc.id'] === cmd.allocId);
+  if (!existing && cmd.spec.mounts?.length) await oneWriter(deps, cmd);
   const containerId = existing?.containerId ?? (await deps.host.start(cmd.spec)).containerId;
   const t = deps.instances.track({ ...cmd, exposesPort: cmd.spec.exposesPort }, containerId);
   // Right after its container started, before its checks: they may need a sidecar.
   await deps.sidecars.start(cmd, containerId);
   void deps.instances.watch(t).catch((err: Error) => deps.log.error(`watching ${cmd.process}: ${err.message}`));
   return existing ? 'adopted' : 'started';
+}
+
+/**
+ * A volume takes one writer: any other container of this installation still using one of the
+ * volumes (an instance the scheduler forgot while its host was cut off, say) is stopped first.
+ * The scheduler already replaces such types stop-first; this holds it on the host itself.
+ */
+async function oneWriter(deps: CommandDeps, cmd: StartCommand): Promise<void> {
+  for (const c of await deps.host.usersOf(cmd.spec.mounts!.map((m) => m.source))) {
+    deps.log.warn(`${c.name} still uses a volume ${cmd.process} mounts: stopping it before ${cmd.process} starts (one writer per volume)`);
+    if (deps.instances.tracked.has(c.labels['gantry.alloc.id'] ?? '')) await deps.instances.stop(c.labels['gantry.alloc.id']!, 30_000);
+    else await deps.host.stop(c.containerId, 30_000);
+  }
 }
 
 async function stop(deps: CommandDeps, cmd: StopCommand): Promise<string> {

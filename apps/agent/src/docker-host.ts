@@ -24,7 +24,12 @@ export interface ContainerSpec {
   network?: { name: string; subnet: string } | undefined;
   /** The scratch volume it shares with its sidecars (sidecar-containers.ts), mounted at /scratch. */
   scratch?: string | undefined;
+  /** Named volumes of this host mounted into it (Docker makes one that does not exist yet). */
+  mounts?: { source: string; target: string }[] | undefined;
 }
+
+/** Label listing the named volumes a container mounts (comma-separated), so one writer per volume can be enforced. */
+export const VOLUMES_LABEL = 'gantry.volumes';
 
 export interface StartedInstance {
   containerId: string;
@@ -84,9 +89,18 @@ export class DockerHost {
       HostConfig: {
         RestartPolicy: { Name: 'unless-stopped' },
         PortBindings: spec.exposesPort ? { [port]: [{ HostIp: this.opts.address, HostPort: '' }] } : {},
-        ...(spec.scratch ? { Mounts: [scratchMount(spec.scratch, spec.labels, spec.memoryBytes)] } : {}),
+        Mounts: [
+          ...(spec.scratch ? [scratchMount(spec.scratch, spec.labels, spec.memoryBytes)] : []),
+          ...(spec.mounts ?? []).map((m) => volumeMount(m, this.opts.installation)),
+        ],
       },
     });
+  }
+
+  /** Containers of this installation that mount one of these volumes (running or not). */
+  async usersOf(volumes: string[]): Promise<HostContainer[]> {
+    const wanted = new Set(volumes);
+    return (await this.list()).filter((c) => (c.labels[VOLUMES_LABEL] ?? '').split(',').some((v) => wanted.has(v)));
   }
 
   /** Creates and starts a task container: no restart policy, no published port (it runs once). */
@@ -97,7 +111,7 @@ export class DockerHost {
   private async createAndStart(spec: ContainerSpec, extra: { ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown> }): Promise<StartedInstance> {
     const bridge = await this.appsBridge();
     const env = { ...spec.env };
-    const labels = { ...spec.labels };
+    const labels: Record<string, string> = { ...spec.labels, ...(spec.mounts?.length ? { [VOLUMES_LABEL]: spec.mounts.map((m) => m.source).join(',') } : {}) };
     let team: { name: string; ip: string } | undefined;
     if (spec.network && this.opts.addresses) {
       const ip = await this.opts.addresses.reserve(spec.network.name, spec.network.subnet, spec.name);
@@ -308,4 +322,14 @@ function demuxBuffer(buf: Buffer): string[] {
   }
   for (const l of text.split('\n')) if (l.length) out.push(l);
   return out;
+}
+
+/** A named volume mount; a volume Docker creates on first use carries the installation's labels. */
+export function volumeMount(m: { source: string; target: string }, installation: string) {
+  return {
+    Type: 'volume' as const,
+    Source: m.source,
+    Target: m.target,
+    VolumeOptions: { Labels: { 'gantry.instance': installation, 'gantry.role': 'volume' } },
+  };
 }

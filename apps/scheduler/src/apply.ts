@@ -100,7 +100,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
     for (const need of plan.place) {
       const release = state.releases.get(need.releaseId)!;
       const spec = state.desired.formation[need.type]!;
-      const report = placer.place({ appId: state.app.id, type: need.type, index: need.index, resources: spec.resources, constraints: spec.constraints });
+      const report = placer.place({ appId: state.app.id, type: need.type, index: need.index, resources: spec.resources, constraints: spec.constraints, ...(spec.volumes?.length ? { volumes: spec.volumes } : {}) });
       const slot = `${need.type}.${need.index}`;
       if (!report.chosen) {
         pending[slot] = report;
@@ -148,6 +148,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         size: state.sizes[need.type] ?? 'standard-1x',
         suffix: randomBytes(3).toString('hex'),
         network: network ? { name: network.name, subnet: network.subnet } : undefined,
+        mounts: spec.volumes?.map((v) => ({ source: v.source, target: v.target })),
       });
       // Its sidecars (app.json) take their share of its size and run beside it (sidecar-spec.ts).
       const group = withSidecars(instance, release.sidecars[need.type], release.launcher);
@@ -225,5 +226,5 @@ async function publishNames(
     const ok = a.desired === 'run' && a.routed && s?.status === 'healthy' && s.privateIp && hosts.get(a.hostId)?.view.up === true;
     return ok ? [{ type: a.type, index: a.index, privateIp: s.privateIp!, hostId: a.hostId }] : [];
   });
-  await deps.names.setApp(state.app.id, { appId: state.app.id, app: state.app.name, teamId: state.app.teamId, records: internalRecords(state.app.name, up) });
+  await deps.names.setApp(state.app.id, { appId: state.app.id, app: state.app.name, teamId: state.app.teamId, records: internalRecords(state.app.name, up, state.app.primaryType) });
 }

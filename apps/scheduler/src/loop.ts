@@ -132,7 +132,7 @@ export class ControlLoop {
   async pass(appId: string): Promise<void> {
     const now = Date.now();
     const hosts = await loadHosts(this.deps.db, this.deps.registry, now, this.deps.graceMs, this.deps.cpuOvercommit);
-    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain, (m) => this.deps.log.warn(m));
+    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain, this.deps.installation, (m) => this.deps.log.warn(m));
     const allocs = await this.deps.allocs.ofApp(appId);
     if (!state) {
       // Destroyed: forget its allocations (agents remove the containers) and its route.

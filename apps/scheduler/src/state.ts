@@ -3,10 +3,10 @@
  * and one app's desired state (releases, formation). The scheduler holds no state of its own
  * between passes: everything comes from Postgres and Redis each time.
  */
-import { DEFAULT_SIZE, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
+import { DEFAULT_SIZE, volumeDockerName, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
-import { launcherOf, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
+import { launcherOf, type VolumePin, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
 
 export interface HostState {
   view: HostView;
@@ -54,7 +54,8 @@ export interface ReleaseRuntime {
 }
 
 export interface AppState {
-  app: { id: string; name: string; teamId: string };
+  /** primaryType: the process type `<app>.internal` names (web; an add-on app's server type). */
+  app: { id: string; name: string; teamId: string; primaryType: string };
   /** Every hostname it answers at (its own and custom domains), and its router options. */
   routing: { hostnames: string[]; options: RouteOptions };
   desired: AppDesired;
@@ -83,8 +84,11 @@ function routableDomains(app: { name: string; domains: { hostname: string }[] },
 }
 
 /** The app's desired state, or null when the app no longer exists. */
-export async function loadApp(db: Db, appId: string, appsDomain: string, warn?: (message: string) => void): Promise<AppState | null> {
-  const app = await db.app.findUnique({ where: { id: appId }, include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } } } });
+export async function loadApp(db: Db, appId: string, appsDomain: string, installation: string, warn?: (message: string) => void): Promise<AppState | null> {
+  const app = await db.app.findUnique({
+    where: { id: appId },
+    include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } }, volumes: { orderBy: { name: 'asc' } } },
+  });
   if (!app) return null;
   const ids = [app.currentReleaseId, app.targetReleaseId].filter((x): x is string => Boolean(x));
   const rows = await db.release.findMany({ where: { id: { in: ids } }, include: { build: { select: { strategy: true } } } });
@@ -92,13 +96,16 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, warn?: 
   const formation: Record<string, ProcessSpec> = {};
   const sizes: Record<string, string> = {};
   for (const f of app.formation) {
-    formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [] };
+    const volumes = app.volumes
+      .filter((v) => v.processType === f.type && v.mountPath)
+      .map((v): VolumePin => ({ name: v.name, hostId: v.hostId, source: volumeDockerName(installation, v.name), target: v.mountPath!, concurrent: v.concurrent }));
+    formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [], ...(volumes.length ? { volumes } : {}) };
     sizes[f.type] = f.size;
   }
   const current = app.currentReleaseId ? (releases.get(app.currentReleaseId)?.spec ?? null) : null;
   const target = app.targetReleaseId ? (releases.get(app.targetReleaseId)?.spec ?? null) : null;
   return {
-    app: { id: app.id, name: app.name, teamId: app.teamId },
+    app: { id: app.id, name: app.name, teamId: app.teamId, primaryType: app.kind === 'addon' ? (app.formation[0]?.type ?? 'web') : 'web' },
     routing: {
       hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...routableDomains(app, appsDomain, warn)],
       options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },

@@ -21,3 +21,4 @@ export * from './release-phase';
 export * from './manifest-env';
 export * from './buildpack-list';
 export * from './private-network';
+export * from './volumes';

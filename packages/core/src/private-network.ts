@@ -110,14 +110,15 @@ export function instanceName(type: string, index: number, app: string): string {
 
 /**
  * The names of an app's up and healthy instances: one per process type (several A records), the
- * app's own name for its web type, and one per instance. Types with no instance up have no name.
+ * app's own name for its primary type (web; an add-on's server type), and one per instance. Types
+ * with no instance up have no name.
  */
-export function internalRecords(app: string, instances: NamedInstance[]): InternalRecords {
+export function internalRecords(app: string, instances: NamedInstance[], primaryType = 'web'): InternalRecords {
   const out: InternalRecords = {};
   const add = (name: string, i: NamedInstance) => (out[name] ??= []).push({ ip: i.privateIp, host: i.hostId });
   for (const i of [...instances].sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index)) {
     add(typeName(i.type, app), i);
-    if (i.type === 'web') add(`${app}.${INTERNAL_DOMAIN}`.toLowerCase(), i);
+    if (i.type === primaryType) add(`${app}.${INTERNAL_DOMAIN}`.toLowerCase(), i);
     add(instanceName(i.type, i.index, app), i);
   }
   return out;

@@ -34,6 +34,8 @@ const containerSpec = z.object({
   network: z.object({ name: z.string(), subnet: z.string() }).optional(),
   /** The scratch volume shared with its sidecars, mounted at /scratch (instances with sidecars only). */
   scratch: z.string().optional(),
+  /** Named volumes of the host mounted into it: the agent stops any other container using one first. */
+  mounts: z.array(z.object({ source: z.string(), target: z.string() })).optional(),
 });
 
 /** A helper container beside an instance (@gantry/scheduler-core withSidecars). */

@@ -75,6 +75,25 @@ function firstUnmet(h: number, cs: readonly CompiledConstraint[]): CompiledConst
   return undefined;
 }
 
+/** A process type that mounts a volume runs where the volume lives: one host id compare per volume. */
+class VolumeHere implements FeasibilityFilter {
+  readonly name = 'volume';
+  readonly scope = 'request';
+  fits(h: number, q: PlacementQuery, s: ClusterState): boolean {
+    const volumes = q.request.volumes;
+    if (!volumes) return true;
+    const id = s.hosts[h]!.id;
+    for (let i = 0; i < volumes.length; i++) if (volumes[i]!.hostId !== id) return false;
+    return true;
+  }
+  reason(h: number, q: PlacementQuery, s: ClusterState): string {
+    const id = s.hosts[h]!.id;
+    const v = q.request.volumes!.find((x) => x.hostId !== id)!;
+    const home = s.hosts.find((x) => x.id === v.hostId);
+    return `volume ${v.name} lives on ${home ? home.name : 'a host that is gone'}`;
+  }
+}
+
 /** Free = capacity minus the resources of the units on the host (including this pass's placements). */
 class ResourcesFree implements FeasibilityFilter {
   readonly name = 'resources';
@@ -93,6 +112,7 @@ class ResourcesFree implements FeasibilityFilter {
 export const hostUpFilter: FeasibilityFilter = new HostUp();
 export const notDrainingFilter: FeasibilityFilter = new NotDraining();
 export const constraintsFilter: FeasibilityFilter = new ConstraintsMet();
+export const volumeFilter: FeasibilityFilter = new VolumeHere();
 export const resourcesFilter: FeasibilityFilter = new ResourcesFree();
 
 /**
@@ -107,10 +127,12 @@ export function feasibilityChain(): readonly FeasibilityFilter[] {
     notDrainingFilter,
     // 3. Does the host carry the labels the process type asks for? An integer compare per constraint.
     constraintsFilter,
-    // 4. Is there room left: memory and CPU shares after the units already there? Two compares.
+    // 4. Does the host hold the volumes the process type mounts? A string compare per volume.
+    volumeFilter,
+    // 5. Is there room left: memory and CPU shares after the units already there? Two compares.
     resourcesFilter,
   ];
 }
 
-export const FILTER_NAMES = ['host-up', 'not-draining', 'constraints', 'resources'] as const;
+export const FILTER_NAMES = ['host-up', 'not-draining', 'constraints', 'volume', 'resources'] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];

@@ -28,6 +28,15 @@ export interface InstanceSpecInput {
   /** Short random suffix: a replacement of web.1 can run beside the old one. */
   suffix: string;
   network?: PrivateNetworkRef | undefined;
+  /** Volumes the process type mounts (the scheduler placed it on their host). */
+  mounts?: VolumeMount[] | undefined;
+}
+
+/** A named Docker volume of the host mounted into the container. */
+export interface VolumeMount {
+  /** Docker volume name (gantry-<installation>-<volume>). */
+  source: string;
+  target: string;
 }
 
 /** The team's private network a container joins (the agent gives it a static address in `subnet`). */
@@ -47,6 +56,8 @@ export interface InstanceSpec {
   exposesPort: boolean;
   /** Absent: no private network (an installation without one, or a spec from before it). */
   network?: PrivateNetworkRef | undefined;
+  /** Named volumes mounted into it (absent: none). */
+  mounts?: VolumeMount[] | undefined;
 }
 
 export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
@@ -80,6 +91,7 @@ export function instanceSpec(i: InstanceSpecInput): InstanceSpec {
     cpuShares: size.cpuShares,
     exposesPort: i.type === 'web',
     ...(i.network ? { network: i.network } : {}),
+    ...(i.mounts?.length ? { mounts: i.mounts } : {}),
   };
 }
 

@@ -229,3 +229,23 @@ describe('reports', () => {
     expect(run([...hosts].reverse())).toEqual(first);
   });
 });
+
+describe('volumes', () => {
+  const pin = (hostId: string) => ({ name: 'pgdata', hostId, source: 'gantry-x-pgdata', target: '/data', concurrent: false });
+
+  it('places a type that mounts a volume on the volume host only, and says why not elsewhere', () => {
+    const placer = new Placer(three(), []);
+    const report = placer.place({ ...request('app', 'postgres', 1), volumes: [pin('id-b')] });
+    expect(report.chosen).toBe('id-b');
+    expect(report.rejectedBy).toEqual({ volume: 2 });
+    expect(report.rejections).toContainEqual({ host: 'a', filter: 'volume', reason: 'volume pgdata lives on b' });
+  });
+
+  it('waits for the volume host rather than placing elsewhere when it is down', () => {
+    const placer = new Placer([host('a'), host('b', { up: false }), host('c')], []);
+    const report = placer.place({ ...request('app', 'postgres', 1), volumes: [pin('id-b')] });
+    expect(report.chosen).toBeNull();
+    expect(report.rejections).toContainEqual({ host: 'b', filter: 'host-up', reason: 'host is down' });
+    expect(report.rejections).toContainEqual({ host: 'c', filter: 'volume', reason: 'volume pgdata lives on b' });
+  });
+});

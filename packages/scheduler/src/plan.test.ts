@@ -257,3 +257,44 @@ describe('reconcile: worker-only apps and the release type', () => {
     expect(p.deploy).toEqual({ outcome: 'failed', reason: 'worker.1 of v3 did not become healthy: it exited with code 3' });
   });
 });
+
+describe('reconcile: a type that mounts a volume (one writer)', () => {
+  const pin = { name: 'pgdata', hostId: 'h1', source: 'gantry-x-pgdata', target: '/data', concurrent: false };
+  const withVolume = (over: Partial<AppDesired> = {}, concurrent = false) =>
+    desired({ formation: { worker: { quantity: 1, resources: res, constraints: [], volumes: [{ ...pin, concurrent }] } }, ...over });
+
+  it('deploys stop-first: the old writer leaves, and nothing new is placed until it stopped', () => {
+    const old = alloc(v1, 'worker', 1, 'healthy');
+    const first = plan(withVolume({ target: v2 }), [old]);
+    expect(first.place).toEqual([]);
+    expect(first.unroute.map((u) => u.id)).toEqual([old.id]);
+    expect(first.unroute[0]!.why).toContain('stops before its replacement starts');
+    // Still stopping (drain time not over, then stop sent): still nothing placed.
+    const leaving = { ...old, desired: 'stop' as const, routed: false, stopRequestedAt: 9_000 };
+    expect(plan(withVolume({ target: v2 }), [leaving]).place).toEqual([]);
+    // Stopped: the new release's writer is placed.
+    const stopped = { ...leaving, state: { status: 'stopped' as const, since: 0 } };
+    expect(plan(withVolume({ target: v2 }), [stopped]).place).toEqual([{ type: 'worker', index: 1, releaseId: 'r2', why: 'deploy' }]);
+  });
+
+  it('restarts stop-first too', () => {
+    const old = alloc(v1, 'worker', 1, 'healthy');
+    const p = plan(withVolume({ restarts: { [old.id]: 'restart' } }), [old]);
+    expect(p.place).toEqual([]);
+    expect(p.unroute.map((u) => u.id)).toEqual([old.id]);
+  });
+
+  it('lets releases overlap when the volume is marked concurrent', () => {
+    const old = alloc(v1, 'worker', 1, 'healthy');
+    const p = plan(withVolume({ target: v2 }, true), [old]);
+    expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r2', why: 'deploy' }]);
+    expect(p.unroute).toEqual([]);
+  });
+
+  it('places a writer again once a crashed or lost one is gone', () => {
+    const lost = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h3' });
+    const p = plan(withVolume(), [lost], { hosts: hosts({ h3: { up: false, draining: false } }) });
+    expect(p.forget).toEqual([lost.id]);
+    expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+});

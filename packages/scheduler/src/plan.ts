@@ -16,6 +16,8 @@
  *   restart        (ps:restart) a restarted allocation no longer counts for its slot: its
  *                  replacement is placed and it leaves once that one is healthy, as in a deploy
  *   stop           (ps:stop) a stopped allocation leaves now; its slot is placed again
+ *   one writer     a type that mounts a volume (not marked concurrent) is replaced stop-first: the
+ *                  old allocation leaves, and the new one is placed once the old one has stopped
  */
 import { isScalableType } from '@gantry/core';
 import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources } from './types';
@@ -68,6 +70,7 @@ export function reconcile(input: PlanInput): AppPlan {
     if (!spec) return true;
     return satisfies(host.labels ?? {}, spec.constraints) && sameResources(a.resources, spec.resources);
   };
+  const exclusive = (type: string) => desired.formation[type]?.volumes?.some((v) => !v.concurrent) === true;
   const status = (a: AllocView) => (hostUp(a) ? (a.state?.status ?? 'pending') : 'lost');
   const live = (a: AllocView) => a.desired === 'run' && !['stopped', 'lost'].includes(status(a));
   const healthy = (a: AllocView) => live(a) && status(a) === 'healthy';
@@ -152,6 +155,15 @@ export function reconcile(input: PlanInput): AppPlan {
     for (const extra of mine.slice(1)) leave(extra, 'duplicate of its slot');
 
     if (!best) {
+      // A type that writes to a volume never runs two writers at once: its old instance leaves
+      // first, and the replacement is placed once that one has stopped.
+      if (exclusive(type)) {
+        const inTheWay = input.allocs.filter((a) => a.type === type && a.index === index && hostUp(a) && status(a) !== 'stopped');
+        if (inTheWay.length) {
+          for (const o of others) leave(o, restarts[o.id] ? 'restarted (its volume takes one writer: it stops before its replacement starts)' : 'replaced (its volume takes one writer: it stops before its replacement starts)');
+          continue;
+        }
+      }
       // Nothing of the active release on a usable host: place one (within the deploy's batch).
       if (deploying && budget <= 0) continue;
       budget--;

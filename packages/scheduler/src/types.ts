@@ -41,6 +41,20 @@ export interface PlacementRequest {
   index: number;
   resources: Resources;
   constraints: Constraint[];
+  /** Volumes the process type mounts: it can only run on the host each of them lives on. */
+  volumes?: VolumePin[];
+}
+
+/** A volume a process type mounts, and the host it lives on. */
+export interface VolumePin {
+  /** The volume's Gantry name (what the report says). */
+  name: string;
+  hostId: string;
+  /** Docker volume name on that host, and where it is mounted in the container. */
+  source: string;
+  target: string;
+  /** Releases may overlap on it during a deploy (the app said it can); else the old writer stops first. */
+  concurrent: boolean;
 }
 
 /** One allocation already on (or planned onto) a host, as placement needs to count it. */
@@ -157,6 +171,8 @@ export interface ProcessSpec {
   quantity: number;
   resources: Resources;
   constraints: Constraint[];
+  /** Volumes its instances mount (none when absent). */
+  volumes?: VolumePin[];
 }
 
 /** What an app should run: its serving release and, during a deploy, the release replacing it. */
