@@ -19,6 +19,7 @@ import {
   type AllocView,
   type AppPlan,
   type PlacedUnit,
+  type VolumePin,
   Placer,
   hostnameFor,
   instanceSpec,
@@ -27,6 +28,7 @@ import {
 } from '@gantry/scheduler-core';
 import type { Deploys } from './deploys';
 import type { AppState, HostState } from './state';
+import type { VolumeBinder } from './volumes';
 
 export interface ApplyDeps {
   allocs: AllocationStore;
@@ -43,6 +45,20 @@ export interface ApplyDeps {
   names: NamesTable;
   /** The team's private network (made on the swarm manager when missing). */
   networks: { forTeam(teamId: string): Promise<{ name: string; subnet: string }> };
+  /** Binds a volume created without a host to the host of its first user. */
+  volumes: VolumeBinder;
+}
+
+/** Binds the unbound volumes to the chosen host; false when one was bound elsewhere meanwhile. */
+async function bindVolumes(deps: ApplyDeps, volumes: VolumePin[], hostId: string, what: string): Promise<boolean> {
+  for (const v of volumes) {
+    if (v.hostId !== null) continue;
+    const bound = await deps.volumes.bind(v.id, hostId);
+    if (bound !== hostId) return false;
+    v.hostId = hostId;
+    deps.log.info(`volume ${v.name} now lives on the host of its first user (${what})`);
+  }
+  return true;
 }
 
 export interface ApplyInput {
@@ -107,6 +123,11 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         continue;
       }
       const hostId = [...input.hosts.values()].find((h) => h.name === report.chosen || h.view.id === report.chosen)!.view.id;
+      // A volume not bound yet lives from now on where its first user runs.
+      if (!(await bindVolumes(deps, spec.volumes ?? [], hostId, `${state.app.name}: ${slot} placed on ${hostName(hostId)}`))) {
+        pending[slot] = { ...report, chosen: null, summary: 'its volume was just bound to another host: placed again on the next pass' };
+        continue;
+      }
       const allocId = randomUUID();
       const checks = release.healthChecks[need.type];
       const web = need.type === 'web';

@@ -38,6 +38,7 @@ import { describeError } from './describe-error';
 import { CronTicker, startCronTicker } from './cron';
 import { ControlLoop } from './loop';
 import { TaskRunner } from './tasks';
+import { volumeBinder } from './volumes';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     log,
     networks,
     names: new NamesTable(redis, keys),
+    volumes: volumeBinder(db),
     installation: config.GANTRY_INSTANCE,
     appsDomain: config.GANTRY_APPS_DOMAIN,
     bootTimeoutMs: config.GANTRY_BOOT_TIMEOUT,

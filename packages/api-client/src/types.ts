@@ -384,8 +384,8 @@ export interface AddonView {
   team: string;
   /** The add-on server's state: "provisioning", "available", "restarting", "unavailable" (host down, crashed). */
   state: string;
-  /** The host its data lives on, and the name it answers at on the team's private network. */
-  host: string;
+  /** The host its data lives on (null until its server is first placed), and the name it answers at on the team's private network. */
+  host: string | null;
   privateName: string;
   port: number;
   /** The Docker volume holding its data. */
@@ -456,7 +456,8 @@ export interface BackupView {
 export interface VolumeView {
   name: string;
   team: string;
-  host: string;
+  /** null until the first instance that mounts it is placed (the volume then lives on that host). */
+  host: string | null;
   /** Mounted by app/type at path (null: not mounted). */
   app: string | null;
   processType: string | null;

@@ -83,12 +83,12 @@ class VolumeHere implements FeasibilityFilter {
     const volumes = q.request.volumes;
     if (!volumes) return true;
     const id = s.hosts[h]!.id;
-    for (let i = 0; i < volumes.length; i++) if (volumes[i]!.hostId !== id) return false;
+    for (let i = 0; i < volumes.length; i++) if (volumes[i]!.hostId !== null && volumes[i]!.hostId !== id) return false;
     return true;
   }
   reason(h: number, q: PlacementQuery, s: ClusterState): string {
     const id = s.hosts[h]!.id;
-    const v = q.request.volumes!.find((x) => x.hostId !== id)!;
+    const v = q.request.volumes!.find((x) => x.hostId !== null && x.hostId !== id)!;
     const home = s.hosts.find((x) => x.id === v.hostId);
     return `volume ${v.name} lives on ${home ? home.name : 'a host that is gone'}`;
   }

@@ -231,7 +231,11 @@ describe('reports', () => {
 });
 
 describe('volumes', () => {
-  const pin = (hostId: string) => ({ name: 'pgdata', hostId, source: 'gantry-x-pgdata', target: '/data', concurrent: false });
+  const pin = (hostId: string | null) => ({ name: 'pgdata', id: 'v1', hostId, source: 'gantry-x-pgdata', target: '/data', concurrent: false });
+
+  it('places a type whose volume is not bound yet on any host (the first placement binds it)', () => {
+    expect(new Placer(three(), []).place({ ...request('app', 'postgres', 1), volumes: [pin(null)] }).chosen).toBe('id-a');
+  });
 
   it('places a type that mounts a volume on the volume host only, and says why not elsewhere', () => {
     const placer = new Placer(three(), []);

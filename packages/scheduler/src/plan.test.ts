@@ -259,7 +259,7 @@ describe('reconcile: worker-only apps and the release type', () => {
 });
 
 describe('reconcile: a type that mounts a volume (one writer)', () => {
-  const pin = { name: 'pgdata', hostId: 'h1', source: 'gantry-x-pgdata', target: '/data', concurrent: false };
+  const pin = { name: 'pgdata', id: 'v1', hostId: 'h1', source: 'gantry-x-pgdata', target: '/data', concurrent: false };
   const withVolume = (over: Partial<AppDesired> = {}, concurrent = false) =>
     desired({ formation: { worker: { quantity: 1, resources: res, constraints: [], volumes: [{ ...pin, concurrent }] } }, ...over });
 

@@ -49,7 +49,9 @@ export interface PlacementRequest {
 export interface VolumePin {
   /** The volume's Gantry name (what the report says). */
   name: string;
-  hostId: string;
+  id: string;
+  /** null: not bound yet; the first placement binds it to the chosen host. */
+  hostId: string | null;
   /** Docker volume name on that host, and where it is mounted in the container. */
   source: string;
   target: string;

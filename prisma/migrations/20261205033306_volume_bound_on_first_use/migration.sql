@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Volume" ALTER COLUMN "hostId" DROP NOT NULL;
