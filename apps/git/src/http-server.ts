@@ -102,7 +102,9 @@ export function createGitHttpServer(deps: GitHttpDeps): { server: Server; git: G
     const need = parsed.service === 'receive-pack' ? 'write' : 'read';
     let appId: string;
     try {
-      appId = (await appFor(deps.ctx, actor, parsed.app, need)).id;
+      const app = await appFor(deps.ctx, actor, parsed.app, need);
+      if (app.kind === 'addon') return deny(res, 404, `${parsed.app} runs an add-on's server: it takes no pushes (gantry addons:info ${parsed.app}).`);
+      appId = app.id;
     } catch (err) {
       if (isGantryError(err) && err.id === 'not_found') return deny(res, 404, `App ${parsed.app} not found.`);
       if (isGantryError(err) && err.id === 'forbidden') return deny(res, 403, `You do not have ${need} access to ${parsed.app}.`);

@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { loadConfig } from '@gantry/config';
-import { LoginLimiter, type LiveNotifier } from '@gantry/control';
+import { LoginLimiter, addonPlatform, type LiveNotifier } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { JobQueues } from '@gantry/jobs';
 import { AllocationStore, AppLogs, CertStore, HostRegistry, RoutingTable, connectRedis, keysFor, publishEvent, startHeartbeat } from '@gantry/live';
@@ -53,7 +53,25 @@ async function main(): Promise<void> {
   const logs = new AppLogs(redis, keys.prefix, config.GANTRY_LOG_RETENTION);
   const events = { append: (appId: string, line: string) => logs.append(appId, [{ source: 'gantry' as const, process: 'api', line }]) };
   const deps: ApiDeps = {
-    ctx: { db, queues, live, events, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`, loginLimiter: new LoginLimiter(new RedisAttemptCounter(redis, keys.prefix)) },
+    ctx: {
+      db,
+      queues,
+      live,
+      events,
+      imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`,
+      loginLimiter: new LoginLimiter(new RedisAttemptCounter(redis, keys.prefix)),
+      addons: addonPlatform({
+        db,
+        redis,
+        keys,
+        hosts,
+        secret: config.GANTRY_SECRET,
+        hostGraceMs: config.GANTRY_HOST_GRACE,
+        backupDir: config.paths.backups,
+        readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
+        installation: config.GANTRY_INSTANCE,
+      }),
+    },
     config,
     redis,
     // Blocking reads (log and build output tails) wait through an outage on their own connection.

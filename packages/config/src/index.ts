@@ -143,6 +143,10 @@ const schema = z.object({
   /** For gantry-agent: the host (name) it works for. */
   GANTRY_AGENT_HOST: z.string().optional(),
 
+  /** Add-ons: where backups are kept (off the add-ons' hosts; default <GANTRY_HOME>/backups), and how long addons:create waits for a new server. */
+  GANTRY_BACKUP_DIR: z.string().optional(),
+  GANTRY_ADDON_READY_TIMEOUT: duration('3m'),
+
   GANTRY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -157,6 +161,8 @@ export interface Config extends Raw {
     run: string;
     /** The router's saved routing table and certificates (GANTRY_ROUTER_STATE_DIR). */
     routerState: string;
+    /** Add-on backups (GANTRY_BACKUP_DIR). */
+    backups: string;
   };
   urls: {
     /** Where agents fetch images from. */
@@ -198,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logs: join(c.GANTRY_HOME, 'logs'),
       run: join(c.GANTRY_HOME, 'run'),
       routerState: c.GANTRY_ROUTER_STATE_DIR ?? join(c.GANTRY_HOME, 'router'),
+      backups: c.GANTRY_BACKUP_DIR ?? join(c.GANTRY_HOME, 'backups'),
     },
     urls: {
       images: c.GANTRY_IMAGES_URL ?? `http://127.0.0.1:${c.GANTRY_IMAGES_PORT}`,

@@ -40,7 +40,7 @@ export async function createApp(ctx: Ctx, actor: Actor, input: { name?: string; 
 /** Apps of every team the actor belongs to, newest first. */
 export async function listApps(ctx: Ctx, actor: Actor) {
   return ctx.db.app.findMany({
-    where: { team: { memberships: { some: { userId: actor.userId } } } },
+    where: { kind: 'app', team: { memberships: { some: { userId: actor.userId } } } },
     orderBy: { createdAt: 'desc' },
   });
 }
@@ -63,6 +63,7 @@ export async function getAppInfo(ctx: Ctx, actor: Actor, name: string) {
  */
 export async function destroyApp(ctx: Ctx, actor: Actor, name: string) {
   const app = await appFor(ctx, actor, name, 'admin');
+  if (app.kind === 'addon') throw new Conflict(`${app.name} runs an add-on's server: destroy it with gantry addons:destroy ${app.name} --confirm ${app.name}.`);
   await ctx.db.app.delete({ where: { id: app.id } });
   await audit(ctx, actor, app, 'app.destroy', app.name);
   await ctx.queues.add('cleanup', { appId: app.id, appName: app.name, imageRepo: imageRepoFor(ctx, app.id) });

@@ -1,7 +1,9 @@
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
 import type { HostRecord } from '@gantry/live';
+import type { AddonKind } from '@gantry/core';
 import type { LoginLimiter } from './login-limit';
+import type { AddonServers } from './addons/servers';
 
 /** A host as the Redis registry holds it for agents and the supervisor: declared once, by live. */
 export type { HostRecord } from '@gantry/live';
@@ -28,6 +30,20 @@ export interface Ctx {
   now?: () => Date;
   /** Counts failed logins per email and client IP (login-limit.ts); none: no limit. */
   loginLimiter?: LoginLimiter;
+  /** Add-ons' servers, images and backup store (addons/); absent where add-ons are not served. */
+  addons?: AddonPlatform;
+}
+
+export interface AddonPlatform {
+  servers: AddonServers;
+  /** The server image of a kind (gantry/postgres:<digest>), built by `npm run up`. */
+  imageRef(kind: AddonKind): Promise<string>;
+  /** Where backups are kept (off the add-ons' hosts): <dir>/<addon>/<number>-<id>.<ext>. */
+  backupDir: string;
+  /** How long addons:create waits for a new server to answer. */
+  readyTimeoutMs: number;
+  /** The installation's name (Docker volume names carry it). */
+  installation: string;
 }
 
 /** Who is acting: resolved from a token or session by the edge. */

@@ -2,7 +2,7 @@
  * The formation: per process type, how many instances of which size, and where they may run.
  * `ps:scale web=3 worker=2`, `ps:type web=standard-2x`, `ps:constraints web region=eu`.
  */
-import { InvalidInput, SIZES, assertScalableType, findSize, isScalableType } from '@gantry/core';
+import { Conflict, InvalidInput, SIZES, assertScalableType, findSize, isScalableType } from '@gantry/core';
 import type { FormationEntry } from '@gantry/db';
 import { appFor } from './access';
 import { announce, scaledLine } from './events';
@@ -59,6 +59,7 @@ export async function listFormation(ctx: Ctx, actor: Actor, appName: string) {
  */
 export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, changes: Record<string, { quantity?: number; size?: string }>) {
   const app = await appFor(ctx, actor, appName, 'write');
+  if (app.kind === 'addon') throw new Conflict(`${app.name} runs an add-on's server: it runs one instance, sized by its plan.`);
   const types = Object.keys(changes);
   if (types.length === 0) throw new InvalidInput('No process types given: use e.g. web=3.');
   for (const [type, c] of Object.entries(changes)) {

@@ -1,4 +1,4 @@
-import { Forbidden, InvalidInput, NotFound, applyConfigChange, type ConfigVars, type HealthChecks, type ProcessTypes, type ReleaseManifest } from '@gantry/core';
+import { Conflict, Forbidden, InvalidInput, NotFound, applyConfigChange, type ConfigVars, type HealthChecks, type ProcessTypes, type ReleaseManifest } from '@gantry/core';
 import type { Prisma, Release } from '@gantry/db';
 import { appFor, appWithRole, roleAllows } from './access';
 import { announce, releaseLine } from './events';
@@ -108,6 +108,21 @@ export function configKeys(change: Record<string, string | null>, version: numbe
 export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change: Record<string, string | null>): Promise<(Release & { replaces: number | null }) | null> {
   if (Object.keys(change).length === 0) throw new InvalidInput('No config vars given.');
   const app = await appFor(ctx, actor, appName, 'write');
+  if (app.kind === 'addon') throw new Conflict(`${app.name} runs an add-on's server: its config is managed by Gantry (gantry addons:info ${app.name}).`);
+  return changeConfig(ctx, actor, app, change);
+}
+
+/**
+ * A config change as a new release (the base release's build with the new vars), deployed when it
+ * has an image. `description` overrides the generated one ("Attach DATABASE (postgres-shiny-1234)").
+ */
+export async function changeConfig(
+  ctx: Ctx,
+  actor: Actor,
+  app: { id: string; name: string; teamId: string },
+  change: Record<string, string | null>,
+  description?: string,
+): Promise<(Release & { replaces: number | null }) | null> {
   let replaces: number | null = null;
   const release = await ctx.db.$transaction(async (tx) => {
     await lockApp(tx, app.id);
@@ -119,7 +134,7 @@ export async function setConfig(ctx: Ctx, actor: Actor, appName: string, change:
     if (base && base.id !== fresh.currentReleaseId && IN_FLIGHT.includes(base.status)) replaces = base.version;
     return insertRelease(ctx, tx, {
       appId: app.id,
-      description: describeConfigChange(set, unset),
+      description: description ?? describeConfigChange(set, unset),
       buildId: base?.buildId ?? null,
       imageRef: base?.imageRef ?? null,
       config: vars,

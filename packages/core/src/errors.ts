@@ -13,6 +13,7 @@ export type ErrorId =
   | 'payload_too_large'
   | 'unavailable'
   | 'rate_limited'
+  | 'backup_failed'
   | 'internal';
 
 export class GantryError extends Error {
@@ -81,6 +82,13 @@ export class PayloadTooLarge extends GantryError {
 export class Unavailable extends GantryError {
   constructor(message: string) {
     super('unavailable', message);
+  }
+}
+
+/** A backup could not be taken, stored or checked: loud everywhere (CLI exit code, dashboard, app log). */
+export class BackupFailed extends GantryError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('backup_failed', message, details);
   }
 }
 

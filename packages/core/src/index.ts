@@ -22,3 +22,4 @@ export * from './manifest-env';
 export * from './buildpack-list';
 export * from './private-network';
 export * from './volumes';
+export * from './addons';

@@ -62,6 +62,8 @@ export interface Keys {
   /** The netd image agents run (set by npm run up), and per host the "address:port" of its netd control server. */
   netdImage: string;
   netdPeers: string;
+  /** Hash: add-on kind -> the image its servers run (set by npm run up). */
+  addonImages: string;
   /** JSON { managerAddr, token }: how an agent whose engine the control plane cannot reach joins the swarm itself. */
   swarmJoin: string;
   namesVersion: string;
@@ -103,6 +105,7 @@ export function keysFor(instance: string): Keys {
     names: `${p}names`,
     netdImage: `${p}netd:image`,
     netdPeers: `${p}netd:peers`,
+    addonImages: `${p}addon:images`,
     swarmJoin: `${p}swarm:join`,
     namesVersion: `${p}names:version`,
     namesChanged: `${p}names:changed`,

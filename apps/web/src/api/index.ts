@@ -11,6 +11,7 @@ import { buildpackRoutes } from './routes/buildpacks';
 import { configRoutes } from './routes/config';
 import { cronRoutes } from './routes/cron';
 import { domainRoutes } from './routes/domains';
+import { addonRoutes } from './routes/addons';
 import { dynoRoutes } from './routes/dynos';
 import { drainRoutes } from './routes/drains';
 import { formationRoutes } from './routes/formation';
@@ -47,6 +48,7 @@ export function apiRouter(): Router<ApiDeps> {
   formationRoutes(r);
   hostRoutes(r);
   domainRoutes(r);
+  // addonRoutes(r); (registered with its OpenAPI document)
   logRoutes(r);
   metricsRoutes(r);
   instanceMetricsRoutes(r);

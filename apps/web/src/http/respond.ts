@@ -14,6 +14,7 @@ const STATUS: Record<ErrorId, number> = {
   payload_too_large: 413,
   unavailable: 503,
   rate_limited: 429,
+  backup_failed: 500,
   internal: 500,
 };
 

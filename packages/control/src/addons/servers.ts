@@ -1,0 +1,124 @@
+/**
+ * The port through which add-on use cases reach an add-on's server, and its Docker adapter: the
+ * server's state (its allocation, as its agent reports it), commands run inside its container
+ * (pg_dump, pg_restore, psql -c), and files copied into it. The container is found on its host's
+ * engine by its allocation id; the host is reached as one-offs reach it (its Docker URL and TLS).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import tar from 'tar-stream';
+import { Unavailable } from '@gantry/core';
+import type { Db } from '@gantry/db';
+import { connectDocker, type Docker } from '@gantry/docker';
+import { hostIsUp, type AllocationStore, type HostRegistry } from '@gantry/live';
+import type { AllocationStatus } from '@gantry/scheduler-core';
+import { hostTls } from '../hosts';
+
+export interface AddonServerState {
+  /** What its agent reports; "unplaced" before the scheduler placed it, "lost" when its host is down. */
+  status: AllocationStatus | 'unplaced';
+  hostId: string | null;
+  host: string | null;
+  since: number | null;
+  message: string | null;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Collected when no stdout stream was given. */
+  stdout: string;
+  stderr: string;
+}
+
+export interface AddonServers {
+  state(appId: string): Promise<AddonServerState>;
+  /** Runs argv in the server's container; stdout goes to `stdout` when given (binary safe), else is collected. */
+  exec(appId: string, argv: string[], io?: { env?: Record<string, string>; stdout?: Writable }): Promise<ExecResult>;
+  /** Copies a file into the server's container at dir/name. */
+  putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void>;
+  /** Removes the add-on's Docker volume from the host it lives on (after its server stopped). */
+  removeVolume(hostId: string, dockerName: string): Promise<void>;
+}
+
+const RANK: Record<string, number> = { healthy: 5, starting: 4, unhealthy: 3, pending: 2, crashed: 1 };
+
+export class DockerAddonServers implements AddonServers {
+  constructor(private readonly deps: { db: Db; allocs: AllocationStore; hosts: HostRegistry; secret: string; graceMs: number }) {}
+
+  async state(appId: string): Promise<AddonServerState> {
+    const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+    if (allocs.length === 0) return { status: 'unplaced', hostId: null, host: null, since: null, message: null };
+    const states = await this.deps.allocs.states(allocs.map((a) => a.id));
+    const beats = await this.deps.hosts.beats([...new Set(allocs.map((a) => a.hostId))]);
+    const now = Date.now();
+    const ranked = allocs
+      .map((a) => {
+        const s = states.get(a.id);
+        const up = hostIsUp(beats.get(a.hostId), now, this.deps.graceMs);
+        return { a, status: (up ? (s?.status ?? 'pending') : 'lost') as AllocationStatus, s };
+      })
+      .sort((x, y) => (RANK[y.status] ?? 0) - (RANK[x.status] ?? 0));
+    const best = ranked[0]!;
+    const host = await this.deps.db.host.findUnique({ where: { id: best.a.hostId }, select: { name: true } });
+    return { status: best.status, hostId: best.a.hostId, host: host?.name ?? null, since: best.s?.since ?? null, message: best.s?.message ?? null };
+  }
+
+  private async dockerOf(hostId: string): Promise<Docker> {
+    const h = await this.deps.db.host.findUnique({ where: { id: hostId } });
+    if (!h) throw new Unavailable('The host of the add-on is gone.');
+    return connectDocker(h.dockerUrl, hostTls(h, this.deps.secret));
+  }
+
+  private async container(appId: string): Promise<{ docker: Docker; container: Docker.Container }> {
+    const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+    const states = await this.deps.allocs.states(allocs.map((a) => a.id));
+    const alloc = allocs.find((a) => states.get(a.id)?.status === 'healthy') ?? allocs.find((a) => states.get(a.id)?.status === 'starting');
+    if (!alloc) throw new Unavailable(`The add-on's server is not running (${allocs.length ? `state: ${states.get(allocs[0]!.id)?.status ?? 'pending'}` : 'not placed'}).`);
+    const docker = await this.dockerOf(alloc.hostId);
+    const rows = await docker.listContainers({ filters: { label: [`gantry.alloc.id=${alloc.id}`], status: ['running'] } });
+    if (!rows[0]) throw new Unavailable("The add-on's server container is not running on its host.");
+    return { docker, container: docker.getContainer(rows[0].Id) };
+  }
+
+  async exec(appId: string, argv: string[], io: { env?: Record<string, string>; stdout?: Writable } = {}): Promise<ExecResult> {
+    const { docker, container } = await this.container(appId);
+    const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Env: Object.entries(io.env ?? {}).map(([k, v]) => `${k}=${v}`) });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const stdout = io.stdout ?? collect(out);
+    const stderr = collect(err);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.demuxStream(stream, stdout, stderr);
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    if (io.stdout) await new Promise<void>((resolve, reject) => io.stdout!.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  }
+
+  async putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void> {
+    const { container } = await this.container(appId);
+    const pack = tar.pack();
+    const entry = pack.entry({ name, size, mode: 0o600 }, (e) => (e ? pack.destroy(e) : pack.finalize()));
+    source.pipe(entry);
+    await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: dir });
+  }
+
+  async removeVolume(hostId: string, dockerName: string): Promise<void> {
+    const docker = await this.dockerOf(hostId);
+    try {
+      await docker.getVolume(dockerName).remove();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    }
+  }
+}
+
+function collect(into: Buffer[]): Writable {
+  const s = new PassThrough();
+  s.on('data', (b: Buffer) => into.push(b));
+  return s;
+}
