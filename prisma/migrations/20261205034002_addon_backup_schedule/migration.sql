@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Addon" ADD COLUMN     "backupScheduledAt" TIMESTAMP(3);
