@@ -176,6 +176,7 @@ describe('the Postgres add-on image', () => {
            FROM pg_database d, pg_roles r WHERE d.datname = current_database() AND r.rolname = current_user`,
       );
       expect(who.rows[0]).toEqual({ u: 'shop', owner: 'shop', su: false, enc: 'UTF8' });
+      expect(await logsOf(server)).not.toContain('not a mounted volume');
       const settings = await client.query<{ name: string; setting: string }>(
         `SELECT name, setting FROM pg_settings WHERE name IN ('max_connections', 'shared_buffers', 'wal_level', 'max_wal_senders', 'listen_addresses') ORDER BY name`,
       );
@@ -291,6 +292,14 @@ describe('the Redis add-on image', () => {
     const missing = await startServer('redis', 'redis-missing', {});
     expect(await exitCodeOf(missing)).toBe(64);
     expect(await logsOf(missing)).toContain('REDIS_PASSWORD is required');
+  });
+
+  it('warns when /data is not a volume (and only then)', async () => {
+    const scratch = await startServer('redis', 'redis-scratch', { REDIS_PASSWORD: 'x' });
+    await sleep(300);
+    expect(await logsOf(scratch)).toContain('warning: /data is not a mounted volume');
+    await ready();
+    expect(await logsOf(server)).not.toContain('not a mounted volume');
   });
 
   it('runs append-only, sized by the plan, without eviction', async () => {
