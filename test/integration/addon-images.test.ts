@@ -58,6 +58,14 @@ async function logsOf(container: Docker.Container): Promise<string> {
   return buf.toString('utf8');
 }
 
+/** The uids the container's processes run as, its init (docker-init, tini) left out. */
+async function processUids(container: Docker.Container): Promise<Set<string>> {
+  const top = (await container.top({ ps_args: '-o pid,uid,args' })) as { Titles: string[]; Processes: string[][] };
+  const uid = top.Titles.indexOf('UID');
+  const args = top.Titles.indexOf('COMMAND');
+  return new Set(top.Processes.filter((p) => !p[args]!.includes('docker-init')).map((p) => p[uid]!));
+}
+
 /** Waits until the container exits; returns its exit code. */
 async function exitCodeOf(container: Docker.Container, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -177,6 +185,7 @@ describe('the Postgres add-on image', () => {
       );
       expect(who.rows[0]).toEqual({ u: 'shop', owner: 'shop', su: false, enc: 'UTF8' });
       expect(await logsOf(server)).not.toContain('not a mounted volume');
+      expect(await processUids(server)).toEqual(new Set(['999'])); // postgres, not root (tini aside)
       const settings = await client.query<{ name: string; setting: string }>(
         `SELECT name, setting FROM pg_settings WHERE name IN ('max_connections', 'shared_buffers', 'wal_level', 'max_wal_senders', 'listen_addresses') ORDER BY name`,
       );
@@ -312,6 +321,7 @@ describe('the Redis add-on image', () => {
       }
       return out;
     });
+    expect(await processUids(server)).toEqual(new Set(['998'])); // redis, not root (tini aside)
     expect(config).toEqual({ appendonly: 'yes', appendfsync: 'everysec', dir: '/data', maxmemory: String(64 * 1024 * 1024), 'maxmemory-policy': 'noeviction', 'protected-mode': 'no' });
   });
 
