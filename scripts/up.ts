@@ -25,8 +25,11 @@ async function main(): Promise<void> {
   if ((await ensureStack(docker, config, (m) => step(m))) === 'built') note(`Stack image ${config.GANTRY_STACK_IMAGE} ready`);
   const netd = await ensureNetdImage(docker, config, (m) => step(m));
   if (netd.built) note(`netd image ${netd.ref} ready`);
-  // The add-on servers (Postgres, Redis): one "Building ..." line per image built.
-  await ensureAddonImages(docker, config, (m) => step(m));
+  // The add-on servers (Postgres, Redis): one "Building ..." line per image built. They need the
+  // Debian mirror; without it the platform still comes up, only add-ons cannot be created.
+  await ensureAddonImages(docker, config, (m) => step(m)).catch((err: Error) =>
+    step(`Add-on images not built (add-ons cannot be created until the next \`npm run up\`): ${err.message.split('\n')[0]}`),
+  );
 
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);

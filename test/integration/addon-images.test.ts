@@ -144,6 +144,18 @@ describe('ensureAddonImages', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  it('without the stack image it says so, and builds and tags nothing', async () => {
+    const broken = { ...config, GANTRY_STACK_IMAGE: `gantry/no-such-stack:${run}` };
+    const said: string[] = [];
+    await expect(ensureAddonImages(docker, broken, (m) => said.push(m))).rejects.toThrow(
+      `Cannot build the postgres and redis add-on images: the stack image gantry/no-such-stack:${run} is not on this Docker engine (ensureStack / npm run up makes it)`,
+    );
+    expect(said).toEqual([]);
+    for (const kind of ['postgres', 'redis'] as const) {
+      expect(await docker.getImage(addonImageRef(broken, kind)).inspect().then(() => 'tagged', () => 'absent')).toBe('absent');
+    }
+  });
+
   it('the Postgres image carries the client tools backups need', async () => {
     const c = await docker.createContainer({ Image: refs.postgres, Entrypoint: ['sh', '-c', 'for t in pg_dump pg_restore psql pg_basebackup; do $t --version; done'], Labels: LABELS });
     containers.add(c.id);

@@ -98,6 +98,11 @@ async function ensureOne(docker: Docker, config: Config, kind: AddonKind, dir: s
  * call ensureStack first). Both build at once (apt downloads overlap). Returns their refs.
  */
 export async function ensureAddonImages(docker: Docker, config: Config, say: (m: string) => void, dir = ADDON_IMAGES_DIR): Promise<Record<AddonKind, string>> {
+  const missing = [];
+  for (const kind of ADDON_KINDS) if (!(await imageExists(docker, addonImageRef(config, kind, dir)))) missing.push(kind);
+  if (missing.length && !(await imageExists(docker, config.GANTRY_STACK_IMAGE))) {
+    throw new Error(`Cannot build the ${missing.join(' and ')} add-on image${missing.length > 1 ? 's' : ''}: the stack image ${config.GANTRY_STACK_IMAGE} is not on this Docker engine (ensureStack / npm run up makes it)`);
+  }
   const results = await Promise.allSettled(ADDON_KINDS.map((kind) => ensureOne(docker, config, kind, dir, say)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
