@@ -48,6 +48,10 @@ export function createImageServer(deps: { docker: Docker; instance: string; secr
       stream.pipe(res);
       stream.on('end', () => deps.log.info(`served image ${ref} in ${Date.now() - started} ms`));
       stream.on('error', () => res.destroy());
+      // A host that hangs up mid-transfer: end the engine's export too (pipe only stops writing).
+      res.on('close', () => {
+        if (!res.writableFinished) stream.destroy();
+      });
     })().catch((err: Error) => {
       deps.log.error(`image ${ref}: ${err.message}`);
       if (!res.headersSent) res.writeHead(500).end(`${err.message}\n`);
