@@ -248,6 +248,16 @@ describe('the Postgres add-on image', () => {
     expect(await pgLoginError(server, 'shop', password)).toBe('28P01');
     // The password never reaches the log.
     expect(await logsOf(server)).not.toContain(rotated);
+    expect(await logsOf(server)).not.toContain('warning');
+  });
+
+  it('says so when POSTGRES_USER does not own the database (another role is made, the data is kept)', async () => {
+    await server.remove({ force: true });
+    containers.delete(server.id);
+    server = await startServer('postgres', 'pg-other-user', { POSTGRES_USER: 'other', POSTGRES_PASSWORD: 'other-pw', POSTGRES_DB: 'shop_db' }, vol);
+    const client = await pgReady(server, 'other', 'other-pw', 'shop_db');
+    await client.end();
+    expect(await logsOf(server)).toContain('gantry-postgres: warning: database shop_db is owned by role shop, not by POSTGRES_USER other (kept as it is)');
   });
 });
 
