@@ -96,6 +96,8 @@ async function ensureOne(docker: Docker, config: Config, kind: AddonKind, dir: s
 /**
  * Makes sure the add-on images of this code exist on `docker` (the stack image must be current:
  * call ensureStack first). Both build at once (apt downloads overlap). Returns their refs.
+ * A stack image that is present but not this code's is built on all the same (several checkouts
+ * share one engine and its one stack tag; refusing would make them take turns rebuilding it).
  */
 export async function ensureAddonImages(docker: Docker, config: Config, say: (m: string) => void, dir = ADDON_IMAGES_DIR): Promise<Record<AddonKind, string>> {
   const missing = [];
