@@ -1,6 +1,6 @@
 /**
  * The Gantry part of `npm run up` (scripts/up.sh has installed and started the system
- * services): migrate, stack image, netd image, dashboard build, start or keep the services, wait until
+ * services): migrate, stack image, netd image, add-on images, dashboard build, start or keep the services, wait until
  * healthy, first admin and CLI login, then print where everything is.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { loadConfig } from '@gantry/config';
 import { connectDb } from '@gantry/db';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@gantry/db/migrate';
 import { connectDocker } from '@gantry/docker';
-import { ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureNetdImage, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
+import { ensureAddonImages, ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureNetdImage, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
 import { connectRedis, keysFor } from '@gantry/live';
 import { codeStamp } from './lib/code-stamp';
 import { note, spinner, step } from './lib/progress';
@@ -25,6 +25,11 @@ async function main(): Promise<void> {
   if ((await ensureStack(docker, config, (m) => step(m))) === 'built') note(`Stack image ${config.GANTRY_STACK_IMAGE} ready`);
   const netd = await ensureNetdImage(docker, config, (m) => step(m));
   if (netd.built) note(`netd image ${netd.ref} ready`);
+  // The add-on servers (Postgres, Redis): one "Building ..." line per image built. They need the
+  // Debian mirror; without it the platform still comes up, only add-ons cannot be created.
+  await ensureAddonImages(docker, config, (m) => step(m)).catch((err: Error) =>
+    step(`Add-on images not built (add-ons cannot be created until the next \`npm run up\`): ${err.message.split('\n')[0]}`),
+  );
 
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);

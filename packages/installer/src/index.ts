@@ -6,3 +6,4 @@ export * from './isolate';
 export * from './local-host';
 export * from './lab/index';
 export * from './netd-image';
+export * from './addon-images';

@@ -12,6 +12,7 @@ import { connectDocker, type Docker } from '@gantry/docker';
 import { connectDb } from '@gantry/db';
 import { keysFor } from '@gantry/live';
 import { ensureLocalHost } from './local-host';
+import { ensureAddonImages } from './addon-images';
 import { ensureNetdImage } from './netd-image';
 import { startSupervisor, stopSupervisor, waitHealthy } from './services';
 
@@ -102,6 +103,8 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   // The netd image of this checkout's code (a no-op when current; the stack image is made by
   // `npm test`'s preparation). It carries no installation label, so the wipe above keeps it.
   const netd = await ensureNetdImage(docker, config, () => {});
+  // The add-on server images likewise (their refs are computed, not stored: addonImageRef).
+  await ensureAddonImages(docker, config, () => {});
   await deleteRedisKeys(config.REDIS_URL, `gantry:${instance}:*`);
   await recreateDatabase(config.DATABASE_URL);
   await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });

@@ -16,6 +16,7 @@ import tar from 'tar-stream';
 import type { Config } from '@gantry/config';
 import { REPO_ROOT } from '@gantry/config';
 import { buildImage, type Docker } from '@gantry/docker';
+import { imageExists } from './image-exists';
 
 export const NETD_ENTRY = join(REPO_ROOT, 'apps', 'netd', 'src', 'main.ts');
 export const NETD_REPO = 'gantry/netd';
@@ -60,16 +61,6 @@ function digestOf(bundle: string, _config: Config): string {
 /** The ref of the netd image for this code, this Node and this stack (what ensureNetdImage builds). */
 export function netdImageRef(config: Config, bundle = bundleNetd()): string {
   return `${NETD_REPO}:${digestOf(bundle, config)}`;
-}
-
-async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw err;
-  }
 }
 
 function context(bundle: string, nodeBinary: string): Readable {
