@@ -27,9 +27,10 @@ async function main(): Promise<void> {
   if (netd.built) note(`netd image ${netd.ref} ready`);
   // The add-on servers (Postgres, Redis): one "Building ..." line per image built. They need the
   // Debian mirror; without it the platform still comes up, only add-ons cannot be created.
-  await ensureAddonImages(docker, config, (m) => step(m)).catch((err: Error) =>
-    step(`Add-on images not built (add-ons cannot be created until the next \`npm run up\`): ${err.message.split('\n')[0]}`),
-  );
+  const addonImages = await ensureAddonImages(docker, config, (m) => step(m)).catch((err: Error) => {
+    step(`Add-on images not built (add-ons cannot be created until the next \`npm run up\`): ${err.message.split('\n')[0]}`);
+    return null;
+  });
 
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     const host = await ensureLocalHost(config, db, redis);
     // Agents run the netd image of this code on their hosts.
     await redis.set(keysFor(config.GANTRY_INSTANCE).netdImage, netd.ref);
+    // The API provisions add-on servers with these images.
+    if (addonImages) await redis.hset(keysFor(config.GANTRY_INSTANCE).addonImages, addonImages);
     await db.$disconnect();
     redis.disconnect();
     if (Date.now() - host.createdAt.getTime() < 10_000) step(`Registered this machine as host "${host.name}" (${host.cpus} CPUs)`);

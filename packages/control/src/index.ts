@@ -33,3 +33,5 @@ export * from './addons/backups';
 export * from './addons/destroy';
 export * from './addons/servers';
 export * from './addons/platform';
+export * from './addons/details';
+export * from './addons/schedule';

@@ -103,8 +103,8 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   // The netd image of this checkout's code (a no-op when current; the stack image is made by
   // `npm test`'s preparation). It carries no installation label, so the wipe above keeps it.
   const netd = await ensureNetdImage(docker, config, () => {});
-  // The add-on server images likewise (their refs are computed, not stored: addonImageRef).
-  await ensureAddonImages(docker, config, () => {});
+  // The add-on server images likewise; the API reads their refs from Redis.
+  const addonImages = await ensureAddonImages(docker, config, () => {});
   await deleteRedisKeys(config.REDIS_URL, `gantry:${instance}:*`);
   await recreateDatabase(config.DATABASE_URL);
   await applyMigrations({ databaseUrl: config.DATABASE_URL, migrationsDir: DEFAULT_MIGRATIONS_DIR, schemaPath: DEFAULT_SCHEMA_PATH });
@@ -114,6 +114,7 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
   try {
     await ensureLocalHost(config, db, redis);
     await redis.set(keysFor(config.GANTRY_INSTANCE).netdImage, netd.ref);
+    await redis.hset(keysFor(config.GANTRY_INSTANCE).addonImages, addonImages);
   } finally {
     await db.$disconnect();
     redis.disconnect();

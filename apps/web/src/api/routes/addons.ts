@@ -1,5 +1,8 @@
 import { InvalidInput } from '@gantry/core';
 import {
+  addonDetails,
+  scheduleBackups,
+  unscheduleBackups,
   attachAddon,
   backupDownload,
   captureBackup,
@@ -15,7 +18,7 @@ import {
   rotateCredentials,
   type AddonChange,
 } from '@gantry/control';
-import type { AddonChangeView } from '@gantry/api-client';
+import type { AddonChangeView, AddonDetailsView } from '@gantry/api-client';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
 import { sendJson } from '../../http/respond';
@@ -79,6 +82,30 @@ export function addonRoutes(r: Router<ApiDeps>): void {
 
   r.add('POST', '/addons/:name/credentials/rotate', async (deps, { req, res, params }) => {
     sendJson(res, 200, changeView(await rotateCredentials(deps.ctx, await actorFor(deps, req), params.name!)));
+  });
+
+  r.add('GET', '/addons/:name/details', async (deps, { req, res, params }) => {
+    const d = await addonDetails(deps.ctx, await actorFor(deps, req), params.name!);
+    const view: AddonDetailsView = { ...addonView(d), version: d.version, sizeBytes: d.sizeBytes, connections: d.connections, tables: d.tables, keys: d.keys, problem: d.problem };
+    sendJson(res, 200, view);
+  });
+
+  /** Body: { at: "02:00" (UTC), keep: 7 }. */
+  r.add('PUT', '/addons/:name/backups/schedule', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    const at = str(body.at, 'at');
+    if (!at) throw new InvalidInput('Send { "at": "02:00", "keep": 7 }.', { field: 'at' });
+    const keep = body.keep === undefined ? 7 : body.keep;
+    if (typeof keep !== 'number') throw new InvalidInput('"keep" must be a number.', { field: 'keep' });
+    const addon = await scheduleBackups(deps.ctx, actor, params.name!, at, keep);
+    sendJson(res, 200, addonView(await getAddon(deps.ctx, actor, addon.name)));
+  });
+
+  r.add('DELETE', '/addons/:name/backups/schedule', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const addon = await unscheduleBackups(deps.ctx, actor, params.name!);
+    sendJson(res, 200, addonView(await getAddon(deps.ctx, actor, addon.name)));
   });
 
   r.add('GET', '/addons/:name/backups', async (deps, { req, res, params }) => {
