@@ -4,7 +4,8 @@
  * exit codes, what reaches stdout/stderr, and the requests (paths, bodies, run options).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { FRAME, RUN_OPTIONS_HEADER, decodeRunOptions, encodeFrame, type AddonVie
 
 const BIN = resolve(import.meta.dirname, '../../bin/gantry.js');
 
-type Reply = { status: number; body?: unknown };
+type Reply = { status: number; body?: unknown; raw?: Buffer; headers?: Record<string, string> };
 let routes: Record<string, Reply> = {};
 let seen: { key: string; body: unknown }[] = [];
 let runs: unknown[] = [];
@@ -72,6 +73,7 @@ beforeAll(async () => {
     const key = `${req.method} ${req.url!.replace(/^\/api\/v1/, '')}`;
     seen.push({ key, body: await readBody(req) });
     const reply = routes[key] ?? { status: 404, body: { error: { id: 'not_found', message: `No route ${key} in this test.` } } };
+    if (reply.raw) return void res.writeHead(reply.status, { 'content-type': 'application/octet-stream', 'content-length': String(reply.raw.length), ...reply.headers }).end(reply.raw);
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
   });
   // gantry run (pg:psql, redis:cli): record the options, answer like the API with an exit code.
@@ -213,5 +215,29 @@ describe('gantry pg:psql and redis:cli', () => {
       { path: '/api/v1/apps/postgres-shiny-1234/dynos', options: { argv: ['psql'], env: {}, tty: false } },
       { path: '/api/v1/apps/redis-tidy-7777/dynos', options: { argv: ['redis-cli', '-h', 'redis-tidy-7777.internal', '-p', '6379'], env: {}, tty: false } },
     ]);
+  });
+});
+
+describe('gantry pg:backups:download', () => {
+  const dump = Buffer.from('PGDMP\x01\x0e\x00 a custom-format dump');
+  const sha = createHash('sha256').update(dump).digest('hex');
+  const listed = { 'GET /apps/shop/addons': { status: 200, body: [pg] }, 'GET /addons/postgres-shiny-1234/backups': { status: 200, body: [backup('b003', 'succeeded'), backup('b002', 'succeeded')] } };
+
+  it('writes the newest succeeded backup to <addon>-<id>.dump once its sha256 matches', async () => {
+    routes = { ...listed, 'GET /addons/postgres-shiny-1234/backups/b003/download': { status: 200, raw: dump, headers: { 'x-gantry-sha256': sha } } };
+    const r = await gantry('pg:backups:download', '-a', 'shop');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('postgres-shiny-1234-b003.dump\n');
+    expect(readFileSync(join(home, 'postgres-shiny-1234-b003.dump')).equals(dump)).toBe(true);
+    rmSync(join(home, 'postgres-shiny-1234-b003.dump'));
+  });
+
+  it('exits 1 in red and leaves no file when the sha256 differs', async () => {
+    routes = { ...listed, 'GET /addons/postgres-shiny-1234': { status: 200, body: pg }, 'GET /addons/postgres-shiny-1234/backups/b002/download': { status: 200, raw: dump, headers: { 'x-gantry-sha256': 'f'.repeat(64) } } };
+    const r = await gantry('pg:backups:download', 'b002', 'postgres-shiny-1234', '-o', 'mine.dump');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`✖ The file's sha256 ${sha} differs from the backup's ${'f'.repeat(64)}`);
+    expect(existsSync(join(home, 'mine.dump'))).toBe(false);
+    expect(readdirSync(home).filter((f) => f.includes('.dump'))).toEqual([]);
   });
 });
