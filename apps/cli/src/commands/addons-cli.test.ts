@@ -241,3 +241,27 @@ describe('gantry pg:backups:download', () => {
     expect(readdirSync(home).filter((f) => f.includes('.dump'))).toEqual([]);
   });
 });
+
+describe('gantry apps:destroy', () => {
+  const uploads = { name: 'uploads', team: 'acme', host: 'node-1', app: 'shop', processType: 'worker', mountPath: '/app/data', addon: null, createdAt: '2026-12-05T00:00:00Z' };
+
+  it('names the app\'s add-ons and volumes in its refusal', async () => {
+    routes = { 'GET /apps/shop/addons': { status: 200, body: [pg] }, 'GET /apps/shop/volumes': { status: 200, body: [uploads] } };
+    const r = await gantry('apps:destroy', '-a', 'shop');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('shop has add-ons attached: postgres-shiny-1234 (DATABASE_URL); volumes: uploads (on node-1) (see addons:destroy and volumes:destroy).');
+    expect(r.stderr).toContain('To proceed, re-run with --confirm shop');
+    expect(seen.map((s) => s.key).sort()).toEqual(['GET /apps/shop/addons', 'GET /apps/shop/volumes']);
+  });
+
+  it('refuses as before when the API has no add-on routes, and never asks for a mismatched --confirm', async () => {
+    const r = await gantry('apps:destroy', '-a', 'shop');
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('has add-ons');
+    expect(r.stderr).toContain('To proceed, re-run with --confirm shop');
+    seen = [];
+    const mismatch = await gantry('apps:destroy', '-a', 'shop', '--confirm', 'other');
+    expect(mismatch.stderr).toContain('does not match the app shop');
+    expect(seen).toEqual([]);
+  });
+});
