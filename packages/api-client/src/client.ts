@@ -47,6 +47,9 @@ export class GantryClient {
     } catch (err) {
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      // Node's fetch waits at most 300 s for a response's headers (undici's headersTimeout): a
+      // long synchronous call (a restore of a big database) may still be running on the server.
+      if (cause === 'UND_ERR_HEADERS_TIMEOUT') throw new ApiError(0, 'timeout', `The Gantry API at ${this.opts.baseUrl} gave no answer within 5 minutes; the request may still be running there.`);
       throw new ApiError(0, 'unreachable', `Cannot reach the Gantry API at ${this.opts.baseUrl} (${cause}).`);
     }
     if (res.ok) return res;

@@ -75,6 +75,7 @@ Examples:
         b = await withSpinner(`Backing up ${addon.name}`, () => api.captureBackup(addon.name), (x) => (x.status === 'succeeded' ? `done, ${x.id}` : x.status));
       } catch (e) {
         if (e instanceof ApiError && e.status >= 500) failRed(`The backup of ${addon.name} failed: ${e.message}`);
+        if (e instanceof ApiError && e.id === 'timeout') failRed(`${e.message} See \`gantry ${t}:backups ${addon.name}\` for how the backup ended.`);
         throw e;
       }
       if (b.status === 'failed') failRed(`The backup ${b.id} of ${addon.name} failed: ${b.error ?? 'no reason given'}`);
@@ -140,6 +141,7 @@ Examples:
         done = await withSpinner(`Restoring ${backup.id} of ${source.name} into ${target}`, () => api.restoreBackup(source.name, backup.id, target === source.name ? undefined : target));
       } catch (e) {
         if (e instanceof ApiError && e.status >= 500) failRed(`The restore into ${target} failed: ${e.message}`);
+        if (e instanceof ApiError && e.id === 'timeout') failRed(`${e.message} See \`gantry ${t}:info ${target}\` for the state of ${target}.`);
         throw e;
       }
       info(`${target} now holds the data of ${done.id} (${done.createdAt}).`);
