@@ -47,6 +47,9 @@ export class GantryClient {
     } catch (err) {
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      // Node's fetch waits at most 300 s for a response's headers (undici's headersTimeout): a
+      // long synchronous call (a restore of a big database) may still be running on the server.
+      if (cause === 'UND_ERR_HEADERS_TIMEOUT') throw new ApiError(0, 'timeout', `The Gantry API at ${this.opts.baseUrl} gave no answer within 5 minutes; the request may still be running there.`);
       throw new ApiError(0, 'unreachable', `Cannot reach the Gantry API at ${this.opts.baseUrl} (${cause}).`);
     }
     if (res.ok) return res;
@@ -174,6 +177,88 @@ export class GantryClient {
   createToken = (name: string, expiresInDays?: number) => this.request<T.NewTokenView>('POST', '/tokens', { name, ...(expiresInDays ? { expiresInDays } : {}) });
   revokeToken = (id: string) => this.request<void>('DELETE', `/tokens/${enc(id)}`);
   audit = (team: string, limit = 100) => this.request<T.AuditEventView[]>('GET', `/teams/${enc(team)}/audit?limit=${limit}`);
+
+  // Add-ons (Postgres, Redis), their attachments and backups; volumes. See /addons in openapi.yaml.
+  /** Every add-on of the caller's teams. */
+  allAddons = () => this.request<T.AddonView[]>('GET', '/addons');
+  /** The add-ons attached to an app. */
+  addons = (app: string) => this.request<T.AddonView[]>('GET', `/apps/${enc(app)}/addons`);
+  /** Provisions a server and attaches it (new release with <AS>_URL); answers once it is available (minutes on a fresh host). */
+  createAddon = (app: string, body: CreateAddonBody) => this.request<T.AddonChangeView>('POST', `/apps/${enc(app)}/addons`, body);
+  addon = (name: string) => this.request<T.AddonView>('GET', `/addons/${enc(name)}`);
+  /** pg:info / redis:info: version, size, connections... asked live. */
+  addonDetails = (name: string) => this.request<T.AddonDetailsView>('GET', `/addons/${enc(name)}/details`);
+  attachAddon = (name: string, app: string, as?: string) => this.request<T.AddonChangeView>('POST', `/addons/${enc(name)}/attachments`, { app, ...(as ? { as } : {}) });
+  detachAddon = (name: string, app: string) => this.request<T.AddonChangeView>('DELETE', `/addons/${enc(name)}/attachments/${enc(app)}`);
+  /** Takes a final backup, then destroys the server and its volume; `confirm` must be the add-on's name. */
+  destroyAddon = (name: string, confirm: string) =>
+    this.request<{ addon: string; finalBackup: T.BackupView }>('DELETE', `/addons/${enc(name)}?${new URLSearchParams({ confirm })}`);
+  rotateAddonCredentials = (name: string) => this.request<T.AddonChangeView>('POST', `/addons/${enc(name)}/credentials/rotate`);
+
+  /** Newest first. */
+  backups = (addon: string) => this.request<T.BackupView[]>('GET', `/addons/${enc(addon)}/backups`);
+  /** A synchronous capture; a failed one throws (status 500) and is listed as failed. */
+  captureBackup = (addon: string) => this.request<T.BackupView>('POST', `/addons/${enc(addon)}/backups`);
+  backup = (addon: string, id: string) => this.request<T.BackupView>('GET', `/addons/${enc(addon)}/backups/${enc(id)}`);
+  /** Restores into this add-on, or into the add-on `to` (same kind and team). */
+  restoreBackup = (addon: string, id: string, to?: string) => this.request<T.BackupView>('POST', `/addons/${enc(addon)}/backups/${enc(id)}/restore`, to ? { to } : {});
+  /** The backup file as a byte stream, with the checksum the server recorded (check it while reading). */
+  downloadBackup = async (addon: string, id: string): Promise<BackupDownload> => {
+    const res = await this.send('GET', `/addons/${enc(addon)}/backups/${enc(id)}/download`);
+    if (!res.body) throw new ApiError(0, 'http_error', 'The API sent no backup file.');
+    const length = res.headers.get('content-length');
+    const disposition = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '');
+    return {
+      body: res.body as unknown as AsyncIterable<Uint8Array>,
+      sha256: res.headers.get('x-gantry-sha256'),
+      bytes: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+      filename: disposition ? disposition[1]! : null,
+    };
+  };
+  /** Daily backup at `at` ("02:00", UTC), keeping the newest `keep` scheduled ones. */
+  scheduleBackups = (addon: string, at: string, keep: number) => this.request<T.AddonView>('PUT', `/addons/${enc(addon)}/backups/schedule`, { at, keep });
+  unscheduleBackups = (addon: string) => this.request<T.AddonView>('DELETE', `/addons/${enc(addon)}/backups/schedule`);
+
+  /** Every volume of the caller's teams. */
+  allVolumes = () => this.request<T.VolumeView[]>('GET', '/volumes');
+  volumes = (app: string) => this.request<T.VolumeView[]>('GET', `/apps/${enc(app)}/volumes`);
+  /** On `host`, or the host the scheduler picks. */
+  createVolume = (app: string, name: string, host?: string) => this.request<T.VolumeView>('POST', `/apps/${enc(app)}/volumes`, { name, ...(host ? { host } : {}) });
+  /** The type is re-placed on the volume's host; no new release. */
+  mountVolume = (name: string, mount: MountVolumeBody) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/mount`, mount);
+  unmountVolume = (name: string) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/unmount`);
+  /** Refused (409) while mounted or holding an add-on's data; `confirm` must be the volume's name. */
+  destroyVolume = (name: string, confirm: string) => this.request<void>('DELETE', `/volumes/${enc(name)}?${new URLSearchParams({ confirm })}`);
 }
 
 const enc = encodeURIComponent;
+
+/** The body of POST /apps/:app/addons. */
+export interface CreateAddonBody {
+  kind: T.AddonKind;
+  /** The config var prefix: DATABASE -> DATABASE_URL (default DATABASE for postgres, REDIS for redis). */
+  as?: string;
+  plan?: T.AddonPlan;
+  /** Placement constraints, as for ps:constraints: "disk=ssd", "gantry.host!=b". */
+  constraints?: string[];
+}
+
+/** The body of POST /volumes/:name/mount. */
+export interface MountVolumeBody {
+  app: string;
+  type: string;
+  path: string;
+  /** Several releases of the type may write at once during a deploy. */
+  concurrent?: boolean;
+}
+
+/** A backup file being downloaded: its bytes, and what the server says they are. */
+export interface BackupDownload {
+  body: AsyncIterable<Uint8Array>;
+  /** x-gantry-sha256 (hex); null when the server sent none. */
+  sha256: string | null;
+  /** content-length. */
+  bytes: number | null;
+  /** From content-disposition: <addon>-<id>.dump or .rdb. */
+  filename: string | null;
+}

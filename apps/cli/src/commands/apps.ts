@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { AppInfoView } from '@gantry/api-client';
+import type { AddonView, AppInfoView, GantryClient, VolumeView } from '@gantry/api-client';
 import type { Command } from 'commander';
 import { CliError, appFromGitUrl, checkAppName } from '../args';
 import { REMOTE, client, resolveApp, withApp } from '../context';
@@ -32,6 +32,23 @@ function printInfo(app: AppInfoView): void {
   if (app.privateNames?.length) fields.push(['Private names', `${app.privateNames.map((n) => n.name).join(', ')} (port ${app.privatePort}, from the team's apps)`]);
   fields.push(['Created', `${app.createdAt} (${ago(app.createdAt)})`]);
   printFields(fields);
+}
+
+/**
+ * The add-ons attached to an app and its volumes, named before apps:destroy so that no data goes
+ * unnoticed ("" when it has none). Pure; `dataOf` fetches the lists.
+ */
+export function dataNotice(app: string, addons: readonly AddonView[], volumes: readonly VolumeView[]): string {
+  const parts: string[] = [];
+  if (addons.length) parts.push(`add-ons attached: ${addons.map((a) => `${a.name} (${a.attachments.filter((t) => t.app === app).map((t) => t.configVar).join(', ') || a.kind})`).join(', ')}`);
+  if (volumes.length) parts.push(`volumes: ${volumes.map((v) => `${v.name} (on ${v.host})`).join(', ')}`);
+  return parts.length ? `${app} has ${parts.join('; ')} (see addons:destroy and volumes:destroy).` : '';
+}
+
+/** Best effort: an API without these routes, or an unknown app, gives "" (the destroy reports the rest). */
+async function dataOf(api: GantryClient, app: string): Promise<string> {
+  const [addons, volumes] = await Promise.all([api.addons(app).catch(() => []), api.volumes(app).catch(() => [])]);
+  return dataNotice(app, addons, volumes);
 }
 
 function onPath(cmd: string): boolean {
@@ -131,23 +148,26 @@ Examples:
     .addHelpText(
       'after',
       `
-Without --confirm, asks you to type the app's name (on a terminal) or refuses (exit 1).
+Without --confirm, asks you to type the app's name (on a terminal) or refuses (exit 1). Add-ons
+attached to the app and its volumes are named first.
 
 Examples:
   $ gantry apps:destroy -a my-app --confirm my-app`,
     )
     .action(async (opts: { app?: string; confirm?: string }) => {
       const app = await resolveApp(opts.app);
+      if (opts.confirm !== undefined && opts.confirm !== app) throw new CliError(`--confirm ${opts.confirm} does not match the app ${app}; nothing was destroyed.`);
+      const api = client();
+      const data = await dataOf(api, app);
       if (opts.confirm !== undefined) {
-        if (opts.confirm !== app) throw new CliError(`--confirm ${opts.confirm} does not match the app ${app}; nothing was destroyed.`);
+        if (data) info(data);
       } else if (stdinIsTTY() && process.stderr.isTTY) {
-        warn(`This permanently destroys ${app}: its releases, builds, config and running instances.\nType the app's name to proceed, or re-run with --confirm ${app}.`);
+        warn(`This permanently destroys ${app}: its releases, builds, config and running instances.${data ? `\n${data}` : ''}\nType the app's name to proceed, or re-run with --confirm ${app}.`);
         const typed = await ask('> ');
         if (typed !== app) throw new CliError(`Confirmation did not match ${app}; nothing was destroyed.`);
       } else {
-        throw new CliError(`This would permanently destroy ${app} (releases, builds, config, instances).\nTo proceed, re-run with --confirm ${app}`);
+        throw new CliError(`This would permanently destroy ${app} (releases, builds, config, instances).${data ? `\n${data}` : ''}\nTo proceed, re-run with --confirm ${app}`);
       }
-      const api = client();
       const spin = spinner(`Destroying ${app}`);
       await api.destroyApp(app).catch((e: unknown) => {
         spin.stop('failed');

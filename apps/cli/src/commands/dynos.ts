@@ -12,7 +12,7 @@ import { info, spinner } from '../output';
 import { openRun } from '../run-connection';
 
 /** An exit code to end with, nothing to print (the command's own output said it). */
-class ExitWith extends CliError {
+export class ExitWith extends CliError {
   constructor(code: number) {
     super('', code);
   }
@@ -38,7 +38,7 @@ export function displayCommand(argv: readonly string[]): string {
  * Runs the one-off and relays it: output live to stdout/stderr, stdin to the command (raw with a
  * TTY, else piped, EOF closing the command's stdin). Resolves with the command's exit code.
  */
-async function runOneOff(app: string, options: RunOptions): Promise<number> {
+export async function runOneOff(app: string, options: RunOptions): Promise<number> {
   const login = requireLogin();
   const spin = spinner(`Running ${displayCommand(options.argv)} on ${app}`);
   let conn;
@@ -109,6 +109,22 @@ async function runOneOff(app: string, options: RunOptions): Promise<number> {
   });
 }
 
+/**
+ * Runs argv in a one-off of `app` as `gantry run` does (interactive when stdin and stdout are a
+ * terminal) and ends the command with its exit code when that is not 0.
+ */
+export async function runAndExit(app: string, argv: string[], env: Record<string, string> = {}, size?: string): Promise<void> {
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const code = await runOneOff(app, {
+    argv,
+    env,
+    ...(size ? { size } : {}),
+    tty,
+    ...(tty ? { cols: process.stdout.columns, rows: process.stdout.rows } : {}),
+  });
+  if (code !== 0) throw new ExitWith(code);
+}
+
 export function register(program: Command): void {
   program.commandsGroup('Processes:');
 
@@ -135,15 +151,7 @@ Examples:
       const size = opts.size === undefined ? undefined : parseSizeName(opts.size);
       const env = parseEnvArgs(opts.env);
       const app = await resolveApp(opts.app);
-      const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      const code = await runOneOff(app, {
-        argv,
-        env,
-        ...(size ? { size } : {}),
-        tty,
-        ...(tty ? { cols: process.stdout.columns, rows: process.stdout.rows } : {}),
-      });
-      if (code !== 0) throw new ExitWith(code);
+      await runAndExit(app, argv, env, size);
     });
 
   withApp(program.command('ps:restart'))
