@@ -23,7 +23,7 @@ export function addonFields(a: AddonView): [string, string][] {
     ['Kind', `${a.kind} (${a.plan})`],
     ['State', a.state],
     ['Team', a.team],
-    ['Host', a.host],
+    ['Host', a.host ?? 'not placed yet'],
     ['Private name', `${a.privateName}:${a.port} (the team's private network only)`],
     ['Volume', a.volume],
     ['Attached as', a.attachments.length ? a.attachments.map((t) => `${t.configVar} of ${t.app}`).join(', ') : 'nothing (addons:attach)'],
@@ -61,7 +61,7 @@ export function register(program: Command): void {
       if (app) heading(`${app} Add-ons`);
       printTable(
         [{ header: 'Name' }, { header: 'Kind' }, { header: 'Plan' }, { header: 'State', style: (v) => (v === 'available' ? 'green' : v === 'provisioning' || v === 'restarting' ? 'yellow' : 'red') }, { header: 'Host' }, { header: 'Attached as', shrink: true }],
-        addons.map((a) => [a.name, a.kind, a.plan, a.state, a.host, attachedAs(a)]),
+        addons.map((a) => [a.name, a.kind, a.plan, a.state, a.host ?? '-', attachedAs(a)]),
       );
     });
 
@@ -99,7 +99,7 @@ Examples:
         const mine = change.addon.attachments.find((t) => t.app === app);
         printFields([
           ['Add-on', change.addon.name],
-          ['Host', change.addon.host],
+          ['Host', change.addon.host ?? 'not placed yet'],
           ['Private name', `${change.addon.privateName}:${change.addon.port}`],
           ['Config var', mine ? `${mine.configVar} on ${app}` : '-'],
           ['Release', changeLine(change)],

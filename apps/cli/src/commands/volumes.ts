@@ -32,7 +32,7 @@ export function register(program: Command): void {
       if (volumes.length === 0) return info(app ? `${app} has no volumes. Create one: gantry volumes:create data -a ${app}` : 'Your teams have no volumes.');
       printTable(
         [{ header: 'Name' }, { header: 'Host' }, { header: 'Mounted by', shrink: true }, { header: 'Add-on' }, { header: 'Created' }],
-        volumes.map((v) => [v.name, v.host, mountedAs(v), v.addon ?? '-', ago(v.createdAt)]),
+        volumes.map((v) => [v.name, v.host ?? 'on first use', mountedAs(v), v.addon ?? '-', ago(v.createdAt)]),
       );
     });
 

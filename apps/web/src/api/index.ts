@@ -48,7 +48,7 @@ export function apiRouter(): Router<ApiDeps> {
   formationRoutes(r);
   hostRoutes(r);
   domainRoutes(r);
-  // addonRoutes(r); (registered with its OpenAPI document)
+  addonRoutes(r);
   logRoutes(r);
   metricsRoutes(r);
   instanceMetricsRoutes(r);
