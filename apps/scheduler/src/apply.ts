@@ -23,6 +23,7 @@ import {
   Placer,
   hostnameFor,
   instanceSpec,
+  mountsKey,
   routeFor,
   withSidecars,
 } from '@gantry/scheduler-core';
@@ -150,6 +151,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         createdAt: now,
         report,
         launch,
+        mounts: mountsKey(spec.volumes),
       };
       // Without its private network an instance still serves through the router: run it, say why.
       const network = await deps.networks.forTeam(state.app.teamId).catch((err: Error) => {

@@ -127,6 +127,11 @@ export interface Allocation {
   report: PlacementReport;
   /** How its agent checks it (kept here so an agent that restarts can adopt the container). */
   launch?: LaunchChecks;
+  /**
+   * The volumes it was started with, as mountsKey() writes them. Absent on allocations placed
+   * before volumes of apps existed: those are taken as matching (no churn on upgrade).
+   */
+  mounts?: string[];
 }
 
 export interface LaunchChecks {
