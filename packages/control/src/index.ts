@@ -33,3 +33,4 @@ export * from './addons/backups';
 export * from './addons/destroy';
 export * from './addons/servers';
 export * from './addons/platform';
+export * from './volumes';

@@ -92,6 +92,8 @@ export interface PlacementReport {
   top: HostScore[];
   /** Human summary, e.g. "placed on host-b: spread 1.00, binpack 0.42". */
   summary: string;
+  /** What else decided or followed from it, for people: "volume data lives on host-b: worker runs there only". */
+  notes?: string[];
 }
 
 export type AllocationStatus =
