@@ -84,6 +84,7 @@ export class DockerHost {
   /** Creates and starts an instance: restarted by the engine unless stopped, $PORT published when it exposes one. */
   async start(spec: ContainerSpec): Promise<StartedInstance> {
     const port = `${INSTANCE_PORT}/tcp`;
+    for (const m of spec.mounts ?? []) await this.prepareVolume(m.source, spec.image);
     return this.createAndStart(spec, {
       ExposedPorts: spec.exposesPort ? { [port]: {} } : {},
       HostConfig: {
@@ -95,6 +96,44 @@ export class DockerHost {
         ],
       },
     });
+  }
+
+  /**
+   * Makes a volume that does not exist yet, owned by the image's user: Docker makes a new volume's
+   * root root's, and apps run as an unprivileged user (the stack's uid 1000), so without this an
+   * app could not write to its own volume. Done once, by a short container of the same image run
+   * as root with no network (argv, no shell); an existing volume is left as it is.
+   */
+  async prepareVolume(name: string, image: string): Promise<void> {
+    const exists = await this.docker
+      .getVolume(name)
+      .inspect()
+      .then(
+        () => true,
+        (err: { statusCode?: number }) => {
+          if (err.statusCode === 404) return false;
+          throw err;
+        },
+      );
+    if (exists) return;
+    await this.docker.createVolume({ Name: name, Labels: volumeLabels(this.opts.installation) });
+    const user = ((await this.docker.getImage(image).inspect()).Config?.User ?? '').trim();
+    if (!user || user === 'root' || /^0(:|$)/.test(user)) return;
+    const c = await this.docker.createContainer({
+      Image: image,
+      Entrypoint: ['chown'],
+      Cmd: [user, '/volume'],
+      User: '0:0',
+      Labels: { 'gantry.instance': this.opts.installation, 'gantry.role': 'volume-init' },
+      HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: name, Target: '/volume' }] },
+    });
+    try {
+      await c.start();
+      const r = (await c.wait()) as { StatusCode?: number };
+      if (r.StatusCode !== 0) throw new Error(`could not give the new volume ${name} to the image's user ${user} (chown exited with ${r.StatusCode})`);
+    } finally {
+      await c.remove({ force: true }).catch(() => {});
+    }
   }
 
   /** Containers of this installation that mount one of these volumes (running or not). */
@@ -330,6 +369,10 @@ export function volumeMount(m: { source: string; target: string }, installation:
     Type: 'volume' as const,
     Source: m.source,
     Target: m.target,
-    VolumeOptions: { Labels: { 'gantry.instance': installation, 'gantry.role': 'volume' } },
+    VolumeOptions: { Labels: volumeLabels(installation) },
   };
+}
+
+function volumeLabels(installation: string): Record<string, string> {
+  return { 'gantry.instance': installation, 'gantry.role': 'volume' };
 }

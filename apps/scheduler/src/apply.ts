@@ -23,6 +23,7 @@ import {
   Placer,
   hostnameFor,
   instanceSpec,
+  mountsKey,
   routeFor,
   withSidecars,
 } from '@gantry/scheduler-core';
@@ -124,10 +125,12 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
       }
       const hostId = [...input.hosts.values()].find((h) => h.name === report.chosen || h.view.id === report.chosen)!.view.id;
       // A volume not bound yet lives from now on where its first user runs.
+      const unbound = (spec.volumes ?? []).filter((v) => v.hostId === null).map((v) => v.name);
       if (!(await bindVolumes(deps, spec.volumes ?? [], hostId, `${state.app.name}: ${slot} placed on ${hostName(hostId)}`))) {
         pending[slot] = { ...report, chosen: null, summary: 'its volume was just bound to another host: placed again on the next pass' };
         continue;
       }
+      for (const v of unbound) (report.notes ??= []).push(`volume ${v} was on no host yet: it lives on ${hostName(hostId)} from now on (where its first user runs)`);
       const allocId = randomUUID();
       const checks = release.healthChecks[need.type];
       const web = need.type === 'web';
@@ -150,6 +153,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
         createdAt: now,
         report,
         launch,
+        mounts: mountsKey(spec.volumes),
       };
       // Without its private network an instance still serves through the router: run it, say why.
       const network = await deps.networks.forTeam(state.app.teamId).catch((err: Error) => {

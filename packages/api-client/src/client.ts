@@ -71,7 +71,8 @@ export class GantryClient {
   apps = () => this.request<AppView[]>('GET', '/apps');
   createApp = (name?: string) => this.request<AppView>('POST', '/apps', name ? { name } : {});
   appInfo = (app: string) => this.request<AppInfoView>('GET', `/apps/${enc(app)}`);
-  destroyApp = (app: string) => this.request<void>('DELETE', `/apps/${enc(app)}`);
+  /** `confirm` (the app's name) is needed when volumes or add-ons outlive it; they are then listed (else undefined: 204). */
+  destroyApp = (app: string, confirm?: string) => this.request<T.AppDestroyedView | undefined>('DELETE', `/apps/${enc(app)}${confirm ? `?confirm=${enc(confirm)}` : ''}`);
   renameApp = (app: string, name: string) => this.request<AppView>('PATCH', `/apps/${enc(app)}`, { name });
 
   config = (app: string) => this.request<Record<string, string>>('GET', `/apps/${enc(app)}/config`);

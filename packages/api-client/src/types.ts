@@ -466,3 +466,15 @@ export interface VolumeView {
   addon: string | null;
   createdAt: string;
 }
+
+/**
+ * DELETE /apps/:app answers 200 with this when something outlives the app (else 204): its volumes,
+ * unmounted with their data, and its add-ons, detached; each with the command that destroys it.
+ */
+export interface AppDestroyedView {
+  app: string;
+  kept: {
+    volumes: { name: string; host: string | null; processType: string; mountPath: string; destroy: string }[];
+    addons: { name: string; kind: string; as: string; destroy: string }[];
+  };
+}

@@ -1,5 +1,5 @@
 import { Conflict, NameTaken, NotFound, assertAppName, generateAppName, isScalableType } from '@gantry/core';
-import { Prisma } from '@gantry/db';
+import { Prisma, type App } from '@gantry/db';
 import { appFor, teamFor } from './access';
 import { audit } from './audit';
 import type { Actor, Ctx } from './context';
@@ -57,15 +57,69 @@ export async function getAppInfo(ctx: Ctx, actor: Actor, name: string) {
   return { app, currentRelease, latestRelease, latestBuild, formation };
 }
 
+/** What outlives a destroyed app: its volumes (unmounted, data kept) and add-ons (detached, kept). */
+export interface KeptResources {
+  volumes: { name: string; host: string | null; processType: string; mountPath: string; destroy: string }[];
+  addons: { name: string; kind: string; as: string; destroy: string }[];
+}
+
+export interface DestroyedApp {
+  app: App;
+  kept: KeptResources;
+}
+
+async function keptBy(tx: Prisma.TransactionClient, appId: string): Promise<KeptResources> {
+  const [volumes, attachments] = await Promise.all([
+    tx.volume.findMany({ where: { appId }, orderBy: { name: 'asc' } }),
+    tx.addonAttachment.findMany({ where: { appId }, include: { addon: { select: { name: true, kind: true } } }, orderBy: { createdAt: 'asc' } }),
+  ]);
+  const hostIds = volumes.map((v) => v.hostId).filter((x): x is string => x !== null);
+  const hosts = new Map((await tx.host.findMany({ where: { id: { in: hostIds } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
+  return {
+    volumes: volumes.map((v) => ({
+      name: v.name,
+      host: v.hostId ? (hosts.get(v.hostId) ?? null) : null,
+      processType: v.processType ?? '',
+      mountPath: v.mountPath ?? '',
+      destroy: `gantry volumes:destroy ${v.name} --confirm ${v.name}`,
+    })),
+    addons: attachments.map((a) => ({ name: a.addon.name, kind: a.addon.kind, as: a.name, destroy: `gantry addons:destroy ${a.addon.name} --confirm ${a.addon.name}` })),
+  };
+}
+
+/** "volume data (worker at /app/data, on host-b); add-on postgres-shiny-1234 (DATABASE)". */
+export function describeKept(k: KeptResources): string {
+  return [
+    ...k.volumes.map((v) => `volume ${v.name} (${v.processType} at ${v.mountPath}${v.host ? `, on ${v.host}` : ''})`),
+    ...k.addons.map((a) => `add-on ${a.name} (${a.kind}, as ${a.as})`),
+  ].join('; ');
+}
+
 /**
  * Destroys an app: its records go at once (so its name is free again), and a cleanup job stops
- * its instances and removes routes, images, build cache and git repository.
+ * its instances and removes routes, images, build cache and git repository. Its volumes and
+ * add-ons are never destroyed with it: an app that mounts volumes or has add-ons attached is
+ * destroyed only with `confirm` (its name), and then they are unmounted and detached, kept, and
+ * listed in the answer with the commands that destroy them.
  */
-export async function destroyApp(ctx: Ctx, actor: Actor, name: string) {
+export async function destroyApp(ctx: Ctx, actor: Actor, name: string, confirm?: string): Promise<DestroyedApp> {
   const app = await appFor(ctx, actor, name, 'admin');
   if (app.kind === 'addon') throw new Conflict(`${app.name} runs an add-on's server: destroy it with gantry addons:destroy ${app.name} --confirm ${app.name}.`);
-  await ctx.db.app.delete({ where: { id: app.id } });
-  await audit(ctx, actor, app, 'app.destroy', app.name);
+  const kept = await ctx.db.$transaction(async (tx) => {
+    // The app row locked: a volume mounted or an add-on attached meanwhile waits, then finds no app.
+    await tx.$queryRaw`SELECT id FROM "App" WHERE id = ${app.id}::uuid FOR UPDATE`;
+    const k = await keptBy(tx, app.id);
+    if ((k.volumes.length || k.addons.length) && confirm !== app.name) {
+      throw new Conflict(
+        `${app.name} has data that stays when it is destroyed: ${describeKept(k)}. They are kept (unmounted, detached), not destroyed. To destroy ${app.name}, pass --confirm ${app.name}.`,
+        { confirm: app.name },
+      );
+    }
+    await tx.volume.updateMany({ where: { appId: app.id }, data: { appId: null, processType: null, mountPath: null, concurrent: false } });
+    await tx.app.delete({ where: { id: app.id } });
+    return k;
+  });
+  await audit(ctx, actor, app, 'app.destroy', app.name, { keptVolumes: kept.volumes.map((v) => v.name), keptAddons: kept.addons.map((a) => a.name) });
   await ctx.queues.add('cleanup', { appId: app.id, appName: app.name, imageRepo: imageRepoFor(ctx, app.id) });
-  return app;
+  return { app, kept };
 }

@@ -72,6 +72,7 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
     }
   }
   await entriesOf(ctx, app.id, types);
+  await refuseSharedWriters(ctx, app.id, changes);
   await ctx.db.$transaction(
     Object.entries(changes).map(([type, c]) =>
       ctx.db.formationEntry.update({
@@ -85,6 +86,18 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
   await announce(ctx, app.id, scaledLine(result.formation, types, actor.email));
   await audit(ctx, actor, app, 'scale', app.name, { changes });
   return result;
+}
+
+/** A volume takes one writer: a type that mounts one (not marked concurrent) runs one instance. */
+async function refuseSharedWriters(ctx: Ctx, appId: string, changes: Record<string, { quantity?: number }>): Promise<void> {
+  const over = Object.entries(changes).filter(([, c]) => (c.quantity ?? 0) > 1).map(([t]) => t);
+  if (!over.length) return;
+  const v = await ctx.db.volume.findFirst({ where: { appId, processType: { in: over }, concurrent: false } });
+  if (v) {
+    throw new Conflict(
+      `${v.processType} mounts the volume ${v.name}, which takes one writer: it runs one instance. To run more, mount it again with --concurrent if they can share the files (gantry volumes:unmount ${v.name}, then volumes:mount ${v.name} ${v.mountPath} --type ${v.processType} --concurrent).`,
+    );
+  }
 }
 
 export async function setConstraints(ctx: Ctx, actor: Actor, appName: string, type: string, constraints: ConstraintInput[]) {

@@ -35,3 +35,4 @@ export * from './addons/servers';
 export * from './addons/platform';
 export * from './addons/details';
 export * from './addons/schedule';
+export * from './volumes';

@@ -32,5 +32,6 @@ export function formatReport(report: PlacementReport, slot?: string): string[] {
   const rejected = Object.values(report.rejectedBy).reduce((sum, n) => sum + n, 0);
   const lower = report.evaluated - rejected - report.top.length;
   if (lower > 0) lines.push(`  ... ${lower} more feasible host${lower === 1 ? '' : 's'} ranked lower`);
+  for (const n of report.notes ?? []) lines.push(`  note: ${n}`);
   return lines;
 }

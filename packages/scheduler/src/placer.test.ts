@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Placer, TOP_HOSTS } from './placer';
+import { formatReport } from './explain';
 import { RANKER_NAMES, rankingChain } from './rankers';
 import { SAMPLES_PER_FILTER } from './report';
 import { eq, host, ne, request, tally, unit } from './testing';
@@ -243,6 +244,19 @@ describe('volumes', () => {
     expect(report.chosen).toBe('id-b');
     expect(report.rejectedBy).toEqual({ volume: 2 });
     expect(report.rejections).toContainEqual({ host: 'a', filter: 'volume', reason: 'volume pgdata lives on b' });
+    expect(report.notes).toEqual(['volume pgdata lives on b: postgres runs there only']);
+    expect(formatReport(report, 'postgres.1')).toEqual([
+      'postgres.1 placed on b',
+      '  a  rejected by volume: volume pgdata lives on b',
+      '  c  rejected by volume: volume pgdata lives on b',
+      expect.stringMatching(/^  b  .*total .*<- chosen$/),
+      '  note: volume pgdata lives on b: postgres runs there only',
+    ]);
+  });
+
+  it('adds no note for a type without volumes, or whose volume is on no host yet', () => {
+    expect(new Placer(three(), []).place(request('app', 'web', 1)).notes).toBeUndefined();
+    expect(new Placer(three(), []).place({ ...request('app', 'postgres', 1), volumes: [pin(null)] }).notes).toBeUndefined();
   });
 
   it('waits for the volume host rather than placing elsewhere when it is down', () => {

@@ -69,6 +69,10 @@ export class Placer {
       top,
       summary: summarize(top[0], this.state.size, rejectedBy),
     };
+    if (req.volumes?.length) {
+      const notes = volumeNotes(req, this.state.hosts);
+      if (notes.length) report.notes = notes;
+    }
     // Record it, so the next place() sees it.
     if (chosen) this.state.add({ hostId: chosen.id, appId: req.appId, type: req.type, resources: { ...req.resources } });
     return report;
@@ -166,4 +170,9 @@ export class Placer {
     }
     return top;
   }
+}
+
+/** Why a type that mounts volumes can only go where they live (said even when no other host was rejected). */
+function volumeNotes(req: PlacementRequest, hosts: readonly HostView[]): string[] {
+  return req.volumes!.filter((v) => v.hostId !== null).map((v) => `volume ${v.name} lives on ${hosts.find((h) => h.id === v.hostId)?.name ?? 'a host that is gone'}: ${req.type} runs there only`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcile, type AllocView, type PlanInput } from './plan';
+import { mountsKey, reconcile, type AllocView, type PlanInput } from './plan';
 import type { AllocationStatus, AppDesired, ReleaseSpec } from './types';
 
 const v1: ReleaseSpec = { id: 'r1', version: 1, processTypes: { web: 'serve', worker: 'work' } };
@@ -296,5 +296,41 @@ describe('reconcile: a type that mounts a volume (one writer)', () => {
     const p = plan(withVolume(), [lost], { hosts: hosts({ h3: { up: false, draining: false } }) });
     expect(p.forget).toEqual([lost.id]);
     expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+});
+
+describe('reconcile: volumes mounted or unmounted while a type runs', () => {
+  const pin = { name: 'data', id: 'v1', hostId: 'h2', source: 'gantry-x-v-data', target: '/app/data', concurrent: false };
+  const worker = (volumes?: (typeof pin)[]) => desired({ formation: { worker: { quantity: 1, resources: res, constraints: [], ...(volumes ? { volumes } : {}) } } });
+
+  it('replaces an instance started without the volume its type now mounts, stop-first', () => {
+    const old = alloc(v1, 'worker', 1, 'healthy', { mounts: [] });
+    const p = plan(worker([pin]), [old]);
+    expect(p.place).toEqual([]);
+    expect(p.unroute.map((u) => u.id)).toEqual([old.id]);
+    const stopped = { ...old, desired: 'stop' as const, routed: false, stopRequestedAt: 0, state: { status: 'stopped' as const, since: 0 } };
+    expect(plan(worker([pin]), [stopped]).place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+
+  it('keeps an instance started with the same volumes on their host', () => {
+    const ok = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2', mounts: mountsKey([pin]) });
+    expect(plan(worker([pin]), [ok])).toEqual({ place: [], route: [], unroute: [], stop: [], forget: [] });
+  });
+
+  it('replaces an instance that runs away from its bound volume (the volume moved)', () => {
+    const away = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h1', mounts: mountsKey([pin]) });
+    expect(plan(worker([pin]), [away]).unroute.map((u) => u.id)).toEqual([away.id]);
+  });
+
+  it('starts the replacement first once the volume is unmounted (the new one writes nothing to it)', () => {
+    const mounted = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2', mounts: mountsKey([pin]) });
+    const p = plan(worker(), [mounted]);
+    expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'migrate' }]);
+    expect(p.unroute).toEqual([]);
+  });
+
+  it('takes allocations without a record of their mounts (placed before volumes of apps) as matching', () => {
+    const legacy = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2' });
+    expect(plan(worker([pin]), [legacy]).unroute).toEqual([]);
   });
 });

@@ -18,9 +18,12 @@
  *   stop           (ps:stop) a stopped allocation leaves now; its slot is placed again
  *   one writer     a type that mounts a volume (not marked concurrent) is replaced stop-first: the
  *                  old allocation leaves, and the new one is placed once the old one has stopped
+ *   mounts         an allocation started with other volumes than its type mounts now (volumes:mount,
+ *                  volumes:unmount), or away from a volume's host, is replaced like one of an
+ *                  older release (stop-first when the type now has a volume)
  */
 import { isScalableType } from '@gantry/core';
-import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources } from './types';
+import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources, VolumePin } from './types';
 
 export interface AllocView extends Allocation {
   /** What the agent reported; null until it reports. */
@@ -68,7 +71,7 @@ export function reconcile(input: PlanInput): AppPlan {
     const spec = desired.formation[a.type];
     if (!host || !host.up || host.draining) return false;
     if (!spec) return true;
-    return satisfies(host.labels ?? {}, spec.constraints) && sameResources(a.resources, spec.resources);
+    return satisfies(host.labels ?? {}, spec.constraints) && sameResources(a.resources, spec.resources) && sameMounts(a, spec.volumes);
   };
   const exclusive = (type: string) => desired.formation[type]?.volumes?.some((v) => !v.concurrent) === true;
   const status = (a: AllocView) => (hostUp(a) ? (a.state?.status ?? 'pending') : 'lost');
@@ -204,6 +207,19 @@ export function slotsOf(desired: AppDesired, release: ReleaseSpec | null): { typ
 /** Whether host labels meet every constraint (a missing label fails "=" and passes "!="). */
 export function satisfies(labels: Record<string, string>, constraints: Constraint[]): boolean {
   return constraints.every((c) => (c.op === '=' ? labels[c.label] === c.value : labels[c.label] !== c.value));
+}
+
+/** How an allocation records the volumes it mounts: "<docker volume>:<path>", sorted. */
+export function mountsKey(volumes: readonly Pick<VolumePin, 'source' | 'target'>[] | undefined): string[] {
+  return (volumes ?? []).map((v) => `${v.source}:${v.target}`).sort();
+}
+
+/** Started with the volumes its type mounts now, on the host of each bound one. */
+function sameMounts(a: AllocView, volumes: readonly VolumePin[] | undefined): boolean {
+  if (volumes?.some((v) => v.hostId !== null && v.hostId !== a.hostId)) return false;
+  if (a.mounts === undefined) return true;
+  const want = mountsKey(volumes);
+  return a.mounts.length === want.length && [...a.mounts].sort().every((m, i) => m === want[i]);
 }
 
 function sameResources(a: Resources, b: Resources): boolean {

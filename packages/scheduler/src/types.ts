@@ -92,6 +92,8 @@ export interface PlacementReport {
   top: HostScore[];
   /** Human summary, e.g. "placed on host-b: spread 1.00, binpack 0.42". */
   summary: string;
+  /** What else decided or followed from it, for people: "volume data lives on host-b: worker runs there only". */
+  notes?: string[];
 }
 
 export type AllocationStatus =
@@ -127,6 +129,11 @@ export interface Allocation {
   report: PlacementReport;
   /** How its agent checks it (kept here so an agent that restarts can adopt the container). */
   launch?: LaunchChecks;
+  /**
+   * The volumes it was started with, as mountsKey() writes them. Absent on allocations placed
+   * before volumes of apps existed: those are taken as matching (no churn on upgrade).
+   */
+  mounts?: string[];
 }
 
 export interface LaunchChecks {

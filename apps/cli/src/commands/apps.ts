@@ -162,18 +162,21 @@ Examples:
       if (opts.confirm !== undefined) {
         if (data) info(data);
       } else if (stdinIsTTY() && process.stderr.isTTY) {
-        warn(`This permanently destroys ${app}: its releases, builds, config and running instances.${data ? `\n${data}` : ''}\nType the app's name to proceed, or re-run with --confirm ${app}.`);
+        warn(`This permanently destroys ${app}: its releases, builds, config and running instances (its volumes and add-ons are kept).${data ? `\n${data}` : ''}\nType the app's name to proceed, or re-run with --confirm ${app}.`);
         const typed = await ask('> ');
         if (typed !== app) throw new CliError(`Confirmation did not match ${app}; nothing was destroyed.`);
       } else {
         throw new CliError(`This would permanently destroy ${app} (releases, builds, config, instances).${data ? `\n${data}` : ''}\nTo proceed, re-run with --confirm ${app}`);
       }
       const spin = spinner(`Destroying ${app}`);
-      await api.destroyApp(app).catch((e: unknown) => {
+      const destroyed = await api.destroyApp(app, app).catch((e: unknown) => {
         spin.stop('failed');
         throw e;
       });
       spin.stop('done');
+      // Volumes and add-ons are never destroyed with the app: say what stays and how to remove it.
+      for (const v of destroyed?.kept.volumes ?? []) info(`Kept volume ${v.name}${v.host ? ` on ${v.host}` : ''} (was ${v.processType} at ${v.mountPath}); to destroy it: ${v.destroy}`);
+      for (const a of destroyed?.kept.addons ?? []) info(`Kept add-on ${a.name} (${a.kind}, was attached as ${a.as}); to destroy it: ${a.destroy}`);
       const cwd = process.cwd();
       const url = await remoteUrl(REMOTE, cwd);
       if (url && appFromGitUrl(url) === app) {

@@ -12,6 +12,7 @@ import { configRoutes } from './routes/config';
 import { cronRoutes } from './routes/cron';
 import { domainRoutes } from './routes/domains';
 import { addonRoutes } from './routes/addons';
+import { volumeRoutes } from './routes/volumes';
 import { dynoRoutes } from './routes/dynos';
 import { drainRoutes } from './routes/drains';
 import { formationRoutes } from './routes/formation';
@@ -49,6 +50,7 @@ export function apiRouter(): Router<ApiDeps> {
   hostRoutes(r);
   domainRoutes(r);
   addonRoutes(r);
+  volumeRoutes(r);
   logRoutes(r);
   metricsRoutes(r);
   instanceMetricsRoutes(r);

@@ -1,5 +1,6 @@
 import { InvalidInput } from '@gantry/core';
 import { createApp, destroyApp, getAppInfo, listApps, renameApp } from '@gantry/control';
+import type { AppDestroyedView } from '@gantry/api-client';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
 import { sendJson } from '../../http/respond';
@@ -42,9 +43,14 @@ export function appRoutes(r: Router<ApiDeps>): void {
     sendJson(res, 200, appView(deps.config, app, version ?? null));
   });
 
-  r.add('DELETE', '/apps/:app', async (deps, { req, res, params }) => {
+  /**
+   * ?confirm=<name>: needed when volumes or add-ons would outlive the app (409 names them). They
+   * are kept, and the 200 answer lists them with the commands that destroy them; else 204.
+   */
+  r.add('DELETE', '/apps/:app', async (deps, { req, res, params, query }) => {
     const actor = await actorFor(deps, req);
-    await destroyApp(deps.ctx, actor, params.app!);
-    res.writeHead(204).end();
+    const { app, kept } = await destroyApp(deps.ctx, actor, params.app!, query.get('confirm') ?? undefined);
+    if (kept.volumes.length || kept.addons.length) sendJson(res, 200, { app: app.name, kept } satisfies AppDestroyedView);
+    else res.writeHead(204).end();
   });
 }
