@@ -38,7 +38,7 @@ describe('volume use cases', () => {
   const hosts: Record<string, string> = {};
 
   const servers: AddonServers = {
-    state: async () => ({ status: 'unplaced', hostId: null, host: null, since: null, message: null }),
+    state: async () => ({ status: 'unplaced', hostId: null, host: null, since: null, message: null, releaseId: null }),
     exec: async () => ({ exitCode: 1, stdout: '', stderr: 'not here' }),
     putFile: async () => {},
     removeVolume: async (hostId, dockerName) => {

@@ -11,11 +11,18 @@ export interface AnswerDeps {
   forward: (query: Buffer, transport: 'udp' | 'tcp') => Promise<Buffer | null>;
 }
 
+/** How long a private name asked by an unknown querier waits for the state that names it. */
+export const UNKNOWN_CLIENT_WAIT_MS = 2000;
+
 export async function answer(raw: Buffer, clientIp: string, transport: 'udp' | 'tcp', deps: AnswerDeps): Promise<Buffer | null> {
   const parsed = parseQuery(raw);
   if (!parsed.ok) return parsed.id === null ? null : encodeError(parsed.id, parsed.rcode);
   const q = parsed.query;
-  const found = deps.zones.lookup(clientIp, q.name, deps.down());
+  let found = deps.zones.lookup(clientIp, q.name, deps.down());
+  // A querier the state does not know yet (just started): its agent's push is on the way.
+  if (found.kind === 'nxdomain' && !deps.zones.knows(clientIp) && (await deps.zones.waitForClient(clientIp, UNKNOWN_CLIENT_WAIT_MS))) {
+    found = deps.zones.lookup(clientIp, q.name, deps.down());
+  }
   const limit = transport === 'udp' ? UDP_LIMIT : 65535;
   switch (found.kind) {
     case 'nxdomain':

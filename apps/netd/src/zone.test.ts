@@ -79,3 +79,17 @@ describe('Zones.replace', () => {
     expect(z.version).toBe(5);
   });
 });
+
+describe('Zones.waitForClient', () => {
+  it('wakes a querier once a state names it, and gives up after the wait', async () => {
+    const z = new Zones(state(1));
+    expect(await z.waitForClient('172.30.0.2', 10)).toBe(true);
+    const waiting = z.waitForClient('172.30.0.9', 2000);
+    z.replace({ ...state(2), clients: { ...state(2).clients, '172.30.0.9': 'team-a' } });
+    expect(await waiting).toBe(true);
+    expect(z.lookup('172.30.0.9', 'shop.internal', none).kind).toBe('records');
+    const started = Date.now();
+    expect(await z.waitForClient('172.30.0.10', 50)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+});

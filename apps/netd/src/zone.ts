@@ -25,6 +25,8 @@ export function isPrivateName(name: string): boolean {
 export class Zones {
   private state: NetdState;
   private readonly turns = new Map<string, number>();
+  /** Queriers not in the state yet, waiting for the state that names them (see waitForClient). */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(state: NetdState) {
     this.state = state;
@@ -38,12 +40,43 @@ export class Zones {
   replace(next: NetdState): boolean {
     if (next.version < this.state.version) return false;
     this.state = next;
+    for (const [ip, wake] of this.waiting) {
+      if (!Object.hasOwn(next.clients, ip)) continue;
+      this.waiting.delete(ip);
+      for (const w of wake) w();
+    }
     // Counters of names that no longer exist would pile up: keep only the live ones.
     for (const key of this.turns.keys()) {
       const [team, name] = key.split('\n') as [string, string];
       if (!next.zones[team]?.[name]) this.turns.delete(key);
     }
     return true;
+  }
+
+  /** Whether the querier at this address is one of the state's containers. */
+  knows(clientIp: string): boolean {
+    return Object.hasOwn(this.state.clients, clientIp);
+  }
+
+  /**
+   * Waits (up to `ms`) for a state that names the querier: a container that asks right after it
+   * started (psql in a one-off) may be faster than its agent's push of the new state.
+   */
+  waitForClient(clientIp: string, ms: number): Promise<boolean> {
+    if (this.knows(clientIp)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const list = this.waiting.get(clientIp)?.filter((w) => w !== wake) ?? [];
+        if (list.length) this.waiting.set(clientIp, list);
+        else this.waiting.delete(clientIp);
+        resolve(false);
+      }, ms);
+      this.waiting.set(clientIp, [...(this.waiting.get(clientIp) ?? []), wake]);
+    });
   }
 
   lookup(clientIp: string, rawName: string, down: ReadonlySet<string>): Lookup {

@@ -144,7 +144,7 @@ async function reload(ctx: Ctx, name: string): Promise<AddonRow> {
 }
 
 /** Waits until the server is placed, healthy and answers its kind's ready check. */
-export async function waitAvailable(ctx: Ctx, addon: { name: string; kind: string; appId: string }, timeoutMs = platformOf(ctx).readyTimeoutMs): Promise<void> {
+export async function waitAvailable(ctx: Ctx, addon: { name: string; kind: string; appId: string }, timeoutMs = platformOf(ctx).readyTimeoutMs, releaseId?: string): Promise<void> {
   const { servers } = platformOf(ctx);
   const spec = addonKindSpec(addon.kind);
   const deadline = Date.now() + timeoutMs;
@@ -152,7 +152,7 @@ export async function waitAvailable(ctx: Ctx, addon: { name: string; kind: strin
   while (Date.now() < deadline) {
     const s = await servers.state(addon.appId);
     last = `${s.status}${s.message ? `: ${s.message}` : ''}${s.host ? ` on ${s.host}` : ''}`;
-    if (s.status === 'healthy') {
+    if (s.status === 'healthy' && (!releaseId || s.releaseId === releaseId)) {
       const r = await servers.exec(addon.appId, spec.readyCheck).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
       if (r.exitCode === 0) return;
       last = `running, not answering yet (${(r.stderr || r.stdout).trim().slice(0, 200) || `exit ${r.exitCode}`})`;
@@ -235,7 +235,10 @@ export async function rotateCredentials(ctx: Ctx, actor: Actor, name: string): P
   const r = await servers.exec(addon.appId, argv, { env: addon.kind === 'postgres' ? { PGPASSWORD: old.password } : { REDISCLI_AUTH: old.password } });
   if (r.exitCode !== 0 || (addon.kind === 'redis' && !r.stdout.includes('OK'))) throw new Unavailable(`Could not set the new password in ${addon.name}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   const server = await ctx.db.app.findUniqueOrThrow({ where: { id: addon.appId } });
-  await changeConfig(ctx, actor, server, spec.serverConfig(fresh, addon.plan as AddonPlan, addonPrivateName(addon.name)), 'Rotate credentials');
+  const serverRelease = await changeConfig(ctx, actor, server, spec.serverConfig(fresh, addon.plan as AddonPlan, addonPrivateName(addon.name)), 'Rotate credentials');
+  // The server restarts with the new password in its environment (it sets it again at every
+  // start); the apps' releases (and their release phases) come once it answers again.
+  if (serverRelease) await waitAvailable(ctx, addon, undefined, serverRelease.id);
   const releases: { app: string; version: number }[] = [];
   for (const a of addon.attachments) {
     const app = await ctx.db.app.findUniqueOrThrow({ where: { id: a.appId } });

@@ -21,6 +21,8 @@ export interface AddonServerState {
   host: string | null;
   since: number | null;
   message: string | null;
+  /** The release the reported server runs. */
+  releaseId: string | null;
 }
 
 export interface ExecResult {
@@ -47,7 +49,7 @@ export class DockerAddonServers implements AddonServers {
 
   async state(appId: string): Promise<AddonServerState> {
     const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
-    if (allocs.length === 0) return { status: 'unplaced', hostId: null, host: null, since: null, message: null };
+    if (allocs.length === 0) return { status: 'unplaced', hostId: null, host: null, since: null, message: null, releaseId: null };
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));
     const beats = await this.deps.hosts.beats([...new Set(allocs.map((a) => a.hostId))]);
     const now = Date.now();
@@ -60,7 +62,7 @@ export class DockerAddonServers implements AddonServers {
       .sort((x, y) => (RANK[y.status] ?? 0) - (RANK[x.status] ?? 0));
     const best = ranked[0]!;
     const host = await this.deps.db.host.findUnique({ where: { id: best.a.hostId }, select: { name: true } });
-    return { status: best.status, hostId: best.a.hostId, host: host?.name ?? null, since: best.s?.since ?? null, message: best.s?.message ?? null };
+    return { status: best.status, hostId: best.a.hostId, host: host?.name ?? null, since: best.s?.since ?? null, message: best.s?.message ?? null, releaseId: best.a.releaseId };
   }
 
   private async dockerOf(hostId: string): Promise<Docker> {
