@@ -132,6 +132,21 @@ describe('volume use cases', () => {
     expect((await mountVolume(ctx, owner, 'mnt-2', { app: app.name, type: 'worker', path: '/app/more' })).host).toBe('host-a');
   });
 
+  it('checks two volumes mounted on one type at once one after the other: never a type split across hosts', async () => {
+    const app = await appWithWorker();
+    await createVolume(ctx, owner, app.name, { name: 'race-a', host: 'host-a' });
+    await createVolume(ctx, owner, app.name, { name: 'race-b', host: 'host-b' });
+    const results = await Promise.allSettled([
+      mountVolume(ctx, owner, 'race-a', { app: app.name, type: 'worker', path: '/app/a' }),
+      mountVolume(ctx, owner, 'race-b', { app: app.name, type: 'worker', path: '/app/b' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as Error;
+    expect(refused).toBeInstanceOf(Conflict);
+    expect(refused.message).toContain('every volume it mounts must live on the same host');
+    expect(await db.volume.count({ where: { appId: app.id, processType: 'worker' } })).toBe(1);
+  });
+
   it('refuses a type that runs several instances unless the mount is concurrent', async () => {
     const app = await appWithWorker();
     await updateFormation(ctx, owner, app.name, { worker: { quantity: 2 } });
