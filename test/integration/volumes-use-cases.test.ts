@@ -147,6 +147,26 @@ describe('volume use cases', () => {
     expect(await db.volume.count({ where: { appId: app.id, processType: 'worker' } })).toBe(1);
   });
 
+  it("keeps app.json from scaling a type with a volume past one writer (its size still follows)", async () => {
+    const app = await appWithWorker();
+    await createVolume(ctx, owner, app.name, { name: 'manifest-1' });
+    await mountVolume(ctx, owner, 'manifest-1', { app: app.name, type: 'worker', path: '/app/data' });
+    await createRelease(ctx, {
+      appId: app.id,
+      description: 'Deploy',
+      imageRef: 'img:2',
+      config: {},
+      processTypes: { web: 'serve', worker: 'work' },
+      healthChecks: {},
+      manifest: { formation: { worker: { quantity: 3, size: 'standard-2x' }, web: { quantity: 2 } } },
+    });
+    const rows = await db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } });
+    expect(rows.map((f) => [f.type, f.quantity, f.size])).toEqual([
+      ['web', 2, 'standard-1x'],
+      ['worker', 1, 'standard-2x'],
+    ]);
+  });
+
   it('refuses a type that runs several instances unless the mount is concurrent', async () => {
     const app = await appWithWorker();
     await updateFormation(ctx, owner, app.name, { worker: { quantity: 2 } });
