@@ -17,6 +17,7 @@ import {
   listAppVolumes,
   listVolumes,
   mountVolume,
+  removeHost,
   unmountVolume,
   updateFormation,
   type Actor,
@@ -246,6 +247,19 @@ describe('volume use cases', () => {
     await db.membership.create({ data: { teamId: app.teamId, userId: member.id, role: 'member' } });
     await createVolume(ctx, owner, app.name, { name: 'kept-1' });
     expect(await err(destroyVolume(ctx, { userId: member.id, email: member.email, isAdmin: false }, 'kept-1', 'kept-1'))).toBeInstanceOf(Forbidden);
+  });
+
+  it('refuses to remove a host that holds a volume, naming it and how to destroy it', async () => {
+    const app = await appWithWorker();
+    const admin = { ...owner, isAdmin: true };
+    await db.host.create({ data: { name: 'host-c', dockerUrl: 'unix:///nowhere.sock', address: '10.0.0.3', cpus: 2, memoryBytes: 4294967296n } });
+    await createVolume(ctx, owner, app.name, { name: 'on-c', host: 'host-c' });
+    const refused = await err(removeHost(ctx, admin, 'host-c', async () => 0));
+    expect(refused).toBeInstanceOf(Conflict);
+    expect(refused!.message).toBe('host-c holds a volume whose data would be lost: on-c (gantry volumes:destroy on-c --confirm on-c). Move or destroy it first.');
+    await destroyVolume(ctx, owner, 'on-c', 'on-c');
+    await removeHost(ctx, admin, 'host-c', async () => 0);
+    expect(await db.host.findUnique({ where: { name: 'host-c' } })).toBeNull();
   });
 
   it('destroys an app with a volume or an add-on only confirmed, and names what stays (unmounted, detached, with the commands)', async () => {
