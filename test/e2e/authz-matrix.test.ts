@@ -315,6 +315,49 @@ const ROWS: Row[] = [
   },
 ];
 
+// ---- volumes (registered with their OpenAPI document: rows only once the routes are served) ----
+const VOLUME_ROWS: Row[] = [
+  { route: 'GET /volumes', need: 'user', call: () => ({ path: '/volumes' }), scope: 'none' },
+  { route: 'GET /apps/:app/volumes', need: 'read', call: () => ({ path: `/apps/${app}/volumes` }) },
+  { route: 'POST /apps/:app/volumes', need: 'write', call: () => ({ path: `/apps/${app}/volumes`, body: { name: uniqueName('mxv') } }) },
+  {
+    route: 'POST /volumes/:name/mount',
+    need: 'write',
+    // A throwaway app of the team whose worker runs no instance: a mount moves nothing of the matrix app.
+    call: async () => ({ path: `/volumes/${await teamVolume()}/mount`, body: { app: await idleWorkerApp(), type: 'worker', path: '/app/data' } }),
+  },
+  {
+    route: 'POST /volumes/:name/unmount',
+    need: 'write',
+    call: async () => {
+      const volume = await teamVolume();
+      const owner = await testDb().app.findUniqueOrThrow({ where: { name: await idleWorkerApp() } });
+      await testDb().volume.update({ where: { name: volume }, data: { appId: owner.id, processType: 'worker', mountPath: '/app/data' } });
+      return { path: `/volumes/${volume}/unmount` };
+    },
+  },
+  { route: 'DELETE /volumes/:name', need: 'admin', destructive: true, call: async () => { const v = await teamVolume(); return { path: `/volumes/${v}?confirm=${v}` }; } },
+];
+const volumesServed = apiRouter()
+  .list()
+  .some((r) => r.pattern === '/volumes/:name/mount');
+if (volumesServed) ROWS.push(...VOLUME_ROWS);
+
+/** A volume of the team on no host (made directly: nothing to place). */
+async function teamVolume(): Promise<string> {
+  const name = uniqueName('mxv');
+  await testDb().volume.create({ data: { name, teamId } });
+  return name;
+}
+
+/** A new app of the team with a worker type scaled to 0 (a formation entry, no release). */
+async function idleWorkerApp(): Promise<string> {
+  const name = await teamApp('mx-vol');
+  const row = await testDb().app.findUniqueOrThrow({ where: { name } });
+  await testDb().formationEntry.create({ data: { appId: row.id, type: 'worker', quantity: 0, size: 'standard-1x' } });
+  return name;
+}
+
 interface Answer {
   status: number;
   text: string;

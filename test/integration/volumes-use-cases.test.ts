@@ -17,6 +17,7 @@ import {
   listAppVolumes,
   listVolumes,
   mountVolume,
+  removeHost,
   unmountVolume,
   updateFormation,
   type Actor,
@@ -132,6 +133,41 @@ describe('volume use cases', () => {
     expect((await mountVolume(ctx, owner, 'mnt-2', { app: app.name, type: 'worker', path: '/app/more' })).host).toBe('host-a');
   });
 
+  it('checks two volumes mounted on one type at once one after the other: never a type split across hosts', async () => {
+    const app = await appWithWorker();
+    await createVolume(ctx, owner, app.name, { name: 'race-a', host: 'host-a' });
+    await createVolume(ctx, owner, app.name, { name: 'race-b', host: 'host-b' });
+    const results = await Promise.allSettled([
+      mountVolume(ctx, owner, 'race-a', { app: app.name, type: 'worker', path: '/app/a' }),
+      mountVolume(ctx, owner, 'race-b', { app: app.name, type: 'worker', path: '/app/b' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason as Error;
+    expect(refused).toBeInstanceOf(Conflict);
+    expect(refused.message).toContain('every volume it mounts must live on the same host');
+    expect(await db.volume.count({ where: { appId: app.id, processType: 'worker' } })).toBe(1);
+  });
+
+  it("keeps app.json from scaling a type with a volume past one writer (its size still follows)", async () => {
+    const app = await appWithWorker();
+    await createVolume(ctx, owner, app.name, { name: 'manifest-1' });
+    await mountVolume(ctx, owner, 'manifest-1', { app: app.name, type: 'worker', path: '/app/data' });
+    await createRelease(ctx, {
+      appId: app.id,
+      description: 'Deploy',
+      imageRef: 'img:2',
+      config: {},
+      processTypes: { web: 'serve', worker: 'work' },
+      healthChecks: {},
+      manifest: { formation: { worker: { quantity: 3, size: 'standard-2x' }, web: { quantity: 2 } } },
+    });
+    const rows = await db.formationEntry.findMany({ where: { appId: app.id }, orderBy: { type: 'asc' } });
+    expect(rows.map((f) => [f.type, f.quantity, f.size])).toEqual([
+      ['web', 2, 'standard-1x'],
+      ['worker', 1, 'standard-2x'],
+    ]);
+  });
+
   it('refuses a type that runs several instances unless the mount is concurrent', async () => {
     const app = await appWithWorker();
     await updateFormation(ctx, owner, app.name, { worker: { quantity: 2 } });
@@ -211,6 +247,19 @@ describe('volume use cases', () => {
     await db.membership.create({ data: { teamId: app.teamId, userId: member.id, role: 'member' } });
     await createVolume(ctx, owner, app.name, { name: 'kept-1' });
     expect(await err(destroyVolume(ctx, { userId: member.id, email: member.email, isAdmin: false }, 'kept-1', 'kept-1'))).toBeInstanceOf(Forbidden);
+  });
+
+  it('refuses to remove a host that holds a volume, naming it and how to destroy it', async () => {
+    const app = await appWithWorker();
+    const admin = { ...owner, isAdmin: true };
+    await db.host.create({ data: { name: 'host-c', dockerUrl: 'unix:///nowhere.sock', address: '10.0.0.3', cpus: 2, memoryBytes: 4294967296n } });
+    await createVolume(ctx, owner, app.name, { name: 'on-c', host: 'host-c' });
+    const refused = await err(removeHost(ctx, admin, 'host-c', async () => 0));
+    expect(refused).toBeInstanceOf(Conflict);
+    expect(refused!.message).toBe('host-c holds a volume whose data would be lost: on-c (gantry volumes:destroy on-c --confirm on-c). Move or destroy it first.');
+    await destroyVolume(ctx, owner, 'on-c', 'on-c');
+    await removeHost(ctx, admin, 'host-c', async () => 0);
+    expect(await db.host.findUnique({ where: { name: 'host-c' } })).toBeNull();
   });
 
   it('destroys an app with a volume or an add-on only confirmed, and names what stays (unmounted, detached, with the commands)', async () => {

@@ -149,7 +149,7 @@ export async function setDraining(ctx: Ctx, actor: Actor, name: string, draining
   return updated;
 }
 
-/** Removes a host that runs nothing; a host with instances must be drained first. */
+/** Removes a host that runs nothing and holds no volume; a host with instances must be drained first. */
 export async function removeHost(ctx: Ctx, actor: Actor, name: string, instancesOnHost: (hostId: string) => Promise<number>, opts: { network?: HostNetwork | undefined; secret?: string } = {}) {
   const host = await getHost(ctx, actor, name);
   const count = await instancesOnHost(host.id);
@@ -159,6 +159,12 @@ export async function removeHost(ctx: Ctx, actor: Actor, name: string, instances
         ? `${name} still runs ${count} instance${count === 1 ? '' : 's'}; they are moving away. Try again when it runs none.`
         : `${name} runs ${count} instance${count === 1 ? '' : 's'}. Drain it first: gantry hosts:drain ${name}`,
     );
+  }
+  // Volumes live on one host: removing it would lose their data without a word.
+  const volumes = await ctx.db.volume.findMany({ where: { hostId: host.id }, include: { addon: { select: { name: true } } }, orderBy: { name: 'asc' } });
+  if (volumes.length) {
+    const what = volumes.map((v) => (v.addon ? `${v.name} (data of the add-on ${v.addon.name}: gantry addons:destroy ${v.addon.name} --confirm ${v.addon.name})` : `${v.name} (gantry volumes:destroy ${v.name} --confirm ${v.name})`));
+    throw new Conflict(`${name} holds ${volumes.length === 1 ? 'a volume' : `${volumes.length} volumes`} whose data would be lost: ${what.join('; ')}. Move or destroy ${volumes.length === 1 ? 'it' : 'them'} first.`);
   }
   await ctx.db.host.delete({ where: { id: host.id } });
   await ctx.live?.hostChanged({ removed: host.id });

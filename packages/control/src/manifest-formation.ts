@@ -11,6 +11,10 @@ type Tx = Prisma.TransactionClient;
 export async function syncFormation(tx: Tx, appId: string, processTypes: ProcessTypes, manifestFormation?: Record<string, FormationSpec>): Promise<void> {
   const existing = await tx.formationEntry.findMany({ where: { appId } });
   const plan = planFormation(processTypes, existing, manifestFormation);
+  // A type that mounts a volume not marked concurrent takes one writer: app.json cannot scale it
+  // past one instance (ps:scale refuses the same, saying why: formation.ts).
+  const oneWriter = new Set((await tx.volume.findMany({ where: { appId, concurrent: false, processType: { not: null } }, select: { processType: true } })).map((v) => v.processType!));
+  for (const change of plan.update) if (oneWriter.has(change.type) && (change.quantity ?? 0) > 1) change.quantity = 1;
   if (plan.create.length) await tx.formationEntry.createMany({ data: plan.create.map((e) => ({ appId, ...e })) });
   for (const { type, ...change } of plan.update) {
     await tx.formationEntry.update({ where: { appId_type: { appId, type } }, data: change });

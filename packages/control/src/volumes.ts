@@ -149,23 +149,27 @@ export async function mountVolume(ctx: Ctx, actor: Actor, name: string, input: M
   if (!concurrent && n > 1) {
     throw new Conflict(`${input.type} of ${app.name} runs ${n} instances, and a volume takes one writer: scale it to 1 first (gantry ps:scale ${input.type}=1), or mount with --concurrent if its instances can share the files.`);
   }
-  const siblings = await ctx.db.volume.findMany({ where: { appId: app.id, processType: input.type } });
-  const samePath = siblings.find((v) => v.mountPath === path);
-  if (samePath) throw new Conflict(`${input.type} of ${app.name} already mounts ${samePath.name} at ${path}: choose another path, or unmount ${samePath.name} first.`);
-  const elsewhere = volume.hostId ? siblings.find((v) => v.hostId !== null && v.hostId !== volume.hostId) : undefined;
-  if (elsewhere) {
-    const names = new Map((await ctx.db.host.findMany({ where: { id: { in: [volume.hostId!, elsewhere.hostId!] } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
-    throw new Conflict(
-      `${input.type} of ${app.name} mounts ${elsewhere.name}, which lives on ${names.get(elsewhere.hostId!) ?? 'another host'}; ${volume.name} lives on ${names.get(volume.hostId!) ?? 'another host'}. ` +
-        'A process type runs on one host, so every volume it mounts must live on the same host.',
-    );
-  }
-  if (volume.hostId && !(await ctx.db.host.findUnique({ where: { id: volume.hostId }, select: { id: true } }))) {
-    throw new Conflict(`The host ${volume.name} lived on has been removed: its data is gone. Destroy it (gantry volumes:destroy ${volume.name} --confirm ${volume.name}) and create another.`);
-  }
-  // Only while still unmounted: two mounts at once cannot both win.
-  const { count } = await ctx.db.volume.updateMany({ where: { id: volume.id, appId: null }, data: { appId: app.id, processType: input.type, mountPath: path, concurrent } });
-  if (count === 0) throw new Conflict(`${volume.name} was mounted by someone else just now: see gantry volumes.`);
+  // With the app row locked, so two volumes mounted on one type at once are checked one after the other.
+  await ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "App" WHERE id = ${app.id}::uuid FOR UPDATE`;
+    const siblings = await tx.volume.findMany({ where: { appId: app.id, processType: input.type } });
+    const samePath = siblings.find((v) => v.mountPath === path);
+    if (samePath) throw new Conflict(`${input.type} of ${app.name} already mounts ${samePath.name} at ${path}: choose another path, or unmount ${samePath.name} first.`);
+    const elsewhere = volume.hostId ? siblings.find((v) => v.hostId !== null && v.hostId !== volume.hostId) : undefined;
+    if (elsewhere) {
+      const names = new Map((await tx.host.findMany({ where: { id: { in: [volume.hostId!, elsewhere.hostId!] } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
+      throw new Conflict(
+        `${input.type} of ${app.name} mounts ${elsewhere.name}, which lives on ${names.get(elsewhere.hostId!) ?? 'another host'}; ${volume.name} lives on ${names.get(volume.hostId!) ?? 'another host'}. ` +
+          'A process type runs on one host, so every volume it mounts must live on the same host.',
+      );
+    }
+    if (volume.hostId && !(await tx.host.findUnique({ where: { id: volume.hostId }, select: { id: true } }))) {
+      throw new Conflict(`The host ${volume.name} lived on has been removed: its data is gone. Destroy it (gantry volumes:destroy ${volume.name} --confirm ${volume.name}) and create another.`);
+    }
+    // Only while still unmounted: two mounts of this volume at once cannot both win.
+    const { count } = await tx.volume.updateMany({ where: { id: volume.id, appId: null }, data: { appId: app.id, processType: input.type, mountPath: path, concurrent } });
+    if (count === 0) throw new Conflict(`${volume.name} was mounted by someone else just now: see gantry volumes.`);
+  });
   await ctx.live?.wake(app.id, `volume ${volume.name} mounted on ${input.type}`);
   await announce(ctx, app.id, `Mounted volume ${volume.name} at ${path} for ${input.type}${concurrent ? ' (concurrent)' : ''} by ${actor.email}`);
   await audit(ctx, actor, app, 'volume.mount', volume.name, { type: input.type, path, concurrent });
