@@ -35,3 +35,8 @@ export * from './addons/servers';
 export * from './addons/platform';
 export * from './addons/details';
 export * from './addons/schedule';
+export * from './addons/scratch';
+export * from './addons/verify';
+export * from './addons/row-counts';
+export * from './addons/retention';
+export * from './addons/scheduled';
