@@ -18,6 +18,7 @@ import { loadConfig } from '@gantry/config';
 import {
   ADDON_INCLUDE,
   addonPlatform,
+  captureBackup,
   createApp,
   createUser,
   runScheduledBackup,
@@ -284,4 +285,10 @@ describe('Redis snapshots checked by loading them', () => {
     expect(linesOf(attachedAppId)).toContain(`BACKUP CHECK FAILED: b002 of ${addon.name}: ${corrupt.verifyDetail}`);
     expect(await scratchLeft()).toBe(0);
   }, 180_000);
+
+  it('pg:backups:capture is unchecked by default, and checked before it answers with verify', async () => {
+    expect(await captureBackup(ctx, actor, addon.name)).toMatchObject({ trigger: 'manual', status: 'succeeded', verify: null, verifyDetail: null });
+    expect(await captureBackup(ctx, actor, addon.name, { verify: true })).toMatchObject({ number: 4, trigger: 'manual', verify: 'passed', verifyDetail: '26 keys loaded, as in the source' });
+    expect(await scratchLeft()).toBe(0);
+  }, 120_000);
 });

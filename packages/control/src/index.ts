@@ -30,6 +30,7 @@ export * from './buildpacks';
 export * from './addons/access';
 export * from './addons/addons';
 export * from './addons/backups';
+export * from './addons/capture';
 export * from './addons/destroy';
 export * from './addons/servers';
 export * from './addons/platform';

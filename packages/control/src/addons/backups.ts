@@ -52,11 +52,6 @@ async function nextRow(ctx: Ctx, addon: AddonRow, trigger: string): Promise<Back
   }
 }
 
-/** pg:backups:capture (and the final backup of addons:destroy, and scheduled ones). */
-export async function captureBackup(ctx: Ctx, actor: Actor, name: string): Promise<Backup> {
-  return takeBackup(ctx, await addonFor(ctx, actor, name, 'write'), 'manual');
-}
-
 export interface TakeBackupOptions {
   /**
    * Count the source right before and right after the dump (every table's rows; the keys), kept

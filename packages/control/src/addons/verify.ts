@@ -79,7 +79,9 @@ export async function checkPostgres(input: CheckInput, source: Extract<SourceCou
     // TCP answers only once the final server runs (the entrypoint's set-up server listens on its socket only).
     await waitReady(server, ['pg_isready', '-q', '-h', '127.0.0.1', '-p', '5432'], () => true, input.readyTimeoutMs, 'PostgreSQL');
     await server.putFile(DATA_DIR, 'backup.dump', createReadStream(input.file.path), input.file.size);
-    const conn = ['-h', '/run/postgresql', '-U', 'postgres', '-d', SCRATCH_DB];
+    // As the database's owner, not the superuser: the dump's functions (index expressions...) run
+    // with no more rights than they had in the source.
+    const conn = ['-h', '/run/postgresql', '-U', SCRATCH_DB, '-d', SCRATCH_DB];
     const r = await server.exec(['pg_restore', '--no-owner', '--no-privileges', '--exit-on-error', '--no-password', ...conn, `${DATA_DIR}/backup.dump`]);
     if (r.exitCode !== 0) return { passed: false, detail: `pg_restore failed (exit ${r.exitCode}): ${r.stderr.trim().slice(0, 400)}` };
     return compareTables(source, await countTables((argv, io) => server.exec(argv, io), conn));
