@@ -52,6 +52,8 @@ export async function verifyBackup(ctx: Ctx, backup: Backup): Promise<Backup> {
   } catch (err) {
     verdict = { passed: false, detail: (err as Error).message };
   }
+  // One line (a log line each, and the dashboard's cell): tool output is joined with " | ".
+  verdict = { ...verdict, detail: oneLine(verdict.detail) };
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const row = await ctx.db.backup.update({ where: { id: backup.id }, data: { verify: verdict.passed ? 'passed' : 'failed', verifyDetail: verdict.detail } });
   if (addon) {
@@ -121,3 +123,10 @@ async function waitReady(server: ScratchServer, probe: string[], ok: (stdout: st
     await sleep(250);
   }
 }
+
+const oneLine = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
