@@ -21,6 +21,7 @@ import {
   captureBackup,
   createApp,
   createUser,
+  DockerScratchServers,
   runScheduledBackup,
   takeBackup,
   verifyBackup,
@@ -128,7 +129,9 @@ afterAll(async () => {
   for (const id of containers) await docker.getContainer(id).remove({ force: true, v: true }).catch(() => {});
   for (const v of volumes) await docker.getVolume(v).remove().catch(() => {});
   // Anything a failed test left behind of this installation's scratch servers.
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`gantry.instance=${installation}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  for (const inst of [installation, `${installation}x`]) {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`gantry.instance=${inst}`] } })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  }
   await redis.del(...(await redis.keys(`${keys.prefix}*`)));
   redis.disconnect();
   await db?.$disconnect();
@@ -248,16 +251,34 @@ describe('Postgres backups checked by a restore', () => {
     const log = { ...createLogger('test', 'error'), error: (m: string) => void errors.push(m), info: () => {}, warn: () => {} };
     const timer = new BackupTimer({ ctx, scratch: ctx.addons!.scratch, log: log as never });
     const done = await timer.tick();
-    expect(done).toEqual([
+    expect(done.taken).toEqual([
       { addon: addon.name, outcome: 'passed', removed: 1 },
       { addon: broken.name, outcome: 'failed', removed: 0 },
     ]);
     expect(errors.join('\n')).toContain(`backups: ${broken.name} (due `);
     expect(linesOf(broken.appId).at(-1)).toMatch(/^BACKUP FAILED: b001 of postgres-itbk-\w+ \(scheduled\): /);
     // Nothing is owed any more today: the next tick does nothing.
-    expect(await timer.tick()).toEqual([]);
+    expect(await timer.tick()).toEqual({ taken: [], interrupted: [], rechecked: [] });
     expect(await scratchLeft()).toBe(0);
   }, 240_000);
+
+  it('the timer fails a backup a stopped process left running (loudly) and runs a check it left pending again', async () => {
+    const fresh = await db.addon.findUniqueOrThrow({ where: { id: addon.id }, include: ADDON_INCLUDE });
+    const pending = await takeBackup(ctx, fresh, 'scheduled');
+    await db.backup.update({ where: { id: pending.id }, data: { verify: 'pending', finishedAt: new Date(Date.now() - 3 * 3600_000) } });
+    const last = await db.backup.findFirstOrThrow({ where: { addonId: addon.id }, orderBy: { number: 'desc' } });
+    const stuck = await db.backup.create({ data: { addonId: addon.id, addonName: addon.name, teamId: addon.teamId, kind: 'postgres', number: last.number + 1, trigger: 'scheduled', createdAt: new Date(Date.now() - 7 * 3600_000) } });
+    // A recent "running" one may still be going: left alone.
+    const recent = await db.backup.create({ data: { addonId: addon.id, addonName: addon.name, teamId: addon.teamId, kind: 'postgres', number: last.number + 2, trigger: 'manual' } });
+    const timer = new BackupTimer({ ctx, scratch: ctx.addons!.scratch, log: { ...createLogger('test', 'error'), error: () => {}, info: () => {}, warn: () => {} } as never });
+    const report = await timer.tick();
+    const n = (x: number) => `b${String(x).padStart(3, '0')}`;
+    expect(report).toEqual({ taken: [], interrupted: [`${addon.name} ${n(stuck.number)}`], rechecked: [`${addon.name} ${n(pending.number)}: passed`] });
+    expect(await db.backup.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({ status: 'failed', error: 'interrupted: the process taking it stopped before it finished' });
+    expect(await db.backup.findUniqueOrThrow({ where: { id: recent.id } })).toMatchObject({ status: 'running' });
+    expect(linesOf(attachedAppId)).toContain(`BACKUP FAILED: ${n(stuck.number)} of ${addon.name} (scheduled): interrupted: the process taking it stopped before it finished`);
+    await db.backup.delete({ where: { id: recent.id } });
+  }, 180_000);
 });
 
 describe('Redis snapshots checked by loading them', () => {
@@ -292,4 +313,27 @@ describe('Redis snapshots checked by loading them', () => {
     expect(await captureBackup(ctx, actor, addon.name, { verify: true })).toMatchObject({ number: 4, trigger: 'manual', verify: 'passed', verifyDetail: '26 keys loaded, as in the source' });
     expect(await scratchLeft()).toBe(0);
   }, 120_000);
+});
+
+describe('scratch servers', () => {
+  it('are swept when a process died mid-check: only this installation\'s, only older than asked, with their anonymous volume', async () => {
+    const scratch = ctx.addons!.scratch;
+    const server = await scratch.create({ image: await ctx.addons!.imageRef('redis'), env: {}, cmd: ['sleep', '600'], dataDir: '/data' });
+    await server.start();
+    const others = new DockerScratchServers({ docker, installation: `${installation}x` });
+    const theirs = await others.create({ image: await ctx.addons!.imageRef('redis'), env: {}, cmd: ['sleep', '600'], dataDir: '/data' });
+    const info = await docker.getContainer(server.name).inspect();
+    expect(info.HostConfig.NetworkMode).toBe('none');
+    expect(info.Config.Labels).toMatchObject({ 'gantry.instance': installation, 'gantry.role': 'scratch-db' });
+    const volume = info.Mounts.find((m) => m.Destination === '/data')!;
+    expect(volume).toMatchObject({ Type: 'volume' });
+    expect(await scratch.sweep(3_600_000)).toBe(0);
+    expect(await scratchLeft()).toBe(1);
+    await sleep(1100);
+    expect(await scratch.sweep(0)).toBe(1);
+    expect(await scratchLeft()).toBe(0);
+    expect(await docker.getContainer(theirs.name).inspect().then(() => 'there', () => 'gone')).toBe('there');
+    expect(await others.sweep(0)).toBe(1);
+    expect(await docker.getVolume(volume.Name!).inspect().then(() => 'there', () => 'gone')).toBe('gone');
+  }, 60_000);
 });

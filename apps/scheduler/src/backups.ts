@@ -4,6 +4,7 @@
  * heavy; this machine's cores are shared with the apps):
  *
  *   tick ─▶ sweep scratch servers left by a dead process (older than an hour)
+ *        ├▶ recoverInterruptedBackups: "running" for 6 h ─▶ failed (told); check "pending" for 2 h ─▶ checked again
  *        └▶ scheduledBackupsOwed ─▶ per add-on: takeBackup (counts) ─▶ verifyBackup (scratch restore) ─▶ retention
  *
  * Every fact lives in Postgres: an add-on owes a backup when its schedule is due and no scheduled
@@ -12,7 +13,7 @@
  * retried every tick. One add-on's failure never stops the others; each is logged here too.
  */
 import { BackupFailed } from '@gantry/core';
-import { backupId, runScheduledBackup, scheduledBackupsOwed, type Ctx, type ScratchServers } from '@gantry/control';
+import { backupId, recoverInterruptedBackups, runScheduledBackup, scheduledBackupsOwed, type Ctx, type ScratchServers } from '@gantry/control';
 import type { Logger } from '@gantry/log';
 import { describeError } from './describe-error';
 
@@ -27,15 +28,33 @@ export interface BackupTimerDeps {
   log: Logger;
 }
 
+export interface TickReport {
+  taken: { addon: string; outcome: 'passed' | 'check failed' | 'failed'; removed: number }[];
+  /** "<addon> b003": backups left running by a stopped process, now failed. */
+  interrupted: string[];
+  /** "<addon> b003: passed": checks left pending, run again. */
+  rechecked: string[];
+}
+
 export class BackupTimer {
   constructor(private readonly deps: BackupTimerDeps) {}
 
   /** One pass; never throws for one add-on's failure. Returns what it did, for tests. */
-  async tick(): Promise<{ addon: string; outcome: 'passed' | 'check failed' | 'failed'; removed: number }[]> {
+  async tick(): Promise<TickReport> {
     const { ctx, log } = this.deps;
     const swept = await this.deps.scratch.sweep(SCRATCH_STALE_MS).catch((err) => (log.error(`backups: sweeping scratch servers: ${describeError(err)}`), 0));
     if (swept) log.warn(`backups: removed ${swept} scratch server(s) left by an earlier check`);
-    const done: Awaited<ReturnType<BackupTimer['tick']>> = [];
+    const report: TickReport = { taken: [], interrupted: [], rechecked: [] };
+    try {
+      const { failed, rechecked } = await recoverInterruptedBackups(ctx);
+      for (const b of failed) log.error(`backups: ${b.addonName}: ${backupId(b.number)} was interrupted while it was taken: marked failed`);
+      for (const b of rechecked) log[b.verify === 'passed' ? 'info' : 'error'](`backups: ${b.addonName}: the interrupted check of ${backupId(b.number)} ran again: ${b.verify} (${b.verifyDetail})`);
+      report.interrupted = failed.map((b) => `${b.addonName} ${backupId(b.number)}`);
+      report.rechecked = rechecked.map((b) => `${b.addonName} ${backupId(b.number)}: ${b.verify}`);
+    } catch (err) {
+      log.error(`backups: recovering interrupted backups: ${describeError(err)}`);
+    }
+    const done = report.taken;
     for (const { addon, dueAt } of await scheduledBackupsOwed(ctx)) {
       try {
         const { backup, removed } = await runScheduledBackup(ctx, addon);
@@ -48,6 +67,6 @@ export class BackupTimer {
         done.push({ addon: addon.name, outcome: 'failed', removed: 0 });
       }
     }
-    return done;
+    return report;
   }
 }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupFailed, Conflict, InvalidInput, NotFound } from '@gantry/core';
@@ -28,6 +28,11 @@ const RESTORE_FILE = { dir: '/data', name: '.gantry-restore' };
 const REDIS_SNAPSHOT = '/tmp/gantry-backup.rdb';
 
 export const backupId = (n: number) => `b${String(n).padStart(3, '0')}`;
+
+/** Where a backup's file is written in the store: <dir>/<addon>/<b001>-<row id>.<ext>. */
+export function backupLocation(backupDir: string, row: Pick<Backup, 'addonName' | 'number' | 'id' | 'kind'>): string {
+  return join(backupDir, row.addonName, `${backupId(row.number)}-${row.id}.${EXT[row.kind] ?? 'bin'}`);
+}
 
 export function parseBackupId(id: string): number {
   const m = /^b(\d{1,9})$/.exec(id);
@@ -66,8 +71,8 @@ export async function takeBackup(ctx: Ctx, addon: AddonRow, trigger: 'manual' | 
   const count = options.count ?? trigger === 'scheduled';
   const row = await nextRow(ctx, addon, trigger);
   const id = backupId(row.number);
-  const dir = join(backupDir, addon.name);
-  const location = join(dir, `${id}-${row.id}.${EXT[addon.kind] ?? 'bin'}`);
+  const location = backupLocation(backupDir, row);
+  const dir = dirname(location);
   const started = Date.now();
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
