@@ -8,12 +8,13 @@
  *   every second: host up/down; every few seconds: sweep ─┘        │
  *                                                        agents <──┘ commands (queue agent-<host>)
  *   every second (leader): cron ticker (cron.ts) ─▶ due jobs ─▶ TaskRunner ─▶ one-off containers
+ *   every 15 s (leader): backup timer (backups.ts) ─▶ scheduled backups ─▶ checked by a scratch restore ─▶ retention
  */
 import { loadConfig } from '@gantry/config';
-import { syncManifestCron } from '@gantry/control';
+import { addonPlatform, syncManifestCron, type Ctx } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { connectDocker, TeamNetworks } from '@gantry/docker';
-import { AgentCommands, startWorker } from '@gantry/jobs';
+import { AgentCommands, JobQueues, startWorker } from '@gantry/jobs';
 import {
   AllocationStore,
   AppLogs,
@@ -33,6 +34,7 @@ import {
   startHeartbeat,
 } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
+import { BACKUP_TICK_MS, BackupTimer } from './backups';
 import { Deploys } from './deploys';
 import { describeError } from './describe-error';
 import { CronTicker, startCronTicker } from './cron';
@@ -92,6 +94,26 @@ async function main(): Promise<void> {
       return new Set(ids.filter((id) => hostIsUp(beats.get(id), now, config.GANTRY_HOST_GRACE)));
     },
   });
+  const addons = addonPlatform({
+    db,
+    redis,
+    keys,
+    hosts: registry,
+    secret: config.GANTRY_SECRET,
+    hostGraceMs: config.GANTRY_HOST_GRACE,
+    backupDir: config.paths.backups,
+    readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
+    installation: config.GANTRY_INSTANCE,
+    dockerHost: config.DOCKER_HOST,
+  });
+  const backupCtx: Ctx = {
+    db,
+    queues: new JobQueues(redis, config.GANTRY_INSTANCE),
+    events: { append: (appId, line) => appLogs.append(appId, [{ source: 'gantry', process: 'scheduler', line }]) },
+    imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`,
+    addons,
+  };
+  const backups = new BackupTimer({ ctx: backupCtx, scratch: addons.scratch, log });
   const loop = new ControlLoop({
     db,
     allocs,
@@ -175,6 +197,9 @@ async function main(): Promise<void> {
     await loop.syncRegistry();
   });
   const stopCron = startCronTicker(cron, () => leader, log);
+  const backupTimer = every(BACKUP_TICK_MS, 'backups', async () => {
+    if (leader) await backups.tick();
+  });
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
@@ -183,6 +208,7 @@ async function main(): Promise<void> {
     clearInterval(leadTimer);
     clearInterval(hostTimer);
     clearInterval(sweepTimer);
+    clearInterval(backupTimer);
     stopCron();
     loop.stop();
     if (leader) await lease.resign();

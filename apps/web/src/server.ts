@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         backupDir: config.paths.backups,
         readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
         installation: config.GANTRY_INSTANCE,
+        dockerHost: config.DOCKER_HOST,
       }),
     },
     config,

@@ -23,7 +23,8 @@ export function backupView(b: Backup): BackupView {
     sha256: b.sha256,
     location: b.location,
     verify: b.verify,
-    verifyDetail: b.verifyDetail,
+    // Until a check ends, verifyDetail holds the source's counts (JSON, for the check): not for people.
+    verifyDetail: b.verify === 'passed' || b.verify === 'failed' ? b.verifyDetail : null,
     createdAt: b.createdAt.toISOString(),
     finishedAt: b.finishedAt ? b.finishedAt.toISOString() : null,
   };

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackupFailed, Conflict, InvalidInput, NotFound } from '@gantry/core';
@@ -19,6 +19,8 @@ import { Prisma, type Backup } from '@gantry/db';
 import type { Actor, Ctx } from '../context';
 import { addonFor, type AddonRow } from './access';
 import { credentialsOf, platformOf } from './addons';
+import type { SourceCounts } from './row-counts';
+import { countKeys, countTables, type Exec } from './source-counts';
 
 const EXT: Record<string, string> = { postgres: 'dump', redis: 'rdb' };
 /** Where a restore's file is put inside the server: on its volume (room for it), removed after. */
@@ -27,6 +29,11 @@ const REDIS_SNAPSHOT = '/tmp/gantry-backup.rdb';
 
 export const backupId = (n: number) => `b${String(n).padStart(3, '0')}`;
 
+/** Where a backup's file is written in the store: <dir>/<addon>/<b001>-<row id>.<ext>. */
+export function backupLocation(backupDir: string, row: Pick<Backup, 'addonName' | 'number' | 'id' | 'kind'>): string {
+  return join(backupDir, row.addonName, `${backupId(row.number)}-${row.id}.${EXT[row.kind] ?? 'bin'}`);
+}
+
 export function parseBackupId(id: string): number {
   const m = /^b(\d{1,9})$/.exec(id);
   if (!m) throw new InvalidInput(`Invalid backup id ${JSON.stringify(id)}: backups are named b001, b002 ...`, { field: 'id' });
@@ -34,7 +41,7 @@ export function parseBackupId(id: string): number {
 }
 
 /** Sends a line to the add-on's log and to the logs (and drains) of the apps it is attached to. */
-async function tell(ctx: Ctx, addon: AddonRow, line: string): Promise<void> {
+export async function tellAddon(ctx: Ctx, addon: AddonRow, line: string): Promise<void> {
   if (!ctx.events) return;
   for (const appId of [addon.appId, ...addon.attachments.map((a) => a.appId)]) await ctx.events.append(appId, line).catch(() => {});
 }
@@ -50,20 +57,31 @@ async function nextRow(ctx: Ctx, addon: AddonRow, trigger: string): Promise<Back
   }
 }
 
-/** pg:backups:capture (and the final backup of addons:destroy, and scheduled ones). */
-export async function captureBackup(ctx: Ctx, actor: Actor, name: string): Promise<Backup> {
-  return takeBackup(ctx, await addonFor(ctx, actor, name, 'write'), 'manual');
+export interface TakeBackupOptions {
+  /**
+   * Count the source right before and right after the dump (every table's rows; the keys), kept
+   * with the backup (verifyDetail) so verifyBackup can check a restore against them. Default: for
+   * scheduled backups (they are all checked); it costs a count(*) of every table, twice.
+   */
+  count?: boolean;
 }
 
-export async function takeBackup(ctx: Ctx, addon: AddonRow, trigger: 'manual' | 'scheduled' | 'final'): Promise<Backup> {
+export async function takeBackup(ctx: Ctx, addon: AddonRow, trigger: 'manual' | 'scheduled' | 'final', options: TakeBackupOptions = {}): Promise<Backup> {
   const { servers, backupDir } = platformOf(ctx);
+  const count = options.count ?? trigger === 'scheduled';
   const row = await nextRow(ctx, addon, trigger);
   const id = backupId(row.number);
-  const dir = join(backupDir, addon.name);
-  const location = join(dir, `${id}-${row.id}.${EXT[addon.kind] ?? 'bin'}`);
+  const location = backupLocation(backupDir, row);
+  const dir = dirname(location);
   const started = Date.now();
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const c = await credentialsOf(ctx, addon);
+    const exec: Exec = (argv, io) => servers.exec(addon.appId, argv, io);
+    const counter = addon.kind === 'postgres'
+      ? () => countTables(exec, ['-h', '127.0.0.1', '-U', c.user, '-d', c.database], { PGPASSWORD: c.password })
+      : () => countKeys(exec, ['-h', '127.0.0.1']);
+    const before = count ? await counter() : null;
     const hash = createHash('sha256');
     let bytes = 0;
     const head: Buffer[] = [];
@@ -77,7 +95,6 @@ export async function takeBackup(ctx: Ctx, addon: AddonRow, trigger: 'manual' | 
     });
     const file = createWriteStream(location, { mode: 0o600 });
     const written = pipeline(tap, file);
-    const c = await credentialsOf(ctx, addon);
     let r;
     if (addon.kind === 'postgres') {
       r = await servers.exec(addon.appId, ['pg_dump', '--format=custom', '--no-password', '-h', '127.0.0.1', '-U', c.user, '-d', c.database], { env: { PGPASSWORD: c.password }, stdout: tap });
@@ -89,20 +106,21 @@ export async function takeBackup(ctx: Ctx, addon: AddonRow, trigger: 'manual' | 
     }
     await written;
     if (r.exitCode !== 0) throw new Error(`${addon.kind === 'postgres' ? 'pg_dump' : 'the snapshot'} exited with ${r.exitCode}: ${r.stderr.trim().slice(0, 300)}`);
+    const counts = before ? ({ kind: addon.kind, before, after: await counter() } as SourceCounts) : null;
     const magic = Buffer.concat(head).subarray(0, 5).toString('latin1');
     if (addon.kind === 'postgres' && magic !== 'PGDMP') throw new Error(`the dump is not in pg_dump's custom format (it starts with ${JSON.stringify(magic)}, ${bytes} bytes)`);
     if (addon.kind === 'redis' && magic !== 'REDIS') throw new Error(`the snapshot is not an RDB file (it starts with ${JSON.stringify(magic)}, ${bytes} bytes)`);
     // On disk for good before it is called succeeded.
     const fh = await open(location, 'r');
     await fh.sync().finally(() => fh.close());
-    const done = await ctx.db.backup.update({ where: { id: row.id }, data: { status: 'succeeded', bytes: BigInt(bytes), sha256: hash.digest('hex'), location, finishedAt: new Date() } });
-    await tell(ctx, addon, `Backup ${id} of ${addon.name} succeeded (${bytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s, ${trigger})`);
+    const done = await ctx.db.backup.update({ where: { id: row.id }, data: { status: 'succeeded', bytes: BigInt(bytes), sha256: hash.digest('hex'), location, finishedAt: new Date(), ...(counts ? { verifyDetail: JSON.stringify(counts) } : {}) } });
+    await tellAddon(ctx, addon, `Backup ${id} of ${addon.name} succeeded (${bytes} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s, ${trigger})`);
     return done;
   } catch (err) {
     const reason = (err as Error).message;
     await rm(location, { force: true }).catch(() => {});
     await ctx.db.backup.update({ where: { id: row.id }, data: { status: 'failed', error: reason, finishedAt: new Date() } });
-    await tell(ctx, addon, `BACKUP FAILED: ${id} of ${addon.name} (${trigger}): ${reason}`);
+    await tellAddon(ctx, addon, `BACKUP FAILED: ${id} of ${addon.name} (${trigger}): ${reason}`);
     throw new BackupFailed(`Backup ${id} of ${addon.name} failed: ${reason}`, { addon: addon.name, backup: id });
   }
 }
@@ -126,7 +144,7 @@ async function backupOf(ctx: Ctx, addon: AddonRow, id: string | undefined): Prom
 }
 
 /** Checks a stored backup against its recorded SHA-256; the file's size for streaming. */
-async function checkedFile(row: Backup): Promise<{ path: string; size: number }> {
+export async function checkedFile(row: Backup): Promise<{ path: string; size: number }> {
   if (row.status !== 'succeeded' || !row.location || !row.sha256) throw new Conflict(`Backup ${backupId(row.number)} of ${row.addonName} did not succeed (${row.status}${row.error ? `: ${row.error}` : ''}): it cannot be used.`);
   const info = await stat(row.location).catch(() => null);
   if (!info) throw new BackupFailed(`Backup ${backupId(row.number)} of ${row.addonName} is missing from the backup store (${row.location}).`);
@@ -172,7 +190,7 @@ export async function restoreBackup(ctx: Ctx, actor: Actor, name: string, id: st
   } finally {
     await servers.exec(target.appId, ['rm', '-f', inside]).catch(() => {});
   }
-  await tell(ctx, target, `Restored backup ${backupId(row.number)} of ${source.name} into ${target.name}`);
+  await tellAddon(ctx, target, `Restored backup ${backupId(row.number)} of ${source.name} into ${target.name}`);
   return row;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertBackupTime, assertKeep, dueAt } from './schedule';
+import { assertBackupTime, assertKeep, backupOwed, dueAt } from './schedule';
 
 describe('backup schedule', () => {
   const t = (iso: string) => new Date(iso);
@@ -22,5 +22,18 @@ describe('backup schedule', () => {
     for (const bad of ['24:00', '2:00', '02:60', '0200', '']) expect(() => assertBackupTime(bad)).toThrow(/HH:MM/);
     expect(assertKeep(7)).toBe(7);
     for (const bad of [0, 91, 1.5, -1]) expect(() => assertKeep(bad)).toThrow(/keep between 1 and 90/);
+  });
+
+  it('owes a backup once per due time: none before, none again after one was started', () => {
+    const addon = { backupAt: '02:00', backupScheduledAt: t('2026-12-04T12:00:00Z') };
+    expect(backupOwed(addon, null, t('2026-12-05T01:59:00Z'))).toBeNull();
+    expect(backupOwed(addon, null, t('2026-12-05T02:00:10Z'))).toEqual(t('2026-12-05T02:00:00Z'));
+    // One started at 02:00:15 (succeeded or failed): nothing owed until tomorrow's.
+    expect(backupOwed(addon, t('2026-12-05T02:00:15Z'), t('2026-12-05T09:00:00Z'))).toBeNull();
+    expect(backupOwed(addon, t('2026-12-05T02:00:15Z'), t('2026-12-06T02:00:00Z'))).toEqual(t('2026-12-06T02:00:00Z'));
+    // A scheduler down for a day: one backup for the newest due time, not one per missed day.
+    expect(backupOwed(addon, t('2026-12-03T02:00:15Z'), t('2026-12-05T10:00:00Z'))).toEqual(t('2026-12-05T02:00:00Z'));
+    // Unscheduled: never.
+    expect(backupOwed({ backupAt: null, backupScheduledAt: null }, null, t('2026-12-05T10:00:00Z'))).toBeNull();
   });
 });

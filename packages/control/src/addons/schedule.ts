@@ -46,3 +46,15 @@ export async function unscheduleBackups(ctx: Ctx, actor: Actor, name: string): P
   await audit(ctx, actor, { id: addon.appId, teamId: addon.teamId }, 'addon.backups.unschedule', addon.name);
   return addonFor(ctx, actor, name, 'read');
 }
+
+/**
+ * The due time an add-on's scheduled backup is owed for, or null: its schedule is due (dueAt) and
+ * no scheduled backup was started since that due time (one that failed counts: it is reported,
+ * not retried every tick; the next day's is taken as usual).
+ */
+export function backupOwed(addon: { backupAt: string | null; backupScheduledAt: Date | null }, lastScheduledAt: Date | null, now: Date): Date | null {
+  if (!addon.backupAt || !addon.backupScheduledAt) return null;
+  const due = dueAt(addon.backupAt, addon.backupScheduledAt, now);
+  if (!due) return null;
+  return lastScheduledAt && lastScheduledAt.getTime() >= due.getTime() ? null : due;
+}

@@ -4,15 +4,16 @@
  * (pg_dump, pg_restore, psql -c), and files copied into it. The container is found on its host's
  * engine by its allocation id; the host is reached as one-offs reach it (its Docker URL and TLS).
  */
-import type { Readable, Writable } from 'node:stream';
-import { PassThrough } from 'node:stream';
-import tar from 'tar-stream';
+import type { Readable } from 'node:stream';
 import { Unavailable } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import { connectDocker, type Docker } from '@gantry/docker';
 import { hostIsUp, type AllocationStore, type HostRegistry } from '@gantry/live';
 import type { AllocationStatus } from '@gantry/scheduler-core';
 import { hostTls } from '../hosts';
+import { execIn, putFileIn, type ExecIo, type ExecResult } from './container-exec';
+
+export type { ExecResult } from './container-exec';
 
 export interface AddonServerState {
   /** What its agent reports; "unplaced" before the scheduler placed it, "lost" when its host is down. */
@@ -25,17 +26,10 @@ export interface AddonServerState {
   releaseId: string | null;
 }
 
-export interface ExecResult {
-  exitCode: number;
-  /** Collected when no stdout stream was given. */
-  stdout: string;
-  stderr: string;
-}
-
 export interface AddonServers {
   state(appId: string): Promise<AddonServerState>;
   /** Runs argv in the server's container; stdout goes to `stdout` when given (binary safe), else is collected. */
-  exec(appId: string, argv: string[], io?: { env?: Record<string, string>; stdout?: Writable }): Promise<ExecResult>;
+  exec(appId: string, argv: string[], io?: ExecIo): Promise<ExecResult>;
   /** Copies a file into the server's container at dir/name. */
   putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void>;
   /** Removes the add-on's Docker volume from the host it lives on (after its server stopped). */
@@ -82,31 +76,14 @@ export class DockerAddonServers implements AddonServers {
     return { docker, container: docker.getContainer(rows[0].Id) };
   }
 
-  async exec(appId: string, argv: string[], io: { env?: Record<string, string>; stdout?: Writable } = {}): Promise<ExecResult> {
+  async exec(appId: string, argv: string[], io: ExecIo = {}): Promise<ExecResult> {
     const { docker, container } = await this.container(appId);
-    const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Env: Object.entries(io.env ?? {}).map(([k, v]) => `${k}=${v}`) });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const stdout = io.stdout ?? collect(out);
-    const stderr = collect(err);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.demuxStream(stream, stdout, stderr);
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', reject);
-    });
-    if (io.stdout) await new Promise<void>((resolve, reject) => io.stdout!.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+    return execIn(docker, container, argv, io);
   }
 
   async putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void> {
     const { container } = await this.container(appId);
-    const pack = tar.pack();
-    const entry = pack.entry({ name, size, mode: 0o600 }, (e) => (e ? pack.destroy(e) : pack.finalize()));
-    source.pipe(entry);
-    await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: dir });
+    await putFileIn(container, dir, name, source, size);
   }
 
   async removeVolume(hostId: string, dockerName: string): Promise<void> {
@@ -117,10 +94,4 @@ export class DockerAddonServers implements AddonServers {
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
     }
   }
-}
-
-function collect(into: Buffer[]): Writable {
-  const s = new PassThrough();
-  s.on('data', (b: Buffer) => into.push(b));
-  return s;
 }

@@ -112,9 +112,14 @@ export function addonRoutes(r: Router<ApiDeps>): void {
     sendJson(res, 200, (await listBackups(deps.ctx, await actorFor(deps, req), params.name!)).map(backupView));
   });
 
-  /** Synchronous: answers once the backup is stored (201), or with the reason it failed (500 backup_failed). */
-  r.add('POST', '/addons/:name/backups', async (deps, { req, res, params }) => {
-    sendJson(res, 201, backupView(await captureBackup(deps.ctx, await actorFor(deps, req), params.name!)));
+  /**
+   * Synchronous: answers once the backup is stored (201), or with the reason it failed (500
+   * backup_failed). ?verify=1: also checked by a scratch restore first (a failed check: backup_failed).
+   */
+  r.add('POST', '/addons/:name/backups', async (deps, { req, res, params, query }) => {
+    const verify = query.get('verify');
+    if (verify !== null && verify !== '0' && verify !== '1') throw new InvalidInput('"verify" must be 0 or 1.', { field: 'verify' });
+    sendJson(res, 201, backupView(await captureBackup(deps.ctx, await actorFor(deps, req), params.name!, { verify: verify === '1' })));
   });
 
   r.add('GET', '/addons/:name/backups/:id', async (deps, { req, res, params }) => {
