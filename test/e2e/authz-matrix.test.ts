@@ -13,6 +13,9 @@
  * destructive: rename/destroy, on throwaway apps), gantry-admin (User.isAdmin, no team role),
  * read-or-gantry-admin (placement explanations: viewer+ or a Gantry admin).
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_OPTIONS_HEADER, RUN_UPGRADE, encodeRunOptions, type AppMetricsView, type InstanceView, type LogLineView, type ReleaseView } from '@gantry/api-client';
@@ -338,10 +341,99 @@ const VOLUME_ROWS: Row[] = [
   },
   { route: 'DELETE /volumes/:name', need: 'admin', destructive: true, call: async () => { const v = await teamVolume(); return { path: `/volumes/${v}?confirm=${v}` }; } },
 ];
-const volumesServed = apiRouter()
-  .list()
-  .some((r) => r.pattern === '/volumes/:name/mount');
-if (volumesServed) ROWS.push(...VOLUME_ROWS);
+ROWS.push(...VOLUME_ROWS);
+
+// ---- add-ons: rows made directly in the database (no server runs: what needs one answers 503 or a failed backup) ----
+const ADDON_ROWS: Row[] = [
+  { route: 'GET /addons', need: 'user', call: () => ({ path: '/addons' }), scope: 'none' },
+  { route: 'GET /apps/:app/addons', need: 'read', call: () => ({ path: `/apps/${app}/addons` }) },
+  {
+    route: 'POST /apps/:app/addons',
+    need: 'write',
+    call: () => ({ path: `/apps/${app}/addons`, body: { kind: 'nope' } }),
+    alsoAllowed: { status: 422, body: /Unknown add-on kind/, why: 'an invalid kind: checked after access, so nothing is provisioned' },
+  },
+  { route: 'GET /addons/:name', need: 'read', call: async () => ({ path: `/addons/${await teamAddon()}` }) },
+  { route: 'GET /addons/:name/details', need: 'read', call: async () => ({ path: `/addons/${await teamAddon()}/details` }) },
+  {
+    route: 'POST /addons/:name/attachments',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await teamAddon()}/attachments`, body: { app: await teamApp('mx-att') } }),
+  },
+  {
+    route: 'DELETE /addons/:name/attachments/:app',
+    need: 'write',
+    call: async () => {
+      const addon = await teamAddon();
+      const other = await teamApp('mx-det');
+      const [a, o] = [await testDb().addon.findUniqueOrThrow({ where: { name: addon } }), await testDb().app.findUniqueOrThrow({ where: { name: other } })];
+      await testDb().addonAttachment.create({ data: { addonId: a.id, appId: o.id, name: 'DATABASE' } });
+      return { path: `/addons/${addon}/attachments/${other}` };
+    },
+  },
+  {
+    route: 'POST /addons/:name/credentials/rotate',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await teamAddon()}/credentials/rotate` }),
+    alsoAllowed: { status: 503, body: /not running/, why: 'the matrix add-on has no server' },
+  },
+  { route: 'GET /addons/:name/backups', need: 'read', call: async () => ({ path: `/addons/${await teamAddon()}/backups` }) },
+  {
+    route: 'POST /addons/:name/backups',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await teamAddon()}/backups` }),
+    alsoAllowed: { status: 500, body: /backup_failed/, why: 'the matrix add-on has no server: the backup fails (loudly)' },
+  },
+  { route: 'GET /addons/:name/backups/:id', need: 'read', call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001` }) },
+  { route: 'GET /addons/:name/backups/:id/download', need: 'read', call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001/download` }) },
+  {
+    route: 'POST /addons/:name/backups/:id/restore',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001/restore`, body: {} }),
+    alsoAllowed: { status: 503, body: /not running/, why: 'the matrix add-on has no server to restore into' },
+  },
+  { route: 'PUT /addons/:name/backups/schedule', need: 'write', call: async () => ({ path: `/addons/${await teamAddon()}/backups/schedule`, body: { at: '02:00', keep: 3 } }) },
+  { route: 'DELETE /addons/:name/backups/schedule', need: 'write', call: async () => ({ path: `/addons/${await teamAddon()}/backups/schedule` }) },
+  {
+    route: 'DELETE /addons/:name',
+    need: 'admin',
+    destructive: true,
+    call: async () => {
+      const a = await teamAddon(uniqueName('postgres-mx'));
+      return { path: `/addons/${a}?confirm=${a}` };
+    },
+  },
+];
+ROWS.push(...ADDON_ROWS);
+
+let matrixAddon = '';
+/** A Postgres add-on of the team that never ran (its records only): `name` for a fresh one. */
+async function teamAddon(name?: string): Promise<string> {
+  if (!name && matrixAddon) return matrixAddon;
+  const addon = name ?? (matrixAddon = uniqueName('postgres-mx'));
+  const db = testDb();
+  const server = await db.app.create({ data: { name: addon, teamId, kind: 'addon', config: { POSTGRES_USER: 'u1', POSTGRES_PASSWORD: 'p'.repeat(64), POSTGRES_DB: 'd1' } } });
+  const volume = await db.volume.create({ data: { name: `${addon}-data`, teamId, appId: server.id, processType: 'postgres', mountPath: '/data' } });
+  await db.addon.create({ data: { name: addon, kind: 'postgres', plan: 'small', teamId, appId: server.id, volumeId: volume.id } });
+  return addon;
+}
+
+let backedUp = '';
+/** A team add-on with a stored backup b001 (a real file in the backup store, with its checksum). */
+async function backedUpAddon(): Promise<string> {
+  if (backedUp) return backedUp;
+  const addon = await teamAddon(uniqueName('postgres-mxb'));
+  const row = await testDb().addon.findUniqueOrThrow({ where: { name: addon } });
+  const dir = join(gantry().home, 'backups', addon);
+  mkdirSync(dir, { recursive: true });
+  const content = Buffer.from('PGDMP matrix backup');
+  const location = join(dir, 'b001-matrix.dump');
+  writeFileSync(location, content);
+  await testDb().backup.create({
+    data: { addonId: row.id, addonName: addon, teamId, kind: 'postgres', number: 1, trigger: 'manual', status: 'succeeded', bytes: BigInt(content.length), sha256: createHash('sha256').update(content).digest('hex'), location },
+  });
+  return (backedUp = addon);
+}
 
 /** A volume of the team on no host (made directly: nothing to place). */
 async function teamVolume(): Promise<string> {

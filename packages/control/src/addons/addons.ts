@@ -96,11 +96,12 @@ export interface AddonChange {
 
 export async function createAddon(ctx: Ctx, actor: Actor, appName: string, input: CreateAddonInput): Promise<AddonChange> {
   const platform = platformOf(ctx);
+  // Access first: a caller without it learns nothing, not even that their input was wrong.
+  const app = await appFor(ctx, actor, appName, 'write');
   const spec = addonKindSpec(input.kind);
   const plan: AddonPlan = assertAddonPlan(input.plan ?? DEFAULT_ADDON_PLAN);
   const as = assertAttachmentName(input.as ?? spec.defaultAs);
   const constraints = parseConstraints(input.constraints ?? []);
-  const app = await appFor(ctx, actor, appName, 'write');
   await assertAttachable(ctx, app, as);
   const credentials = generateCredentials();
 
