@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Volume" ADD COLUMN     "movingTo" UUID;
