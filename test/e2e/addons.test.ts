@@ -140,6 +140,11 @@ describe('add-ons: Postgres and Redis servers of a team', () => {
     expect(explain.stdout).toContain('local');
     await waitFor('the attach release to serve', async () => JSON.parse((await appGet(app, '/')).body).database === true, 60_000);
     expect(JSON.parse((await appGet(app, '/migrations')).body)).toEqual({ names: ['001_writes'] });
+    // A daily backup at the next minute (UTC): checked near the end of this file.
+    const next = new Date(Date.now() + 60_000);
+    const at = `${String(next.getUTCHours()).padStart(2, '0')}:${String(next.getUTCMinutes()).padStart(2, '0')}`;
+    const scheduled = await cli('pg:backups:schedule', '-a', app, '--at', at, '--keep', '2');
+    expect(scheduled.code, scheduled.stderr).toBe(0);
   });
 
   it('loses no acknowledged write through a redeploy, a restart and docker kill of the server', async () => {
@@ -272,6 +277,25 @@ describe('add-ons: Postgres and Redis servers of a team', () => {
     await waitFor('the key after the kill', async () => JSON.parse((await appGet(app, '/redis?key=k')).body).value === 'kept', 60_000);
     const snap = await cli('redis:backups:capture', redis);
     expect(snap.code, snap.stderr + snap.stdout).toBe(0);
+    // A restore brings the snapshot's value back, and it is durable again (append-only rebuilt).
+    await waitFor('a new value', async () => JSON.parse((await appGet(app, '/redis?op=set&key=k&value=changed')).body).value === 'OK', 30_000);
+    const id = (await u.user.client.backups(redis))[0]!.id;
+    const restored = await cli('redis:backups:restore', id, redis, '--confirm', redis);
+    expect(restored.code, restored.stderr + restored.stdout).toBe(0);
+    await waitFor('the restored value', async () => JSON.parse((await appGet(app, '/redis?key=k')).body).value === 'kept', 60_000);
+    await docker.getContainer((await serverContainer(redis))!.Id).kill();
+    await waitFor('the restored value after a kill', async () => JSON.parse((await appGet(app, '/redis?key=k')).body).value === 'kept', 60_000);
+  }, 240_000);
+
+  it('takes the scheduled backup and verifies it by a restore into a scratch server', async () => {
+    const backup = await waitFor(
+      'a verified scheduled backup',
+      async () => (await u.user.client.backups(pg)).find((b) => b.trigger === 'scheduled' && b.verify !== null && b.verify !== 'pending'),
+      150_000,
+      2000,
+    );
+    expect(backup, JSON.stringify(backup)).toMatchObject({ status: 'succeeded', verify: 'passed' });
+    console.log(`scheduled backup ${backup.id}: ${backup.verifyDetail}`);
   }, 180_000);
 
   it('destroy asks for the name, then takes a final backup and says where it is', async () => {

@@ -14,11 +14,12 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BackupFailed, Conflict, InvalidInput, NotFound } from '@gantry/core';
+import { BackupFailed, Conflict, InvalidInput, NotFound, Unavailable } from '@gantry/core';
 import { Prisma, type Backup } from '@gantry/db';
 import type { Actor, Ctx } from '../context';
 import { addonFor, type AddonRow } from './access';
 import { credentialsOf, platformOf } from './addons';
+import type { AddonServers } from './servers';
 import type { SourceCounts } from './row-counts';
 import { countKeys, countTables, type Exec } from './source-counts';
 
@@ -173,10 +174,14 @@ export async function restoreBackup(ctx: Ctx, actor: Actor, name: string, id: st
   const target = to && to !== name ? await addonFor(ctx, actor, to, 'write') : source;
   if (target.kind !== source.kind) throw new InvalidInput(`${target.name} is a ${target.kind} add-on; a ${source.kind} backup restores only into ${source.kind}.`);
   if (target.teamId !== source.teamId) throw new Conflict(`${target.name} belongs to another team than ${source.name}.`);
-  if (target.kind !== 'postgres') throw new InvalidInput('Restoring Redis snapshots is not supported yet: download the snapshot (redis:backups:download) instead.');
   const row = await backupOf(ctx, source, id);
   const file = await checkedFile(row);
   const { servers } = platformOf(ctx);
+  if (target.kind === 'redis') {
+    await restoreRedis(ctx, target, file);
+    await tellAddon(ctx, target, `Restored backup ${backupId(row.number)} of ${source.name} into ${target.name}`);
+    return row;
+  }
   const c = await credentialsOf(ctx, target);
   const inside = `${RESTORE_FILE.dir}/${RESTORE_FILE.name}`;
   await servers.putFile(target.appId, RESTORE_FILE.dir, RESTORE_FILE.name, createReadStream(file.path), file.size);
@@ -194,3 +199,41 @@ export async function restoreBackup(ctx: Ctx, actor: Actor, name: string, id: st
   return row;
 }
 
+
+const redisInfo = (servers: AddonServers, appId: string) =>
+  servers.exec(appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'INFO']).then((r) => {
+    if (r.exitCode !== 0) throw new Error((r.stderr || r.stdout).trim());
+    return Object.fromEntries(r.stdout.split(/\r?\n/).filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+  });
+
+/**
+ * Redis: the snapshot goes next to the data; the server stops without saving and its container
+ * starts again at once (its restart policy), and the entrypoint loads the snapshot in place of the
+ * data (append-only off for that start). Once the new server answers, append-only is turned on
+ * again, which rewrites the append-only files from the restored data; done when that finished.
+ */
+async function restoreRedis(ctx: Ctx, target: AddonRow, file: { path: string; size: number }): Promise<void> {
+  const { servers } = platformOf(ctx);
+  const before = (await redisInfo(servers, target.appId)).run_id;
+  await servers.putFile(target.appId, RESTORE_FILE.dir, RESTORE_FILE.name, createReadStream(file.path), file.size);
+  // The exec's connection ends with the server: its answer does not matter, the new run_id does.
+  await servers.exec(target.appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'SHUTDOWN', 'NOSAVE']).catch(() => {});
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const info = await redisInfo(servers, target.appId).catch(() => null);
+    if (info && info.run_id !== before && info.loading === '0') break;
+    if (Date.now() > deadline) throw new Unavailable(`${target.name} did not come back within 2 min after the restore; see gantry logs -a ${target.name}.`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const on = await servers.exec(target.appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'CONFIG', 'SET', 'appendonly', 'yes']);
+  if (on.exitCode !== 0 || !on.stdout.includes('OK')) throw new Unavailable(`${target.name} restored, but append-only could not be turned on again: ${(on.stderr || on.stdout).trim()}`);
+  for (;;) {
+    const info = await redisInfo(servers, target.appId);
+    if (info.aof_enabled === '1' && info.aof_rewrite_in_progress === '0' && info.aof_rewrite_scheduled === '0') {
+      if (info.aof_last_bgrewrite_status !== 'ok') throw new Unavailable(`${target.name} restored, but rewriting its append-only files failed: see gantry logs -a ${target.name}.`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Unavailable(`${target.name} restored, but its append-only files were not rewritten within 2 min.`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
