@@ -12,7 +12,7 @@ export interface Timed {
   fileBytes: number;
 }
 
-/** A write pause measured while a writer loop ran (a move, a failover), or why it was not. */
+/** A write pause measured while a writer loop ran (a move, a failover), or why it was not (printed "not measured yet (<why>)"). */
 export type Slot = { notMeasured: string } | { pauseMs: number; acked: number; lost: number };
 
 export interface AddonFigures {
@@ -37,7 +37,7 @@ const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB`
 const timed = (t: Timed, dbBytes: number) => `${secs(t.ms)} ${mbps(dbBytes, t.ms)}`;
 
 function slotRow(label: string, s: Slot): [string, string] {
-  if ('notMeasured' in s) return [label, `not measured: ${s.notMeasured}`];
+  if ('notMeasured' in s) return [label, `not measured yet (${s.notMeasured})`];
   return [label, `${(s.pauseMs / 1000).toFixed(2)} s write pause, ${s.lost} of ${s.acked} acknowledged writes lost (goal 0)${s.lost === 0 ? '' : ' GOAL MISSED'}`];
 }
 

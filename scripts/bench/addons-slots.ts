@@ -2,13 +2,14 @@
  * The move and failover slots of bench:addons. Their figures (write pause, lost acknowledged
  * writes under a writer loop, on a lab of two hosts) need `addons:move` and `addons:create --ha`;
  * which of them exist is read from the API's own route list, so the slot says why it is empty.
- * Measuring them is the lead's to wire in once those land (see the README of scripts/bench).
+ * Measuring them is to be wired in once those land: a writer loop like test/e2e/addons.test.ts's
+ * Writer, on a lab of two hosts (network-cluster.ts shows how a bench makes them).
  */
 import { apiRouter } from '../../apps/web/src/api/index';
 import type { Slot } from './addons-figures';
 
 export const MOVE_ROUTE = { method: 'POST', pattern: '/addons/:name/move' } as const;
-const NOT_HERE = 'not measured yet (addons:move / --ha not on this branch)';
+const NOT_HERE = 'addons:move / --ha not on this branch';
 
 /** The slots' reasons from a route list. Pure. */
 export function slotsFor(routes: { method: string; pattern: string }[]): { move: Slot; failover: Slot } {
