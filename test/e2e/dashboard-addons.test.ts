@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { push, repoFromFixture } from './helpers/git';
 
 const run = promisify(execFile);
 
@@ -138,13 +139,18 @@ describe('dashboard: add-ons tab', () => {
   });
 
   it('lists the app’s volumes with their host and mount', async () => {
+    // A volume is mounted by a process type: the app needs a release with a worker first.
+    const pushed = await push(await repoFromFixture('worker-only'), app, owner.token);
+    expect(pushed.code, pushed.output).toBe(0);
     await owner.client.createVolume(app, volume);
     await owner.client.mountVolume(volume, { app, type: 'worker', path: '/app/data' });
     const row = page.locator(`[data-volume="${volume}"]`);
     await row.waitFor({ timeout: 15_000 });
     await expect.poll(() => row.textContent()).toContain('worker at /app/data');
-    const v = (await owner.client.volumes(app)).find((x) => x.name === volume)!;
-    expect(await row.textContent()).toContain(v.host ?? 'not placed yet');
+    // Its host, once the worker that mounts it is placed.
+    let host: string | null = null;
+    await expect.poll(async () => (host = (await owner.client.volumes(app)).find((x) => x.name === volume)?.host ?? null), { timeout: 90_000, interval: 1000 }).not.toBeNull();
+    await expect.poll(() => row.locator('td').nth(1).textContent(), { timeout: 15_000 }).toBe(host);
     await shot(page, 'addons');
   });
 });
