@@ -82,7 +82,7 @@ export function AddonCard({ addon, app, canWrite }: { addon: AddonView; app: str
       ) : null}
       {capture.error ? (
         <div className="alert bad" role="alert" data-testid="capture-error">
-          Backup failed: {capture.error}
+          {capture.error}
         </div>
       ) : null}
       <ErrorBox error={backups.error} />

@@ -15,7 +15,8 @@ export function LiveFigures({ details }: { details: Polled<AddonDetailsView> }) 
         </div>
       ) : null}
       <div className="stats">
-        <Stat label="Version" value={d.version ?? '–'} testId="addon-version" />
+        {/* "15.18 (Debian 15.18-0+deb12u1)": the number, the rest on hover. */}
+        <Stat label="Version" value={d.version?.split(' ')[0] ?? '–'} title={d.version ?? undefined} testId="addon-version" />
         <Stat label={d.kind === 'redis' ? 'Memory used' : 'Data size'} value={bytes(d.sizeBytes)} testId="addon-size" />
         <Stat label="Connections" value={d.connections === null ? '–' : String(d.connections)} testId="addon-connections" />
         {d.kind === 'redis' ? <Stat label="Keys" value={d.keys === null ? '–' : String(d.keys)} testId="addon-keys" /> : null}
@@ -48,9 +49,9 @@ export function LiveFigures({ details }: { details: Polled<AddonDetailsView> }) 
   );
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Stat({ label, value, testId, title }: { label: string; value: string; testId: string; title?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" title={title}>
       <span className="muted">{label}</span>
       <b data-testid={testId}>{value}</b>
     </div>
