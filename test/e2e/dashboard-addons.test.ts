@@ -17,7 +17,7 @@ import type { AddonView } from '@gantry/api-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
-import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 
 const run = promisify(execFile);
@@ -136,6 +136,30 @@ describe('dashboard: add-ons tab', () => {
     const latest = card.getByTestId('latest-backup');
     await expect.poll(() => latest.getAttribute('data-status')).toBe('failed');
     expect(await latest.getAttribute('class')).toContain('bad');
+  });
+
+  it('gives a viewer the tab read-only: no capture, no download', async () => {
+    const viewer = await newUser('addonviewer');
+    const appRow = await testDb().app.findUniqueOrThrow({ where: { name: app } });
+    await testDb().membership.create({ data: { teamId: appRow.teamId, userId: viewer.id, role: 'viewer' } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const v = await login(ctx, viewer, `/apps/${app}/addons`);
+      const card = v.locator(`[data-addon="${addon.name}"]`);
+      await card.locator('[data-backup="b001"][data-status="succeeded"]').waitFor({ timeout: 30_000 });
+      expect(await card.getByTestId('addon-state').textContent()).toBe('available');
+      expect(await card.getByRole('button', { name: 'Capture backup' }).isDisabled()).toBe(true);
+      expect(await card.getByRole('link', { name: /Download backup/ }).count()).toBe(0);
+      // Sent anyway, with the dashboard's own headers, the capture is refused by the API.
+      const status = await v.evaluate(
+        (name) => fetch(`/api/v1/addons/${name}/backups`, { method: 'POST', credentials: 'same-origin', headers: { 'x-gantry-csrf': '1' } }).then((r) => r.status),
+        addon.name,
+      );
+      expect(status).toBe(403);
+      expect((await owner.client.backups(addon.name)).map((b) => b.id)).toEqual(['b002', 'b001']);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('lists the app’s volumes with their host and mount', async () => {

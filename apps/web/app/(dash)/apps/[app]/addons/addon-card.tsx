@@ -86,7 +86,7 @@ export function AddonCard({ addon, app, canWrite }: { addon: AddonView; app: str
         </div>
       ) : null}
       <ErrorBox error={backups.error} />
-      {backups.data ? <BackupsTable addon={addon.name} backups={backups.data} /> : null}
+      {backups.data ? <BackupsTable addon={addon.name} backups={backups.data} canDownload={canWrite} /> : null}
       <BackupSizes backups={backups.data ?? []} />
     </section>
   );

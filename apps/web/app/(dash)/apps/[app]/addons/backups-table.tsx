@@ -5,7 +5,11 @@ import { backupDownloadHref, backupIsBad, backupTone, verifyTone } from '../../.
 import { ago, bytes } from '../../../../_lib/format';
 
 /** An add-on's backups, newest first: a failed one, or one whose restore check failed, in red with its reason. */
-export function BackupsTable({ addon, backups }: { addon: string; backups: BackupView[] }) {
+/**
+ * `canDownload`: members and above. A dump holds every secret the database does, and viewers are
+ * not shown config values either (the API still lets them download: reported to the lead).
+ */
+export function BackupsTable({ addon, backups, canDownload }: { addon: string; backups: BackupView[]; canDownload: boolean }) {
   if (backups.length === 0) return <div className="empty">No backups yet.</div>;
   return (
     <div className="table-wrap">
@@ -45,7 +49,7 @@ export function BackupsTable({ addon, backups }: { addon: string; backups: Backu
               </td>
               <td className="muted">{b.trigger}</td>
               <td className="num">
-                {b.status === 'succeeded' ? (
+                {b.status === 'succeeded' && canDownload ? (
                   <a href={backupDownloadHref(API, b)} download aria-label={`Download backup ${b.id} of ${addon}`} title={b.sha256 ? `sha256 ${b.sha256}` : undefined}>
                     Download
                   </a>
