@@ -33,7 +33,9 @@ export function BackupsTable({ addon, backups, canDownload }: { addon: string; b
           {backups.map((b) => (
             <tr key={b.id} data-backup={b.id} data-status={b.status} data-verify={b.verify ?? ''} className={backupIsBad(b) ? 'bad-row' : undefined}>
               <td className="mono">{b.id}</td>
-              <td title={b.createdAt}>{ago(b.createdAt)}</td>
+              <td title={b.createdAt} className="nowrap">
+                {ago(b.createdAt)}
+              </td>
               <td>
                 <span className={`badge ${backupTone(b.status)}`}>{b.status}</span>
                 {b.error ? (
@@ -42,9 +44,9 @@ export function BackupsTable({ addon, backups, canDownload }: { addon: string; b
                   </div>
                 ) : null}
               </td>
-              <td className="num">{bytes(b.bytes)}</td>
+              <td className="num nowrap">{bytes(b.bytes)}</td>
               <td>
-                {b.verify ? <span className={`badge ${verifyTone(b.verify)}`}>{b.verify}</span> : <span className="muted">not verified</span>}
+                {b.verify ? <span className={`badge ${verifyTone(b.verify)}`}>{b.verify}</span> : <span className="muted nowrap">not verified</span>}
                 {b.verifyDetail ? <div className={`${b.verify === 'failed' ? 'bad' : 'muted'} small-text`}>{b.verifyDetail}</div> : null}
               </td>
               <td className="muted">{b.trigger}</td>
