@@ -18,6 +18,7 @@ const TABS = [
   ['/cron', 'Scheduler'],
   ['/metrics', 'Metrics'],
   ['/domains', 'Domains & drains'],
+  ['/addons', 'Add-ons'],
 ] as const;
 
 /** An app's header (name, state, URL, role) and tabs; its data is shared with the tab pages. */
