@@ -385,7 +385,7 @@ const ADDON_ROWS: Row[] = [
     alsoAllowed: { status: 500, body: /backup_failed/, why: 'the matrix add-on has no server: the backup fails (loudly)' },
   },
   { route: 'GET /addons/:name/backups/:id', need: 'read', call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001` }) },
-  { route: 'GET /addons/:name/backups/:id/download', need: 'read', call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001/download` }) },
+  { route: 'GET /addons/:name/backups/:id/download', need: 'write', call: async () => ({ path: `/addons/${await backedUpAddon()}/backups/b001/download` }) },
   {
     route: 'POST /addons/:name/backups/:id/restore',
     need: 'write',

@@ -158,7 +158,8 @@ export async function checkedFile(row: Backup): Promise<{ path: string; size: nu
 
 /** pg:backups:download: the file (checked), with what a client needs to check it again. */
 export async function backupDownload(ctx: Ctx, actor: Actor, name: string, id: string) {
-  const addon = await addonFor(ctx, actor, name, 'read');
+  // A dump holds every row and secret of the database: members and up, as config values.
+  const addon = await addonFor(ctx, actor, name, 'write');
   const row = await backupOf(ctx, addon, id);
   const file = await checkedFile(row);
   return { ...file, sha256: row.sha256!, filename: `${addon.name}-${backupId(row.number)}.${EXT[addon.kind] ?? 'bin'}`, open: () => createReadStream(file.path) };
