@@ -68,18 +68,7 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
 
   try {
     const keys = keysFor(config.GANTRY_INSTANCE);
-    const addons = addonPlatform({
-      db,
-      redis,
-      keys,
-      hosts: new HostRegistry(redis, keys),
-      secret: config.GANTRY_SECRET,
-      hostGraceMs: config.GANTRY_HOST_GRACE,
-      backupDir: config.paths.backups,
-      readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
-      installation: config.GANTRY_INSTANCE,
-      dockerHost: config.DOCKER_HOST,
-    });
+    const addons = addonPlatform({ db, redis, keys, hosts: new HostRegistry(redis, keys) }, config);
     const ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`, addons };
     const { client } = await benchUser(config);
     await client.createApp(APP);

@@ -117,7 +117,7 @@ beforeAll(async () => {
     queues: { add: async () => '' },
     imageRepoPrefix: `gantry-${installation}`,
     events: { append: async (appId, line) => void logged.push({ appId, line }) },
-    addons: addonPlatform({ db, redis, keys, hosts, secret: config.GANTRY_SECRET, hostGraceMs: 10_000, backupDir, readyTimeoutMs: 60_000, installation, dockerHost: config.DOCKER_HOST }),
+    addons: addonPlatform({ db, redis, keys, hosts }, { ...config, GANTRY_HOST_GRACE: 10_000, GANTRY_ADDON_READY_TIMEOUT: 60_000, GANTRY_INSTANCE: installation, paths: { ...config.paths, backups: backupDir } }),
   };
   const user = await createUser(ctx, { email: `backups-${run}@example.test`, password: 'password-123' });
   actor = { userId: user.id, email: user.email, isAdmin: false };

@@ -94,18 +94,7 @@ async function main(): Promise<void> {
       return new Set(ids.filter((id) => hostIsUp(beats.get(id), now, config.GANTRY_HOST_GRACE)));
     },
   });
-  const addons = addonPlatform({
-    db,
-    redis,
-    keys,
-    hosts: registry,
-    secret: config.GANTRY_SECRET,
-    hostGraceMs: config.GANTRY_HOST_GRACE,
-    backupDir: config.paths.backups,
-    readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
-    installation: config.GANTRY_INSTANCE,
-    dockerHost: config.DOCKER_HOST,
-  });
+  const addons = addonPlatform({ db, redis, keys, hosts: registry }, config);
   const backupCtx: Ctx = {
     db,
     queues: new JobQueues(redis, config.GANTRY_INSTANCE),

@@ -2,6 +2,7 @@
  * One way to wire add-ons into a process (the API, the scheduler's backup timer): their servers
  * through Docker, scratch servers on the local engine, their images as `npm run up` recorded them in Redis, the backup store.
  */
+import type { Config } from '@gantry/config';
 import { Unavailable, type AddonKind } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import { AllocationStore, type HostRegistry, type Keys } from '@gantry/live';
@@ -16,26 +17,22 @@ export interface AddonPlatformInput {
   redis: Redis;
   keys: Keys;
   hosts: HostRegistry;
-  secret: string;
-  hostGraceMs: number;
-  backupDir: string;
-  readyTimeoutMs: number;
-  installation: string;
-  /** The control plane's own engine (DOCKER_HOST): scratch servers that check backups run there. */
-  dockerHost: string;
 }
 
-export function addonPlatform(i: AddonPlatformInput): AddonPlatform {
+/** The settings add-ons use, as the one validated config holds them. */
+export type AddonSettings = Pick<Config, 'GANTRY_SECRET' | 'GANTRY_HOST_GRACE' | 'GANTRY_ADDON_READY_TIMEOUT' | 'GANTRY_INSTANCE' | 'DOCKER_HOST'> & { paths: Pick<Config['paths'], 'backups'> };
+
+export function addonPlatform(i: AddonPlatformInput, config: AddonSettings): AddonPlatform {
   return {
-    servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, secret: i.secret, graceMs: i.hostGraceMs }),
-    scratch: new DockerScratchServers({ docker: connectDocker(i.dockerHost), installation: i.installation }),
+    servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, secret: config.GANTRY_SECRET, graceMs: config.GANTRY_HOST_GRACE }),
+    scratch: new DockerScratchServers({ docker: connectDocker(config.DOCKER_HOST), installation: config.GANTRY_INSTANCE }),
     async imageRef(kind: AddonKind) {
       const ref = await i.redis.hget(i.keys.addonImages, kind);
       if (!ref) throw new Unavailable(`The ${kind} server image is not built yet: run npm run up (it builds the add-on images).`);
       return ref;
     },
-    backupDir: i.backupDir,
-    readyTimeoutMs: i.readyTimeoutMs,
-    installation: i.installation,
+    backupDir: config.paths.backups,
+    readyTimeoutMs: config.GANTRY_ADDON_READY_TIMEOUT,
+    installation: config.GANTRY_INSTANCE,
   };
 }
