@@ -42,3 +42,7 @@ export * from './addons/platform';
 export * from './addons/details';
 export * from './addons/schedule';
 export * from './volumes';
+export * from './volume-move/copy-plan';
+export * from './volume-move/copier';
+export * from './volume-move/relocate';
+export * from './volume-move/move-volume';
