@@ -339,6 +339,12 @@ const VOLUME_ROWS: Row[] = [
       return { path: `/volumes/${volume}/unmount` };
     },
   },
+  {
+    route: 'POST /volumes/:name/move',
+    need: 'write',
+    call: async () => ({ path: `/volumes/${await teamVolume()}/move`, body: { to: 'mx-no-such-host' } }),
+    alsoAllowed: { status: 422, body: /No host named/, why: 'an unknown host: checked after access, so nothing moves' },
+  },
   { route: 'DELETE /volumes/:name', need: 'admin', destructive: true, call: async () => { const v = await teamVolume(); return { path: `/volumes/${v}?confirm=${v}` }; } },
 ];
 ROWS.push(...VOLUME_ROWS);

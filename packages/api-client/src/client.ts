@@ -228,6 +228,8 @@ export class GantryClient {
   /** The type is re-placed on the volume's host; no new release. */
   mountVolume = (name: string, mount: MountVolumeBody) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/mount`, mount);
   unmountVolume = (name: string) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/unmount`);
+  /** Copies its data to `to` and switches its users there (they stop meanwhile); answers once done. */
+  moveVolume = (name: string, to: string) => this.request<T.MoveView>('POST', `/volumes/${enc(name)}/move`, { to });
   /** Refused (409) while mounted or holding an add-on's data; `confirm` must be the volume's name. */
   destroyVolume = (name: string, confirm: string) => this.request<void>('DELETE', `/volumes/${enc(name)}?${new URLSearchParams({ confirm })}`);
 }
