@@ -351,6 +351,12 @@ ROWS.push(...VOLUME_ROWS);
 
 // ---- add-ons: rows made directly in the database (no server runs: what needs one answers 503 or a failed backup) ----
 const ADDON_ROWS: Row[] = [
+  {
+    route: 'POST /addons/:name/move',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await teamAddon()}/move`, body: { to: 'mx-no-such-host' } }),
+    alsoAllowed: { status: 422, body: /No host named/, why: 'an unknown host: checked after access, so nothing moves' },
+  },
   { route: 'GET /addons', need: 'user', call: () => ({ path: '/addons' }), scope: 'none' },
   { route: 'GET /apps/:app/addons', need: 'read', call: () => ({ path: `/apps/${app}/addons` }) },
   {

@@ -46,3 +46,7 @@ export * from './volume-move/copy-plan';
 export * from './volume-move/copier';
 export * from './volume-move/relocate';
 export * from './volume-move/move-volume';
+export * from './volume-move/pg-standby-plan';
+export * from './volume-move/pg-standby';
+export * from './volume-move/move-addon';
+export * from './volume-move/drain';

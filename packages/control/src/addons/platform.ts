@@ -11,6 +11,7 @@ import { connectDocker } from '@gantry/docker';
 import { DockerScratchServers } from './scratch';
 import { DockerAddonServers } from './servers';
 import { DockerVolumeCopier } from '../volume-move/copier';
+import { DockerPgStandbys } from '../volume-move/pg-standby';
 
 export interface AddonPlatformInput {
   db: Db;
@@ -31,6 +32,7 @@ export function addonPlatform(i: AddonPlatformInput): AddonPlatform {
     servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, secret: i.secret, graceMs: i.hostGraceMs }),
     scratch: new DockerScratchServers({ docker: connectDocker(i.dockerHost), installation: i.installation }),
     copier: new DockerVolumeCopier({ db: i.db, secret: i.secret, installation: i.installation }),
+    standbys: new DockerPgStandbys({ db: i.db, secret: i.secret, installation: i.installation }),
     async imageRef(kind: AddonKind) {
       const ref = await i.redis.hget(i.keys.addonImages, kind);
       if (!ref) throw new Unavailable(`The ${kind} server image is not built yet: run npm run up (it builds the add-on images).`);

@@ -29,13 +29,18 @@ export interface VolumeCopier {
   remove(hostId: string, dockerName: string): Promise<void>;
 }
 
+/** A host's engine, reached as one-offs reach it (its Docker URL and TLS). */
+export async function hostEngine(db: Db, secret: string, hostId: string): Promise<Docker> {
+  const h = await db.host.findUnique({ where: { id: hostId } });
+  if (!h) throw new Unavailable('A host of the move is gone.');
+  return connectDocker(h.dockerUrl, hostTls(h, secret));
+}
+
 export class DockerVolumeCopier implements VolumeCopier {
   constructor(private readonly deps: { db: Db; secret: string; installation: string }) {}
 
-  private async engine(hostId: string): Promise<Docker> {
-    const h = await this.deps.db.host.findUnique({ where: { id: hostId } });
-    if (!h) throw new Unavailable('A host of the move is gone.');
-    return connectDocker(h.dockerUrl, hostTls(h, this.deps.secret));
+  private engine(hostId: string): Promise<Docker> {
+    return hostEngine(this.deps.db, this.deps.secret, hostId);
   }
 
   async users(hostId: string, dockerName: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { Demux, listArgv, listingProblem, packArgv, parseListing, unpackArgv } from './copy-plan';
+import { Demux, demuxText, listArgv, listingProblem, packArgv, parseListing, unpackArgv } from './copy-plan';
 
 const frame = (id: number, data: string) => {
   const header = Buffer.alloc(8);
@@ -57,5 +57,11 @@ describe('Demux', () => {
   it('fails when the stream ends inside a frame', async () => {
     const cut = frame(1, 'truncated').subarray(0, 10);
     await expect(pipeline(Readable.from([cut]), new Demux(() => {}), new Writable({ write: (_c, _e, cb) => cb() }))).rejects.toThrow('ended inside a frame');
+  });
+});
+
+describe('demuxText', () => {
+  it('joins the frames of a whole logs buffer, whatever their length bytes are', () => {
+    expect(demuxText(Buffer.concat([frame(1, 'A'.repeat(65)), frame(2, '\nDatabase cluster state: shut down\n')]))).toBe(`${'A'.repeat(65)}\nDatabase cluster state: shut down\n`);
   });
 });

@@ -96,3 +96,15 @@ export class Demux extends Transform {
     done(this.buf.length ? new Error(`the container's output ended inside a frame (${this.buf.length} bytes left)`) : null);
   }
 }
+
+/** The text of a whole multiplexed buffer (a non-TTY container's logs): stdout and stderr in order. */
+export function demuxText(buf: Buffer): string {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
+}

@@ -121,7 +121,8 @@ export async function relocateVolume(ctx: Ctx, volume: MovableVolume, source: Ho
   }
 }
 
-async function untilUnused(copier: ReturnType<typeof platformOf>['copier'], host: Host, dockerName: string, name: string, timeoutMs: number): Promise<void> {
+/** Waits until no running container on the host uses the Docker volume (its users were told to stop). */
+export async function untilUnused(copier: ReturnType<typeof platformOf>['copier'], host: Host, dockerName: string, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const users = await copier.users(host.id, dockerName);
