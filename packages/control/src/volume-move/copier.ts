@@ -4,7 +4,7 @@
  * host mount the volume at /v; the source's tar stream goes through the control plane into the
  * target's stdin. Hosts are reached as add-on servers and one-offs reach them (Docker URL + TLS).
  */
-import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Unavailable } from '@gantry/core';
 import type { Db } from '@gantry/db';
@@ -93,8 +93,29 @@ export class DockerVolumeCopier implements VolumeCopier {
       let bytes = 0;
       const count = new Transform({ transform: (c: Buffer, _e, cb) => ((bytes += c.length), cb(null, c)) });
       const started = source.start();
-      // The source's stdout into the target's stdin; pipeline ends the stdin once the tar stream ends.
-      const copied = pipeline(outStream, new Demux((b) => sourceErr.push(b)), count, inStream);
+      // The source's stdout into the target's stdin, closed once the tar stream ends. Not piped
+      // into the socket itself: the target may exit (and Docker close the socket) before the
+      // socket reports its end written, which pipeline takes as a premature close; the target's
+      // exit code says whether it read everything.
+      let waiting: ((e?: Error) => void) | null = null;
+      inStream.once('close', () => waiting?.(new Error("the target host's tar stopped reading")));
+      const toTarget = new Writable({
+        write: (c: Buffer, _e, cb) => {
+          if (inStream.destroyed) return cb(new Error("the target host's tar stopped reading"));
+          if (inStream.write(c)) return cb();
+          waiting = cb;
+          inStream.once('drain', () => {
+            if (waiting !== cb) return;
+            waiting = null;
+            cb();
+          });
+        },
+        final: (cb) => {
+          inStream.end();
+          cb();
+        },
+      });
+      const copied = pipeline(outStream, new Demux((b) => sourceErr.push(b)), count, toTarget);
       await started;
       await copied;
       const [s, t] = await Promise.all([source.wait() as Promise<{ StatusCode?: number }>, target.wait() as Promise<{ StatusCode?: number }>]);
