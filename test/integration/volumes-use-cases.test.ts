@@ -18,6 +18,7 @@ import {
   listVolumes,
   mountVolume,
   moveVolume,
+  drainHost,
   parseListing,
   removeHost,
   unmountVolume,
@@ -414,6 +415,42 @@ describe('volume use cases', () => {
       await db.volume.update({ where: { name: 'mv-5' }, data: { movingTo: hosts['host-b']! } });
       expect((await err(moveVolume(ctx, owner, 'mv-5', 'host-b')))!.message).toBe('mv-5 is already moving: see gantry volumes.');
       await db.volume.update({ where: { name: 'mv-5' }, data: { movingTo: null } });
+    });
+  });
+
+  describe('hosts:drain of a host that holds data', () => {
+    it('refuses with each volume and add-on and the command that moves it; --move moves them, then drains', async () => {
+      const a = await createUser(ctx, { email: 'vol-admin@example.test', password: 'password-123', isAdmin: true });
+      const admin: Actor = { userId: a.id, email: a.email, isAdmin: true };
+      const hostC = (await db.host.create({ data: { name: 'host-c', dockerUrl: 'unix:///nowhere.sock', address: '10.0.0.3', cpus: 2, memoryBytes: 4294967296n } })).id;
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'dr-1', host: 'host-c' });
+      const server = await db.app.create({ data: { name: 'redis-it-dr', teamId: app.teamId, kind: 'addon' } });
+      const data = await db.volume.create({ data: { name: 'redis-it-dr', teamId: app.teamId, hostId: hostC, appId: server.id, processType: 'redis', mountPath: '/data' } });
+      await db.addon.create({ data: { name: 'redis-it-dr', kind: 'redis', plan: 'small', teamId: app.teamId, appId: server.id, volumeId: data.id } });
+      disk(hostC).set('gantry-itvol-v-dr-1', ['f 3 644 0:0 x']);
+      disk(hostC).set('gantry-itvol-v-redis-it-dr', ['f 9 600 999:999 appendonly.aof']);
+
+      expect(await err(drainHost(ctx, owner, 'host-c'))).toBeInstanceOf(Forbidden);
+      const refused = await err(drainHost(ctx, admin, 'host-c'));
+      expect(refused).toBeInstanceOf(Conflict);
+      expect(refused!.message).toBe(
+        'host-c holds data that does not move by itself: volume dr-1 (gantry volumes:move dr-1 --to host-a); add-on redis-it-dr (gantry addons:move redis-it-dr --to host-a). ' +
+          'Move them first, or drain with --move to move them to the best other host. Nothing was drained.',
+      );
+      expect((await db.host.findUniqueOrThrow({ where: { id: hostC } })).draining).toBe(false);
+
+      const { host, moved } = await drainHost(ctx, admin, 'host-c', { move: true });
+      expect(host.draining).toBe(true);
+      expect(moved.map((m) => [m.kind, m.volume, m.to, m.method])).toEqual([
+        ['volume', 'dr-1', 'host-a', 'copy'],
+        ['addon', 'redis-it-dr', 'host-a', 'copy'],
+      ]);
+      expect(await db.volume.count({ where: { hostId: hostC } })).toBe(0);
+      expect(disk(hosts['host-a']!).get('gantry-itvol-v-redis-it-dr')).toEqual(['f 9 600 999:999 appendonly.aof']);
+      // Holding nothing now: a plain drain goes through.
+      await db.host.update({ where: { id: hostC }, data: { draining: false } });
+      expect((await drainHost(ctx, admin, 'host-c')).moved).toEqual([]);
     });
   });
 });
