@@ -339,12 +339,24 @@ const VOLUME_ROWS: Row[] = [
       return { path: `/volumes/${volume}/unmount` };
     },
   },
+  {
+    route: 'POST /volumes/:name/move',
+    need: 'write',
+    call: async () => ({ path: `/volumes/${await teamVolume()}/move`, body: { to: 'mx-no-such-host' } }),
+    alsoAllowed: { status: 422, body: /No host named/, why: 'an unknown host: checked after access, so nothing moves' },
+  },
   { route: 'DELETE /volumes/:name', need: 'admin', destructive: true, call: async () => { const v = await teamVolume(); return { path: `/volumes/${v}?confirm=${v}` }; } },
 ];
 ROWS.push(...VOLUME_ROWS);
 
 // ---- add-ons: rows made directly in the database (no server runs: what needs one answers 503 or a failed backup) ----
 const ADDON_ROWS: Row[] = [
+  {
+    route: 'POST /addons/:name/move',
+    need: 'write',
+    call: async () => ({ path: `/addons/${await teamAddon()}/move`, body: { to: 'mx-no-such-host' } }),
+    alsoAllowed: { status: 422, body: /No host named/, why: 'an unknown host: checked after access, so nothing moves' },
+  },
   { route: 'GET /addons', need: 'user', call: () => ({ path: '/addons' }), scope: 'none' },
   { route: 'GET /apps/:app/addons', need: 'read', call: () => ({ path: `/apps/${app}/addons` }) },
   {

@@ -17,14 +17,18 @@ import {
   listAppVolumes,
   listVolumes,
   mountVolume,
+  moveVolume,
+  drainHost,
+  parseListing,
   removeHost,
   unmountVolume,
   updateFormation,
   type Actor,
   type AddonServers,
   type Ctx,
+  type VolumeCopier,
 } from '@gantry/control';
-import { Conflict, Forbidden, InvalidInput, NameTaken } from '@gantry/core';
+import { Conflict, Forbidden, InvalidInput, NameTaken, Unavailable } from '@gantry/core';
 import { connectDb, type Db } from '@gantry/db';
 import { migratedDatabase } from './helpers/scratch-db';
 
@@ -42,10 +46,41 @@ describe('volume use cases', () => {
     state: async () => ({ status: 'unplaced', hostId: null, host: null, since: null, message: null, releaseId: null }),
     exec: async () => ({ exitCode: 1, stdout: '', stderr: 'not here' }),
     putFile: async () => {},
+    addresses: async () => ({}),
     removeVolume: async (hostId, dockerName) => {
       if (removeFails) throw removeFails;
       removed.push(`${hostId} ${dockerName}`);
     },
+  };
+
+  /**
+   * Docker volumes per host as file lists ("f <size> <mode> <uid>:<gid> <path>"), users per
+   * volume, and what the copy sees of the row: the copy itself is tested in test/e2e/addons-move.
+   */
+  const disks = new Map<string, Map<string, string[]>>();
+  const users = new Map<string, number>();
+  const moveLog: string[] = [];
+  let copyFault: 'fail' | 'short' | null = null;
+  const disk = (hostId: string) => disks.get(hostId) ?? disks.set(hostId, new Map()).get(hostId)!;
+  const copier: VolumeCopier = {
+    users: async (_h, dockerName) => {
+      const n = users.get(dockerName) ?? 0;
+      if (n > 0) users.set(dockerName, n - 1); // stops after a few polls, as the scheduler stops it
+      return n > 0 ? ['worker.1'] : [];
+    },
+    reachable: async () => true,
+    imageOn: async (_h, refs) => refs[0] ?? null,
+    copyImage: async (from, to, ref) => void moveLog.push(`image ${ref}`),
+    copy: async (from, to, dockerName) => {
+      const row = await db.volume.findFirstOrThrow({ where: { hostId: from, movingTo: to } });
+      moveLog.push(`copy ${row.name} while movingTo is set`);
+      if (copyFault === 'fail') throw new Error('tar on the target host exited with 2: No space left on device');
+      const files = [...(disk(from).get(dockerName) ?? [])];
+      disk(to).set(dockerName, copyFault === 'short' ? files.slice(1) : files);
+      return { bytes: 10240 };
+    },
+    listing: async (hostId, dockerName) => parseListing((disk(hostId).get(dockerName) ?? []).map((l) => `${l}\0`).join('')),
+    remove: async (hostId, dockerName) => void disk(hostId).delete(dockerName),
   };
 
   beforeAll(async () => {
@@ -55,7 +90,7 @@ describe('volume use cases', () => {
       queues: { add: async () => '' },
       imageRepoPrefix: 'gantry-itvol',
       live: { wake: async (appId, why) => void wakes.push(`${appId} ${why}`), hostChanged: async () => {} },
-      addons: { servers, imageRef: async () => 'img', backupDir: '/nonexistent', readyTimeoutMs: 1000, installation: 'itvol', scratch: { create: async () => { throw new Error('no scratch servers here'); }, sweep: async () => 0 } },
+      addons: { servers, imageRef: async () => 'img', backupDir: '/nonexistent', readyTimeoutMs: 1000, installation: 'itvol', copier, standbys: {} as never, scratch: { create: async () => { throw new Error('no scratch servers here'); }, sweep: async () => 0 } },
     };
     const a = await createUser(ctx, { email: 'vol-owner@example.test', password: 'password-123' });
     const b = await createUser(ctx, { email: 'vol-stranger@example.test', password: 'password-123' });
@@ -293,5 +328,129 @@ describe('volume use cases', () => {
     expect(await db.addonAttachment.count({ where: { addonId: addon.id } })).toBe(0);
     const event = await db.auditEvent.findFirstOrThrow({ where: { action: 'app.destroy', target: app.name } });
     expect(event.details).toEqual({ keptVolumes: ['stays-1'], keptAddons: ['redis-it-2'] });
+  });
+
+  describe('volumes:move', () => {
+    const dockerName = (name: string) => `gantry-itvol-v-${name}`;
+
+    it('stops its users, copies, checks, switches to the target and removes the source copy', async () => {
+      const app = await appWithWorker();
+      await db.app.update({ where: { id: app.id }, data: { currentReleaseId: (await db.release.findFirstOrThrow({ where: { appId: app.id } })).id } });
+      await createVolume(ctx, owner, app.name, { name: 'mv-1', host: 'host-a' });
+      await mountVolume(ctx, owner, 'mv-1', { app: app.name, type: 'worker', path: '/app/data' });
+      disk(hosts['host-a']!).set(dockerName('mv-1'), ['f 5 644 1000:1000 a.txt', 'd - 755 1000:1000 sub', 'f 7 600 1000:1000 sub/b']);
+      users.set(dockerName('mv-1'), 3);
+      wakes.length = 0;
+      moveLog.length = 0;
+      const r = await moveVolume(ctx, owner, 'mv-1', 'host-b');
+      expect(r).toMatchObject({ volume: 'mv-1', from: 'host-a', to: 'host-b', files: 2, bytes: 12, streamBytes: 10240 });
+      expect(moveLog).toEqual(['image img:1', 'copy mv-1 while movingTo is set']);
+      expect(users.get(dockerName('mv-1'))).toBe(0); // it waited for the user to stop
+      expect(wakes).toEqual([`${app.id} volume mv-1 is moving to host-b`, `${app.id} volume mv-1 moved to host-b`]);
+      expect(await db.volume.findUniqueOrThrow({ where: { name: 'mv-1' } })).toMatchObject({ hostId: hosts['host-b'], movingTo: null });
+      expect(disk(hosts['host-a']!).has(dockerName('mv-1'))).toBe(false);
+      expect(disk(hosts['host-b']!).get(dockerName('mv-1'))).toHaveLength(3);
+      expect((await db.auditEvent.findFirstOrThrow({ where: { action: 'volume.move', target: 'mv-1' } })).details).toEqual({ from: 'host-a', to: 'host-b', bytes: 12, files: 2 });
+    });
+
+    it('refuses the host it is on, an unknown or draining host, an add-on volume and another team', async () => {
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'mv-2', host: 'host-a' });
+      const same = await err(moveVolume(ctx, owner, 'mv-2', 'host-a'));
+      expect(same).toBeInstanceOf(InvalidInput);
+      expect(same!.message).toBe('mv-2 already lives on host-a: nothing to move.');
+      expect((await err(moveVolume(ctx, owner, 'mv-2', 'host-z')))!.message).toBe('No host named "host-z". Hosts: host-a, host-b.');
+      expect(await err(moveVolume(ctx, stranger, 'mv-2', 'host-b'))).toBeInstanceOf(Forbidden);
+      await db.host.update({ where: { id: hosts['host-b']! }, data: { draining: true } });
+      try {
+        expect((await err(moveVolume(ctx, owner, 'mv-2', 'host-b')))!.message).toBe('host-b is draining: nothing new is placed on it. Choose another host.');
+      } finally {
+        await db.host.update({ where: { id: hosts['host-b']! }, data: { draining: false } });
+      }
+      const server = await db.app.create({ data: { name: 'redis-it-mv', teamId: app.teamId, kind: 'addon' } });
+      const data = await db.volume.create({ data: { name: 'redis-it-mv', teamId: app.teamId, hostId: hosts['host-a']!, appId: server.id, processType: 'redis', mountPath: '/data' } });
+      await db.addon.create({ data: { name: 'redis-it-mv', kind: 'redis', plan: 'small', teamId: app.teamId, appId: server.id, volumeId: data.id } });
+      const addonVolume = await err(moveVolume(ctx, owner, 'redis-it-mv', 'host-b'));
+      expect(addonVolume).toBeInstanceOf(Conflict);
+      expect(addonVolume!.message).toContain('gantry addons:move redis-it-mv --to host-b');
+    });
+
+    it('binds a volume on no host yet to the host named (no data to copy)', async () => {
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'mv-3' });
+      expect(await moveVolume(ctx, owner, 'mv-3', 'host-b')).toMatchObject({ to: 'host-b', files: 0 });
+      expect((await db.volume.findUniqueOrThrow({ where: { name: 'mv-3' } })).hostId).toBe(hosts['host-b']);
+    });
+
+    it('leaves the volume where it was when the copy fails or does not match, and says why', async () => {
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'mv-4', host: 'host-a' });
+      await mountVolume(ctx, owner, 'mv-4', { app: app.name, type: 'worker', path: '/app/data' });
+      disk(hosts['host-a']!).set(dockerName('mv-4'), ['f 5 644 1000:1000 a.txt', 'f 7 600 1000:1000 b']);
+      for (const fault of ['fail', 'short'] as const) {
+        copyFault = fault;
+        wakes.length = 0;
+        try {
+          const e = await err(moveVolume(ctx, owner, 'mv-4', 'host-b'));
+          expect(e).toBeInstanceOf(Unavailable);
+          expect(e!.message).toMatch(/^Moving mv-4 to host-b failed: .*\. It stays on host-a; its users start there again\.$/);
+          expect(e!.message).toContain(fault === 'fail' ? 'No space left on device' : 'a.txt differs or is missing on the target');
+        } finally {
+          copyFault = null;
+        }
+        expect(await db.volume.findUniqueOrThrow({ where: { name: 'mv-4' } })).toMatchObject({ hostId: hosts['host-a'], movingTo: null });
+        expect(disk(hosts['host-a']!).get(dockerName('mv-4'))).toHaveLength(2);
+        expect(disk(hosts['host-b']!).has(dockerName('mv-4'))).toBe(false);
+        expect(wakes.at(-1)).toBe(`${app.id} moving volume mv-4 failed`);
+      }
+    });
+
+    it("gives up when its users do not stop in time, and refuses a second move while one runs", async () => {
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'mv-5', host: 'host-a' });
+      users.set(dockerName('mv-5'), 1_000_000);
+      const e = await err(moveVolume(ctx, owner, 'mv-5', 'host-b', { stopTimeoutMs: 300 }));
+      expect(e!.message).toBe('Moving mv-5 to host-b failed: the users of mv-5 on host-a did not stop within 0s (worker.1). It stays on host-a; its users start there again.');
+      users.delete(dockerName('mv-5'));
+      await db.volume.update({ where: { name: 'mv-5' }, data: { movingTo: hosts['host-b']! } });
+      expect((await err(moveVolume(ctx, owner, 'mv-5', 'host-b')))!.message).toBe('mv-5 is already moving: see gantry volumes.');
+      await db.volume.update({ where: { name: 'mv-5' }, data: { movingTo: null } });
+    });
+  });
+
+  describe('hosts:drain of a host that holds data', () => {
+    it('refuses with each volume and add-on and the command that moves it; --move moves them, then drains', async () => {
+      const a = await createUser(ctx, { email: 'vol-admin@example.test', password: 'password-123', isAdmin: true });
+      const admin: Actor = { userId: a.id, email: a.email, isAdmin: true };
+      const hostC = (await db.host.create({ data: { name: 'host-c', dockerUrl: 'unix:///nowhere.sock', address: '10.0.0.3', cpus: 2, memoryBytes: 4294967296n } })).id;
+      const app = await appWithWorker();
+      await createVolume(ctx, owner, app.name, { name: 'dr-1', host: 'host-c' });
+      const server = await db.app.create({ data: { name: 'redis-it-dr', teamId: app.teamId, kind: 'addon' } });
+      const data = await db.volume.create({ data: { name: 'redis-it-dr', teamId: app.teamId, hostId: hostC, appId: server.id, processType: 'redis', mountPath: '/data' } });
+      await db.addon.create({ data: { name: 'redis-it-dr', kind: 'redis', plan: 'small', teamId: app.teamId, appId: server.id, volumeId: data.id } });
+      disk(hostC).set('gantry-itvol-v-dr-1', ['f 3 644 0:0 x']);
+      disk(hostC).set('gantry-itvol-v-redis-it-dr', ['f 9 600 999:999 appendonly.aof']);
+
+      expect(await err(drainHost(ctx, owner, 'host-c'))).toBeInstanceOf(Forbidden);
+      const refused = await err(drainHost(ctx, admin, 'host-c'));
+      expect(refused).toBeInstanceOf(Conflict);
+      expect(refused!.message).toBe(
+        'host-c holds data that does not move by itself: volume dr-1 (gantry volumes:move dr-1 --to host-a); add-on redis-it-dr (gantry addons:move redis-it-dr --to host-a). ' +
+          'Move them first, or drain with --move to move them to the best other host. Nothing was drained.',
+      );
+      expect((await db.host.findUniqueOrThrow({ where: { id: hostC } })).draining).toBe(false);
+
+      const { host, moved } = await drainHost(ctx, admin, 'host-c', { move: true });
+      expect(host.draining).toBe(true);
+      expect(moved.map((m) => [m.kind, m.volume, m.to, m.method])).toEqual([
+        ['volume', 'dr-1', 'host-a', 'copy'],
+        ['addon', 'redis-it-dr', 'host-a', 'copy'],
+      ]);
+      expect(await db.volume.count({ where: { hostId: hostC } })).toBe(0);
+      expect(disk(hosts['host-a']!).get('gantry-itvol-v-redis-it-dr')).toEqual(['f 9 600 999:999 appendonly.aof']);
+      // Holding nothing now: a plain drain goes through.
+      await db.host.update({ where: { id: hostC }, data: { draining: false } });
+      expect((await drainHost(ctx, admin, 'host-c')).moved).toEqual([]);
+    });
   });
 });

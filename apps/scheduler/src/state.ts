@@ -98,7 +98,7 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, install
   for (const f of app.formation) {
     const volumes = app.volumes
       .filter((v) => v.processType === f.type && v.mountPath)
-      .map((v): VolumePin => ({ name: v.name, id: v.id, hostId: v.hostId, source: volumeDockerName(installation, v.name), target: v.mountPath!, concurrent: v.concurrent }));
+      .map((v): VolumePin => ({ name: v.name, id: v.id, hostId: v.hostId, source: volumeDockerName(installation, v.name), target: v.mountPath!, concurrent: v.concurrent, movingTo: v.movingTo }));
     formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [], ...(volumes.length ? { volumes } : {}) };
     sizes[f.type] = f.size;
   }

@@ -148,7 +148,8 @@ export class GantryClient {
     insecure?: boolean;
   }) =>
     this.request<HostView>('POST', '/hosts', h);
-  drainHost = (name: string) => this.request<HostView>('POST', `/hosts/${enc(name)}/drain`);
+  /** With `move`, the volumes and add-ons the host holds move to other hosts first (else a host holding any is refused, 409). */
+  drainHost = (name: string, opts: { move?: boolean } = {}) => this.request<HostView & { moved?: T.MoveView[] }>('POST', `/hosts/${enc(name)}/drain`, opts.move ? { move: true } : undefined);
   undrainHost = (name: string) => this.request<HostView>('DELETE', `/hosts/${enc(name)}/drain`);
   removeHost = (name: string) => this.request<void>('DELETE', `/hosts/${enc(name)}`);
   logs = (app: string, lines = 100, filter: { source?: string; ps?: string } = {}) =>
@@ -194,6 +195,8 @@ export class GantryClient {
   /** Takes a final backup, then destroys the server and its volume; `confirm` must be the add-on's name. */
   destroyAddon = (name: string, confirm: string) =>
     this.request<{ addon: string; finalBackup: T.BackupView }>('DELETE', `/addons/${enc(name)}?${new URLSearchParams({ confirm })}`);
+  /** Moves the add-on's data and server to `to` (Redis: stop-copy-start; Postgres: streaming replication); answers once done. */
+  moveAddon = (name: string, to: string) => this.request<T.MoveView>('POST', `/addons/${enc(name)}/move`, { to });
   rotateAddonCredentials = (name: string) => this.request<T.AddonChangeView>('POST', `/addons/${enc(name)}/credentials/rotate`);
 
   /** Newest first. */
@@ -228,6 +231,8 @@ export class GantryClient {
   /** The type is re-placed on the volume's host; no new release. */
   mountVolume = (name: string, mount: MountVolumeBody) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/mount`, mount);
   unmountVolume = (name: string) => this.request<T.VolumeView>('POST', `/volumes/${enc(name)}/unmount`);
+  /** Copies its data to `to` and switches its users there (they stop meanwhile); answers once done. */
+  moveVolume = (name: string, to: string) => this.request<T.MoveView>('POST', `/volumes/${enc(name)}/move`, { to });
   /** Refused (409) while mounted or holding an add-on's data; `confirm` must be the volume's name. */
   destroyVolume = (name: string, confirm: string) => this.request<void>('DELETE', `/volumes/${enc(name)}?${new URLSearchParams({ confirm })}`);
 }

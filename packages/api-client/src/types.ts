@@ -452,6 +452,22 @@ export interface BackupView {
   finishedAt: string | null;
 }
 
+/** What volumes:move / addons:move did (POST /volumes/:name/move, POST /addons/:name/move). */
+export interface MoveView {
+  /** The volume (for addons:move, the add-on). */
+  name: string;
+  from: string;
+  to: string;
+  /** "copy": its users stopped while the data was copied; "replication" (Postgres): a standby caught up first. */
+  method: 'copy' | 'replication';
+  /** Regular files and their bytes as both hosts list them (0 for "replication"). */
+  files: number;
+  bytes: number;
+  /** How long its users were stopped before the switch (their start on the new host comes after). */
+  stoppedMs: number;
+  copyMs: number;
+}
+
 /** A named volume of a team, on one host. */
 export interface VolumeView {
   name: string;
@@ -464,6 +480,8 @@ export interface VolumeView {
   mountPath: string | null;
   /** The add-on whose data it holds (null: a volume of an app). */
   addon: string | null;
+  /** The host its data is being copied to (null: not moving). */
+  movingTo: string | null;
   createdAt: string;
 }
 

@@ -5,6 +5,8 @@ import type { AddonKind } from '@gantry/core';
 import type { LoginLimiter } from './login-limit';
 import type { AddonServers } from './addons/servers';
 import type { ScratchServers } from './addons/scratch';
+import type { VolumeCopier } from './volume-move/copier';
+import type { PgStandbys } from './volume-move/pg-standby';
 
 /** A host as the Redis registry holds it for agents and the supervisor: declared once, by live. */
 export type { HostRecord } from '@gantry/live';
@@ -39,6 +41,10 @@ export interface AddonPlatform {
   servers: AddonServers;
   /** Throw-away servers on the control plane's own engine, where backups are restored to check them. */
   scratch: ScratchServers;
+  /** Copies volumes' data host to host (volumes:move, addons:move, hosts:drain --move). */
+  copier: VolumeCopier;
+  /** Standby servers on another host while a Postgres add-on moves by streaming replication. */
+  standbys: PgStandbys;
   /** The server image of a kind (gantry/postgres:<digest>), built by `npm run up`. */
   imageRef(kind: AddonKind): Promise<string>;
   /** Where backups are kept (off the add-ons' hosts): <dir>/<addon>/<number>-<id>.<ext>. */

@@ -26,16 +26,18 @@ export const VOLUME_INCLUDE = {
 
 export type VolumeRow = Prisma.VolumeGetPayload<{ include: typeof VOLUME_INCLUDE }>;
 
-/** A volume with the name of the host it lives on (null: not bound yet). */
+/** A volume with the name of the host it lives on (null: not bound yet), and of the one it moves to. */
 export interface VolumeSummary {
   volume: VolumeRow;
   host: string | null;
+  movingTo?: string | null;
 }
 
 async function summarize(ctx: Ctx, rows: VolumeRow[]): Promise<VolumeSummary[]> {
-  const ids = [...new Set(rows.map((v) => v.hostId).filter((x): x is string => x !== null))];
+  const ids = [...new Set(rows.flatMap((v) => [v.hostId, v.movingTo]).filter((x): x is string => x !== null))];
   const hosts = new Map((await ctx.db.host.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
-  return rows.map((volume) => ({ volume, host: volume.hostId ? (hosts.get(volume.hostId) ?? null) : null }));
+  const name = (id: string | null) => (id ? (hosts.get(id) ?? null) : null);
+  return rows.map((volume) => ({ volume, host: name(volume.hostId), movingTo: name(volume.movingTo) }));
 }
 
 async function summary(ctx: Ctx, name: string): Promise<VolumeSummary> {

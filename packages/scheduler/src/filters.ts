@@ -75,7 +75,11 @@ function firstUnmet(h: number, cs: readonly CompiledConstraint[]): CompiledConst
   return undefined;
 }
 
-/** A process type that mounts a volume runs where the volume lives: one host id compare per volume. */
+/**
+ * A process type that mounts a volume runs where the volume lives: one host id compare per volume.
+ * While a volume's data is being copied to another host (movingTo), the type runs nowhere: no
+ * writer may change the files between the copy and the switch.
+ */
 class VolumeHere implements FeasibilityFilter {
   readonly name = 'volume';
   readonly scope = 'request';
@@ -83,14 +87,19 @@ class VolumeHere implements FeasibilityFilter {
     const volumes = q.request.volumes;
     if (!volumes) return true;
     const id = s.hosts[h]!.id;
-    for (let i = 0; i < volumes.length; i++) if (volumes[i]!.hostId !== null && volumes[i]!.hostId !== id) return false;
+    for (let i = 0; i < volumes.length; i++) {
+      const v = volumes[i]!;
+      if (v.movingTo || (v.hostId !== null && v.hostId !== id)) return false;
+    }
     return true;
   }
   reason(h: number, q: PlacementQuery, s: ClusterState): string {
+    const name = (hostId: string | null | undefined) => s.hosts.find((x) => x.id === hostId)?.name ?? 'a host that is gone';
+    const moving = q.request.volumes!.find((x) => x.movingTo);
+    if (moving) return `volume ${moving.name} is moving to ${name(moving.movingTo)}`;
     const id = s.hosts[h]!.id;
     const v = q.request.volumes!.find((x) => x.hostId !== null && x.hostId !== id)!;
-    const home = s.hosts.find((x) => x.id === v.hostId);
-    return `volume ${v.name} lives on ${home ? home.name : 'a host that is gone'}`;
+    return `volume ${v.name} lives on ${name(v.hostId)}`;
   }
 }
 

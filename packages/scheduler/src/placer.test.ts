@@ -266,4 +266,12 @@ describe('volumes', () => {
     expect(report.rejections).toContainEqual({ host: 'b', filter: 'host-up', reason: 'host is down' });
     expect(report.rejections).toContainEqual({ host: 'c', filter: 'volume', reason: 'volume pgdata lives on b' });
   });
+
+  it('places a type nowhere while its volume moves, and says where it goes', () => {
+    const report = new Placer(three(), []).place({ ...request('app', 'postgres', 1), volumes: [{ ...pin('id-a'), movingTo: 'id-b' }] });
+    expect(report.chosen).toBeNull();
+    expect(report.rejectedBy).toEqual({ volume: 3 });
+    for (const h of ['a', 'b', 'c']) expect(report.rejections).toContainEqual({ host: h, filter: 'volume', reason: 'volume pgdata is moving to b' });
+    expect(report.notes).toEqual(['volume pgdata is moving to b: postgres runs nowhere until its data is there']);
+  });
 });

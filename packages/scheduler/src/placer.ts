@@ -174,5 +174,8 @@ export class Placer {
 
 /** Why a type that mounts volumes can only go where they live (said even when no other host was rejected). */
 function volumeNotes(req: PlacementRequest, hosts: readonly HostView[]): string[] {
-  return req.volumes!.filter((v) => v.hostId !== null).map((v) => `volume ${v.name} lives on ${hosts.find((h) => h.id === v.hostId)?.name ?? 'a host that is gone'}: ${req.type} runs there only`);
+  const name = (id: string | null | undefined) => hosts.find((h) => h.id === id)?.name ?? 'a host that is gone';
+  return req.volumes!.filter((v) => v.hostId !== null || v.movingTo).map((v) =>
+    v.movingTo ? `volume ${v.name} is moving to ${name(v.movingTo)}: ${req.type} runs nowhere until its data is there` : `volume ${v.name} lives on ${name(v.hostId)}: ${req.type} runs there only`,
+  );
 }

@@ -334,3 +334,42 @@ describe('reconcile: volumes mounted or unmounted while a type runs', () => {
     expect(plan(worker([pin]), [legacy]).unroute).toEqual([]);
   });
 });
+
+describe('reconcile: a volume moving to another host (volumes:move, addons:move)', () => {
+  const pin = { name: 'data', id: 'v1', hostId: 'h2', source: 'gantry-x-v-data', target: '/app/data', concurrent: false };
+  const worker = (over: Partial<typeof pin> & { movingTo?: string | null }) => desired({ formation: { worker: { quantity: 1, resources: res, constraints: [], volumes: [{ ...pin, ...over }] } } });
+
+  it('stops the writer and places nothing while the volume moves', () => {
+    const running = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2', mounts: mountsKey([pin]) });
+    const p = plan(worker({ movingTo: 'h3' }), [running]);
+    expect(p.unroute).toEqual([{ id: running.id, why: expect.stringContaining('volume data is moving to another host') }]);
+    expect(p.place).toEqual([]);
+  });
+
+  it('stops every instance of a concurrent mount too (no replacement first)', () => {
+    const running = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2', mounts: mountsKey([pin]) });
+    const p = plan(worker({ movingTo: 'h3', concurrent: true }), [running]);
+    expect(p.unroute.map((u) => u.id)).toEqual([running.id]);
+    expect(p.place).toEqual([]);
+  });
+
+  it('asks for a placement (which the volume filter refuses) once the writer has stopped', () => {
+    const stopped = { ...alloc(v1, 'worker', 1, 'healthy', { hostId: 'h2', mounts: mountsKey([pin]) }), desired: 'stop' as const, routed: false, stopRequestedAt: 0, state: { status: 'stopped' as const, since: 0 } };
+    const p = plan(worker({ movingTo: 'h3' }), [stopped]);
+    expect(p.forget).toEqual([stopped.id]);
+    expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+
+  it('keeps the instance when the move is over and it runs on the volume host', () => {
+    const there = alloc(v1, 'worker', 1, 'healthy', { hostId: 'h1', mounts: mountsKey([pin]) });
+    expect(plan(worker({ hostId: 'h1', movingTo: null }), [there])).toEqual({ place: [], route: [], unroute: [], stop: [], forget: [] });
+  });
+
+  it('leaves other process types alone', () => {
+    const web = alloc(v1, 'web', 1, 'healthy');
+    const d = desired({ formation: { web: { quantity: 1, resources: res, constraints: [] }, worker: { quantity: 1, resources: res, constraints: [], volumes: [{ ...pin, movingTo: 'h3' }] } } });
+    const p = plan(d, [web]);
+    expect(p.unroute).toEqual([]);
+    expect(p.place).toEqual([{ type: 'worker', index: 1, releaseId: 'r1', why: 'missing' }]);
+  });
+});

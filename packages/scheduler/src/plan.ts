@@ -21,6 +21,9 @@
  *   mounts         an allocation started with other volumes than its type mounts now (volumes:mount,
  *                  volumes:unmount), or away from a volume's host, is replaced like one of an
  *                  older release (stop-first when the type now has a volume)
+ *   moving         while a volume the type mounts is being copied to another host (movingTo), every
+ *                  instance of the type leaves, concurrent or not, and none is placed: the placement
+ *                  asked once they stopped fails with "volume X is moving to host-b" (ps:explain)
  */
 import { isScalableType } from '@gantry/core';
 import type { Allocation, AllocationState, AppDesired, Constraint, HostView, ReleaseSpec, Resources, VolumePin } from './types';
@@ -152,6 +155,14 @@ export function reconcile(input: PlanInput): AppPlan {
   let done = 0;
   for (const { type, index } of slots) {
     const list = inSlot.get(slotKey(type, index)) ?? [];
+    const moving = desired.formation[type]?.volumes?.find((v) => v.movingTo);
+    if (moving) {
+      for (const a of list) leave(a, `its volume ${moving.name} is moving to another host (it starts there once the data is copied)`);
+      // Asked only once nothing of the slot runs, so ps:explain says why it waits; the placer refuses it.
+      const inTheWay = input.allocs.some((a) => a.type === type && a.index === index && hostUp(a) && status(a) !== 'stopped');
+      if (!inTheWay) plan.place.push({ type, index, releaseId: active!.id, why: list.length ? 'replace' : 'missing' });
+      continue;
+    }
     const mine = list.filter((a) => a.releaseId === active!.id && usable(a) && restarts[a.id] === undefined);
     const others = list.filter((a) => !mine.includes(a));
     const best = mine.sort((x, y) => (RANK[status(y)] ?? 0) - (RANK[status(x)] ?? 0) || y.createdAt - x.createdAt)[0];
@@ -216,7 +227,7 @@ export function mountsKey(volumes: readonly Pick<VolumePin, 'source' | 'target'>
 
 /** Started with the volumes its type mounts now, on the host of each bound one. */
 function sameMounts(a: AllocView, volumes: readonly VolumePin[] | undefined): boolean {
-  if (volumes?.some((v) => v.hostId !== null && v.hostId !== a.hostId)) return false;
+  if (volumes?.some((v) => v.movingTo || (v.hostId !== null && v.hostId !== a.hostId))) return false;
   if (a.mounts === undefined) return true;
   const want = mountsKey(volumes);
   return a.mounts.length === want.length && [...a.mounts].sort().every((m, i) => m === want[i]);

@@ -57,6 +57,11 @@ export interface VolumePin {
   target: string;
   /** Releases may overlap on it during a deploy (the app said it can); else the old writer stops first. */
   concurrent: boolean;
+  /**
+   * Set while its data is copied to another host (volumes:move, addons:move, hosts:drain --move):
+   * that host's id. Its users then run nowhere: they stop, and are placed again once it is cleared.
+   */
+  movingTo?: string | null;
 }
 
 /** One allocation already on (or planned onto) a host, as placement needs to count it. */

@@ -3,7 +3,7 @@ import type { AddonDetailsView, AddonView } from '@gantry/api-client';
 import { buildProgram } from '../main';
 import { attachedAs, destroyLoss } from './addons';
 import { detailsFields, redisCliArgv } from './addon-servers';
-import { mountedAs } from './volumes';
+import { hostOf, mountedAs, moveSummary } from './volumes';
 
 const pg: AddonView = {
   name: 'postgres-shiny-1234',
@@ -47,8 +47,19 @@ describe('add-on output', () => {
     expect(redisCliArgv('redis-tidy-7777.internal', 6379)).toEqual(['redis-cli', '-h', 'redis-tidy-7777.internal', '-p', '6379']);
   });
 
+  it('sums up a move: files and bytes of a copy, the pause of its users', () => {
+    expect(moveSummary({ name: 'uploads', from: 'node-1', to: 'node-2', method: 'copy', files: 12, bytes: 3 * 1024 * 1024, stoppedMs: 4210, copyMs: 1100 })).toBe(
+      'Moved uploads from node-1 to node-2: 12 files, 3 MB; its users were stopped for 4.2s (copy 1.1s), and start on node-2 now.',
+    );
+    expect(moveSummary({ name: 'postgres-x-1', from: 'a', to: 'b', method: 'replication', files: 0, bytes: 0, stoppedMs: 2500, copyMs: 30000 })).toBe(
+      'Moved postgres-x-1 from a to b: a standby caught up by streaming replication, then took over; its users were stopped for 2.5s, and start on b now.',
+    );
+    expect(hostOf({ host: 'node-1', movingTo: 'node-2' })).toBe('node-1 -> node-2 (moving)');
+    expect(hostOf({ host: null, movingTo: null })).toBe('on first use');
+  });
+
   it('shows where a volume is mounted', () => {
-    const v = { name: 'uploads', team: 'acme', host: 'node-1', app: 'shop', processType: 'worker', mountPath: '/app/data', addon: null, createdAt: '' };
+    const v = { name: 'uploads', team: 'acme', host: 'node-1', app: 'shop', processType: 'worker', mountPath: '/app/data', addon: null, movingTo: null, createdAt: '' };
     expect(mountedAs(v)).toBe('shop worker:/app/data');
     expect(mountedAs({ ...v, app: null, processType: null, mountPath: null })).toBe('-');
   });

@@ -5,7 +5,8 @@
  */
 import type { AddonView } from '@gantry/api-client';
 import type { Command } from 'commander';
-import { formatConstraint, parseConstraint } from '../args';
+import { checkHostName, formatConstraint, parseConstraint } from '../args';
+import { moveSummary } from './volumes';
 import { ADDON_PLANS, checkAddonName, parseAddonKind, parseAttachmentName, parsePlan } from '../addon-args';
 import { changeLine, followChange, topicOf } from '../addon-context';
 import { backupSummary } from '../backup-table';
@@ -175,5 +176,30 @@ Examples:
       const out = await withSpinner(`Taking a final backup of ${name}, then destroying it`, () => api.destroyAddon(name, name));
       const b = out.finalBackup;
       print(`Final backup ${b.id}${b.bytes !== null ? ` (${humanBytes(b.bytes)}, sha256 ${b.sha256 ?? '?'})` : ''} kept at ${b.location ?? '?'}.`);
+    });
+
+  program
+    .command('addons:move')
+    .argument('<name>', 'the add-on\'s name')
+    .requiredOption('--to <host>', 'the host to move it to')
+    .description('move an add-on\'s data and server to another host (Postgres: streaming replication, a pause of seconds)')
+    .addHelpText(
+      'after',
+      `
+Postgres: a standby on the new host copies the database and follows its changes while the server
+keeps serving; once it has caught up, the server stops, the standby takes over, and the server
+starts there on its data: writes pause for seconds, not for the copy.
+Redis: the server stops while its data is copied, then starts on the new host (a short pause).
+If anything fails, the add-on stays where it was.
+
+Examples:
+  $ gantry addons:move postgres-shiny-1234 --to node-2`,
+    )
+    .action(async (name: string, opts: { to: string }) => {
+      checkAddonName(name);
+      checkHostName(opts.to);
+      const how = name.startsWith('redis-') ? 'the server stops while its data is copied' : 'a standby catches up first';
+      const m = await withSpinner(`Moving ${name} to ${opts.to} (${how})`, () => client().moveAddon(name, opts.to));
+      info(moveSummary(m));
     });
 }

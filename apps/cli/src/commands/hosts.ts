@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { CliError, checkAddress, checkDockerUrl, checkHostName, parseCpus, parseLabels } from '../args';
 import { HOST_COLUMNS, hostInstanceState, hostRow, hostStatus, labelsText, stateStyle, usageText } from '../cluster';
 import { client } from '../context';
+import { moveSummary } from './volumes';
 import { ago, heading, humanBytes, info, print, printFields, printJson, printTable, waitFor, withSpinner, warn } from '../output';
 import { ask, stdinIsTTY } from '../prompt';
 
@@ -181,19 +182,25 @@ Examples:
     .argument('<name>', 'host name')
     .description('move every instance off a host and place no new ones there')
     .option('--wait', `wait until the host runs no instances (up to ${DRAIN_WAIT_TIMEOUT_MS / 60_000} min)`)
+    .option('--move', 'move the volumes and add-ons the host holds to other hosts first (else such a host is refused)')
     .addHelpText(
       'after',
       `
 Each instance is replaced on another host first, then the one on this host stops, so the app
 keeps serving. Undo with hosts:undrain; remove the host once it runs nothing.
+Volumes and add-ons do not move by themselves: a host that holds any is refused with the list
+and the commands that move each (volumes:move, addons:move), unless --move moves them to the
+first other host that can take them (Postgres by streaming replication).
 
 Examples:
-  $ gantry hosts:drain node-1 --wait && gantry hosts:remove node-1 --confirm node-1`,
+  $ gantry hosts:drain node-1 --wait && gantry hosts:remove node-1 --confirm node-1
+  $ gantry hosts:drain node-1 --move`,
     )
-    .action(async (name: string, opts: { wait?: boolean }) => {
+    .action(async (name: string, opts: { wait?: boolean; move?: boolean }) => {
       checkHostName(name);
       const api = client();
-      const h = await withSpinner(`Draining ${name}`, () => api.drainHost(name));
+      const h = await withSpinner(opts.move ? `Moving the data ${name} holds, then draining it` : `Draining ${name}`, () => api.drainHost(name, { move: opts.move === true }));
+      for (const m of h.moved ?? []) info(moveSummary(m));
       if (!opts.wait) {
         const n = h.allocated.instances;
         return print(n ? `${name} is draining: its ${plural(n, 'instance')} move to other hosts.` : `${name} is draining; it runs no instances.`);

@@ -11,6 +11,8 @@ import type { AddonPlatform } from '../context';
 import { connectDocker } from '@gantry/docker';
 import { DockerScratchServers } from './scratch';
 import { DockerAddonServers } from './servers';
+import { DockerVolumeCopier } from '../volume-move/copier';
+import { DockerPgStandbys } from '../volume-move/pg-standby';
 
 export interface AddonPlatformInput {
   db: Db;
@@ -26,6 +28,8 @@ export function addonPlatform(i: AddonPlatformInput, config: AddonSettings): Add
   return {
     servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, secret: config.GANTRY_SECRET, graceMs: config.GANTRY_HOST_GRACE }),
     scratch: new DockerScratchServers({ docker: connectDocker(config.DOCKER_HOST), installation: config.GANTRY_INSTANCE }),
+    copier: new DockerVolumeCopier({ db: i.db, secret: config.GANTRY_SECRET, installation: config.GANTRY_INSTANCE }),
+    standbys: new DockerPgStandbys({ db: i.db, secret: config.GANTRY_SECRET, installation: config.GANTRY_INSTANCE }),
     async imageRef(kind: AddonKind) {
       const ref = await i.redis.hget(i.keys.addonImages, kind);
       if (!ref) throw new Unavailable(`The ${kind} server image is not built yet: run npm run up (it builds the add-on images).`);

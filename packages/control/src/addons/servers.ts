@@ -34,6 +34,8 @@ export interface AddonServers {
   putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void>;
   /** Removes the add-on's Docker volume from the host it lives on (after its server stopped). */
   removeVolume(hostId: string, dockerName: string): Promise<void>;
+  /** The running server's address on each of its Docker networks (network name -> IP). */
+  addresses(appId: string): Promise<Record<string, string>>;
 }
 
 const RANK: Record<string, number> = { healthy: 5, starting: 4, unhealthy: 3, pending: 2, crashed: 1 };
@@ -79,6 +81,12 @@ export class DockerAddonServers implements AddonServers {
   async exec(appId: string, argv: string[], io: ExecIo = {}): Promise<ExecResult> {
     const { docker, container } = await this.container(appId);
     return execIn(docker, container, argv, io);
+  }
+
+  async addresses(appId: string): Promise<Record<string, string>> {
+    const { container } = await this.container(appId);
+    const nets = ((await container.inspect()).NetworkSettings?.Networks ?? {}) as Record<string, { IPAddress?: string }>;
+    return Object.fromEntries(Object.entries(nets).filter(([, n]) => n.IPAddress).map(([name, n]) => [name, n.IPAddress!]));
   }
 
   async putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void> {

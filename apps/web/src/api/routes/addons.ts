@@ -1,5 +1,6 @@
 import { InvalidInput } from '@gantry/core';
 import {
+  moveAddon,
   addonDetails,
   scheduleBackups,
   unscheduleBackups,
@@ -25,6 +26,7 @@ import { sendJson } from '../../http/respond';
 import { actorFor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { addonView, backupView } from '../addon-views';
+import { moveView } from '../volume-views';
 
 const str = (v: unknown, field: string): string | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -78,6 +80,15 @@ export function addonRoutes(r: Router<ApiDeps>): void {
 
   r.add('DELETE', '/addons/:name/attachments/:app', async (deps, { req, res, params }) => {
     sendJson(res, 200, changeView(await detachAddon(deps.ctx, await actorFor(deps, req), params.name!, params.app!)));
+  });
+
+  /** Body: { to: "host-b" }. Redis: stop, copy, start. Postgres: a standby catches up, then takes over. Answers when done. */
+  r.add('POST', '/addons/:name/move', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    if (typeof body.to !== 'string' || !body.to) throw new InvalidInput('Send { "to": "host-b" }: the host to move the add-on to.', { field: 'to' });
+    const r = await moveAddon(deps.ctx, actor, params.name!, body.to);
+    sendJson(res, 200, moveView(r, r.method, r.volume));
   });
 
   r.add('POST', '/addons/:name/credentials/rotate', async (deps, { req, res, params }) => {

@@ -1,11 +1,12 @@
 import type { HostView } from '@gantry/api-client';
 import { parseSize } from '@gantry/config';
 import { InvalidInput, type DockerTls } from '@gantry/core';
-import { addHost, agentCommand, getHost, listHosts, removeHost, sealedTlsOf, setDraining } from '@gantry/control';
+import { addHost, agentCommand, drainHost, getHost, listHosts, removeHost, sealedTlsOf, setDraining } from '@gantry/control';
 import type { Host } from '@gantry/db';
 import { hostIsUp } from '@gantry/live';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
+import { moveView } from '../volume-views';
 import { sendJson } from '../../http/respond';
 import { actorFor } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -105,9 +106,16 @@ export function hostRoutes(r: Router<ApiDeps>): void {
     });
   });
 
+  /**
+   * Body (optional): { move: true } moves the volumes and add-ons the host holds to other hosts
+   * first; without it a host that holds any is refused (409, with the list and the commands).
+   */
   r.add('POST', '/hosts/:name/drain', async (deps, { req, res, params }) => {
     const actor = await actorFor(deps, req);
-    sendJson(res, 200, (await views(deps, [await setDraining(deps.ctx, actor, params.name!, true)]))[0]);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    if (body.move !== undefined && typeof body.move !== 'boolean') throw new InvalidInput('"move" must be true or false.', { field: 'move' });
+    const { host, moved } = await drainHost(deps.ctx, actor, params.name!, { move: body.move === true });
+    sendJson(res, 200, { ...(await views(deps, [host]))[0], moved: moved.map((m) => moveView(m, m.method)) });
   });
 
   r.add('DELETE', '/hosts/:name/drain', async (deps, { req, res, params }) => {

@@ -1,11 +1,11 @@
 import { InvalidInput } from '@gantry/core';
-import { createVolume, destroyVolume, listAppVolumes, listVolumes, mountVolume, unmountVolume } from '@gantry/control';
+import { createVolume, destroyVolume, listAppVolumes, listVolumes, mountVolume, moveVolume, unmountVolume } from '@gantry/control';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
 import { sendJson } from '../../http/respond';
 import { actorFor } from '../auth';
 import type { ApiDeps } from '../deps';
-import { volumeView } from '../volume-views';
+import { moveView, volumeView } from '../volume-views';
 
 const str = (v: unknown, field: string): string | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -46,6 +46,15 @@ export function volumeRoutes(r: Router<ApiDeps>): void {
 
   r.add('POST', '/volumes/:name/unmount', async (deps, { req, res, params }) => {
     sendJson(res, 200, volumeView(await unmountVolume(deps.ctx, await actorFor(deps, req), params.name!)));
+  });
+
+  /** Body: { to: "host-b" }. Its users stop, the data is copied and checked, they start on the target; answers when done. */
+  r.add('POST', '/volumes/:name/move', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    const to = str(body.to, 'to');
+    if (!to) throw new InvalidInput('Send { "to": "host-b" }: the host to move the volume to.', { field: 'to' });
+    sendJson(res, 200, moveView(await moveVolume(deps.ctx, actor, params.name!, to)));
   });
 
   /** ?confirm=<name> (required); 409 while mounted or when it holds an add-on's data. */
