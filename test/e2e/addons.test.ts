@@ -174,23 +174,25 @@ describe('add-ons: Postgres and Redis servers of a team', () => {
     const count = (await idsOf(app)).length;
     const captured = await cli('pg:backups:capture', '-a', app);
     expect(captured.code, captured.stderr + captured.stdout).toBe(0);
-    const backups = (await u.user.client.backups(pg)) as { id: string; status: string; sha256: string; bytes: number }[];
-    expect(backups[0]).toMatchObject({ id: 'b001', status: 'succeeded' });
+    // The newest manual one (the daily schedule set above may have taken one already).
+    const mine = (await u.user.client.backups(pg)).find((b) => b.trigger === 'manual')!;
+    expect(mine).toMatchObject({ status: 'succeeded' });
+    expect(captured.stdout + captured.stderr).toContain(mine.id);
     expect((await post(app, '/drop')).status).toBe(200);
     expect((await appGet(app, '/ids')).status).toBe(503);
-    const restored = await cli('pg:backups:restore', 'b001', '-a', app, '--confirm', pg);
+    const restored = await cli('pg:backups:restore', mine.id, '-a', app, '--confirm', pg);
     expect(restored.code, restored.stderr + restored.stdout).toBe(0);
     expect(await idsOf(app)).toHaveLength(count);
 
     const dir = join(tmpdir(), uniqueName('pgdl'));
     mkdirSync(dir);
     try {
-      const file = join(dir, 'b001.dump');
-      const dl = await cli('pg:backups:download', 'b001', '-a', app, '-o', file);
+      const file = join(dir, `${mine.id}.dump`);
+      const dl = await cli('pg:backups:download', mine.id, '-a', app, '-o', file);
       expect(dl.code, dl.stderr).toBe(0);
       const bytes = readFileSync(file);
       expect(bytes.subarray(0, 5).toString('latin1')).toBe('PGDMP');
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(backups[0]!.sha256);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(mine.sha256);
       const listed = await sh('pg_restore', ['--list', file]).catch((e: Error & { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
       expect(listed.stdout).toContain('TABLE public writes');
     } finally {
@@ -210,13 +212,14 @@ describe('add-ons: Postgres and Redis servers of a team', () => {
     try {
       const failed = await cli('pg:backups:capture', '-a', app);
       expect(failed.code).not.toBe(0);
-      expect(failed.stderr).toMatch(/b002 of .* failed/);
+      const id = /(b\d{3}) of \S+ failed/.exec(failed.stderr)?.[1];
+      expect(id, failed.stderr).toBeTruthy();
       const list = await cli('pg:backups', '-a', app);
       expect(list.code).not.toBe(0);
       expect(list.stdout + list.stderr).toContain('failed');
       const logs = await u.user.client.logs(app, 200);
-      expect(logs.map((l) => l.line).some((l) => l.startsWith(`BACKUP FAILED: b002 of ${pg}`))).toBe(true);
-      await waitFor('the failure at the drain', async () => drain.messages.some((m) => m.includes(`BACKUP FAILED: b002 of ${pg}`)), 30_000);
+      expect(logs.map((l) => l.line).some((l) => l.startsWith(`BACKUP FAILED: ${id} of ${pg}`))).toBe(true);
+      await waitFor('the failure at the drain', async () => drain.messages.some((m) => m.includes(`BACKUP FAILED: ${id} of ${pg}`)), 30_000);
     } finally {
       rmSync(store, { force: true });
     }

@@ -219,22 +219,25 @@ async function restoreRedis(ctx: Ctx, target: AddonRow, file: { path: string; si
   await servers.putFile(target.appId, RESTORE_FILE.dir, RESTORE_FILE.name, createReadStream(file.path), file.size);
   // The exec's connection ends with the server: its answer does not matter, the new run_id does.
   await servers.exec(target.appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'SHUTDOWN', 'NOSAVE']).catch(() => {});
+  // Its agent sees the restart a moment later and reports the server starting, even crashed, for a
+  // second or two: every step below is retried until the deadline rather than failed at once.
   const deadline = Date.now() + 120_000;
+  let last = 'the server did not answer yet';
   for (;;) {
-    const info = await redisInfo(servers, target.appId).catch(() => null);
-    if (info && info.run_id !== before && info.loading === '0') break;
-    if (Date.now() > deadline) throw new Unavailable(`${target.name} did not come back within 2 min after the restore; see gantry logs -a ${target.name}.`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const on = await servers.exec(target.appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'CONFIG', 'SET', 'appendonly', 'yes']);
-  if (on.exitCode !== 0 || !on.stdout.includes('OK')) throw new Unavailable(`${target.name} restored, but append-only could not be turned on again: ${(on.stderr || on.stdout).trim()}`);
-  for (;;) {
-    const info = await redisInfo(servers, target.appId);
-    if (info.aof_enabled === '1' && info.aof_rewrite_in_progress === '0' && info.aof_rewrite_scheduled === '0') {
-      if (info.aof_last_bgrewrite_status !== 'ok') throw new Unavailable(`${target.name} restored, but rewriting its append-only files failed: see gantry logs -a ${target.name}.`);
-      return;
+    const info = await redisInfo(servers, target.appId).catch((err: Error) => {
+      last = err.message;
+      return null;
+    });
+    if (info && info.run_id !== before && info.loading === '0') {
+      if (info.aof_enabled !== '1') {
+        const on = await servers.exec(target.appId, ['redis-cli', '-h', '127.0.0.1', '--no-auth-warning', 'CONFIG', 'SET', 'appendonly', 'yes']).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
+        if (on.exitCode !== 0 || !on.stdout.includes('OK')) last = `append-only not on yet: ${(on.stderr || on.stdout).trim()}`;
+      } else if (info.aof_rewrite_in_progress === '0' && info.aof_rewrite_scheduled === '0') {
+        if (info.aof_last_bgrewrite_status !== 'ok') throw new Unavailable(`${target.name} restored, but rewriting its append-only files failed: see gantry logs -a ${target.name}.`);
+        return;
+      }
     }
-    if (Date.now() > deadline) throw new Unavailable(`${target.name} restored, but its append-only files were not rewritten within 2 min.`);
+    if (Date.now() > deadline) throw new Unavailable(`${target.name} was not back with its append-only files rewritten within 2 min after the restore (last: ${last}); see gantry logs -a ${target.name}.`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
