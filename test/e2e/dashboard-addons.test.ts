@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser';
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
+import { waitFor } from './helpers/http';
 
 const run = promisify(execFile);
 
@@ -61,10 +62,23 @@ describe('dashboard: add-ons tab', () => {
       if (existsSync(`${storeDir}.aside`)) renameSync(`${storeDir}.aside`, storeDir);
     }
     if (addon) await owner.client.destroyAddon(addon.name, addon.name);
-    await owner?.client.unmountVolume(volume).catch(() => {});
-    await owner?.client.destroyVolume(volume, volume).catch(() => {});
+    // The app goes first (its worker stops), then the volume, retried until no container uses it: a
+    // volume left on `local` makes later files' drains of `local` refuse (it holds data).
     await owner?.client.destroyApp(app, app).catch(() => {});
-  });
+    await waitFor(
+      `volume ${volume} destroyed`,
+      async () => {
+        try {
+          await owner.client.destroyVolume(volume, volume);
+          return true;
+        } catch (err) {
+          return (err as { status?: number }).status === 404 ? true : null;
+        }
+      },
+      60_000,
+      1000,
+    ).catch((err: Error) => console.warn(err.message));
+  }, 120_000);
 
   it('shows the add-on, its state, where it lives, the config var and live figures', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
