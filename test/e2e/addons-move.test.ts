@@ -9,7 +9,6 @@
  *   hosts:drain H2 (holds data): refused with the list and the commands; --move moves both to H1
  *                   (Postgres by replication again, writes running): nothing lost, H2 draining
  */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonView, InstanceView, MoveView, VolumeView } from '@gantry/api-client';
 import { connectDocker, execCapture, type Docker } from '@gantry/docker';
@@ -18,54 +17,7 @@ import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
 import { removeLabHosts } from './helpers/hosts';
-
-function post(app: string, path: string, timeoutMs = 5000): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port: gantry().routerPort, path, method: 'POST', headers: { host: `${app}.${gantry().appsDomain}` }, agent: false, timeout: timeoutMs },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-}
-
-/** Writes ids one after another; keeps the acknowledged ones and when each was acknowledged. */
-class Writer {
-  readonly acked: number[] = [];
-  readonly at: number[] = [];
-  private next: number;
-  private running = true;
-  private readonly done: Promise<void>;
-  constructor(private readonly app: string, start: number) {
-    this.next = start;
-    this.done = this.loop();
-  }
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const id = this.next++;
-      if ((await post(this.app, `/write?id=${id}`)) === 200) {
-        this.acked.push(id);
-        this.at.push(Date.now());
-      } else await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  /** The longest time without an acknowledged write (the write pause), in seconds. */
-  pause(): number {
-    let max = 0;
-    for (let i = 1; i < this.at.length; i++) max = Math.max(max, this.at[i]! - this.at[i - 1]!);
-    return max / 1000;
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
+import { destroyVolumeWhenFree, post, Writer } from './helpers/writes';
 
 describe('data that follows its host', () => {
   let lab: Lab;
@@ -87,7 +39,7 @@ describe('data that follows its host', () => {
       const w = list.find((i) => (!host || i.host === host) && i.id !== not);
       return w && list.length === 1 ? w : null;
     }, 120_000, 500);
-  const writesOk = () => waitFor('the app to write to its database', async () => (await post(app, `/write?id=${nextId++}`)) === 200, 120_000, 500);
+  const writesOk = () => waitFor('the app to write to its database', async () => (await post(app, `/write?id=${nextId++}`)).status === 200, 120_000, 500);
 
   async function inWeb(w: InstanceView, argv: string[]): Promise<string> {
     const engine = engines.get(w.host!)!;
@@ -131,14 +83,7 @@ describe('data that follows its host', () => {
   afterAll(async () => {
     await admin?.client.destroyApp(app, app).catch(() => {});
     if (pg) await admin?.client.destroyAddon(pg, pg).catch((e: Error) => console.warn(`destroying ${pg}: ${e.message}`));
-    await waitFor(`volume ${files} destroyed`, async () => {
-      try {
-        await call('DELETE', `/volumes/${files}?confirm=${files}`);
-        return true;
-      } catch (err) {
-        return (err as { status?: number }).status === 404 ? true : null;
-      }
-    }, 60_000, 1000).catch(() => {});
+    if (admin) await destroyVolumeWhenFree(admin.client, files);
     if (admin && names.length) await removeLabHosts(admin.client, names);
     await lab?.stop();
   }, 240_000);

@@ -12,7 +12,6 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '@gantry/docker';
@@ -22,56 +21,9 @@ import { allowLoopbackCollectors } from './helpers/egress';
 import { gantry, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
+import { post, Writer } from './helpers/writes';
 
 const sh = promisify(execFile);
-
-function post(app: string, path: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port: gantry().routerPort, path, method: 'POST', headers: { host: `${app}.${gantry().appsDomain}` }, agent: false, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', () => resolve({ status: 0, body: '' }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
-
-/** Writes ids one after another until stopped; keeps those the app acknowledged (committed). */
-class Writer {
-  readonly acked: number[] = [];
-  failed = 0;
-  private next: number;
-  private running = true;
-  private readonly done: Promise<void>;
-  constructor(
-    private readonly app: string,
-    start: number,
-  ) {
-    this.next = start;
-    this.done = this.loop();
-  }
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const id = this.next++;
-      const r = await post(this.app, `/write?id=${id}`);
-      if (r.status === 200) this.acked.push(id);
-      else {
-        this.failed++;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    }
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
 
 const session = async (from: string, url: string) => JSON.parse((await appGet(from, `/pg?url=${encodeURIComponent(url)}`)).body) as { ok: boolean; error?: string };
 const idsOf = async (app: string) => (JSON.parse((await appGet(app, '/ids')).body) as { ids: number[] }).ids;

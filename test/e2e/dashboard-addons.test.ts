@@ -20,6 +20,7 @@ import { ARTIFACTS, launchChromium, login, shot, text } from './helpers/browser'
 import { gantry, newUser, testDb, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { waitFor } from './helpers/http';
+import { destroyVolumeWhenFree } from './helpers/writes';
 
 const run = promisify(execFile);
 
@@ -65,19 +66,7 @@ describe('dashboard: add-ons tab', () => {
     // The app goes first (its worker stops), then the volume, retried until no container uses it: a
     // volume left on `local` makes later files' drains of `local` refuse (it holds data).
     await owner?.client.destroyApp(app, app).catch(() => {});
-    await waitFor(
-      `volume ${volume} destroyed`,
-      async () => {
-        try {
-          await owner.client.destroyVolume(volume, volume);
-          return true;
-        } catch (err) {
-          return (err as { status?: number }).status === 404 ? true : null;
-        }
-      },
-      60_000,
-      1000,
-    ).catch((err: Error) => console.warn(err.message));
+    if (owner) await destroyVolumeWhenFree(owner.client, volume);
   }, 120_000);
 
   it('shows the add-on, its state, where it lives, the config var and live figures', async () => {

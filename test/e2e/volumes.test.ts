@@ -19,6 +19,7 @@ import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { waitFor } from './helpers/http';
 import { removeLabHosts } from './helpers/hosts';
+import { destroyVolumeWhenFree } from './helpers/writes';
 
 describe('volumes of apps across hosts', () => {
   let lab: Lab;
@@ -110,16 +111,7 @@ describe('volumes of apps across hosts', () => {
 
   afterAll(async () => {
     for (const [who, a] of [[admin, app], [stranger, theirs]] as const) await who?.client.destroyApp(a, a).catch(() => {});
-    for (const v of [data, pinned]) {
-      await waitFor(`volume ${v} destroyed`, async () => {
-        try {
-          await call(admin, 'DELETE', `/volumes/${v}?confirm=${v}`);
-          return true;
-        } catch (err) {
-          return (err as { status?: number }).status === 404 ? true : null;
-        }
-      }, 60_000, 1000).catch(() => {});
-    }
+    if (admin) for (const v of [data, pinned]) await destroyVolumeWhenFree(admin.client, v);
     if (admin && names.length) await removeLabHosts(admin.client, names);
     await lab?.stop();
   });

@@ -90,7 +90,7 @@ describe('volume use cases', () => {
       queues: { add: async () => '' },
       imageRepoPrefix: 'gantry-itvol',
       live: { wake: async (appId, why) => void wakes.push(`${appId} ${why}`), hostChanged: async () => {} },
-      addons: { servers, imageRef: async () => 'img', backupDir: '/nonexistent', readyTimeoutMs: 1000, installation: 'itvol', copier, standbys: {} as never, scratch: { create: async () => { throw new Error('no scratch servers here'); }, sweep: async () => 0 } },
+      addons: { servers, imageRef: async () => 'img', backupDir: '/nonexistent', readyTimeoutMs: 1000, installation: 'itvol', copier, standbys: {} as never, ha: {} as never, scratch: { create: async () => { throw new Error('no scratch servers here'); }, sweep: async () => 0 } },
     };
     const a = await createUser(ctx, { email: 'vol-owner@example.test', password: 'password-123' });
     const b = await createUser(ctx, { email: 'vol-stranger@example.test', password: 'password-123' });

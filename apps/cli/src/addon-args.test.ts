@@ -30,6 +30,7 @@ const addon = (name: string, kind: AddonView['kind'], attachments: [app: string,
   attachments: attachments.map(([app, as]) => ({ addon: name, app, name: as, configVar: `${as}_URL`, createdAt: '2026-12-05T00:00:00Z' })),
   lastBackup: null,
   backupSchedule: null,
+  ha: null,
   createdAt: '2026-12-05T00:00:00Z',
 });
 

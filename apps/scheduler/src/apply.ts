@@ -11,7 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_LIVENESS, internalRecords } from '@gantry/core';
 import type { AgentCommands } from '@gantry/jobs';
-import type { AllocationStore, NamesTable, RoutingTable } from '@gantry/live';
+import type { AddonHaStore, AllocationStore, NamesTable, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import {
   type Allocation,
@@ -44,6 +44,8 @@ export interface ApplyDeps {
   epoch: () => number;
   /** The private names table (what netds answer), written with the route. */
   names: NamesTable;
+  /** HA add-ons' elected leaders (the scheduler's HA watcher keeps them). */
+  leaders: Pick<AddonHaStore, 'leaderOf'>;
   /** The team's private network (made on the swarm manager when missing). */
   networks: { forTeam(teamId: string): Promise<{ name: string; subnet: string }> };
   /** Binds a volume created without a host to the host of its first user. */
@@ -209,7 +211,7 @@ export async function applyPlan(deps: ApplyDeps, input: ApplyInput): Promise<voi
 }
 
 /** Publishes the app's route, at all its hostnames, from its routed, healthy allocations on hosts that are up. */
-export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'log' | 'names'>, state: Pick<AppState, 'app' | 'routing'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
+export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | 'log' | 'names' | 'leaders'>, state: Pick<AppState, 'app' | 'routing'>, hosts: Map<string, HostState>, waitForRouters: boolean): Promise<void> {
   const allocs = await deps.allocs.ofApp(state.app.id);
   const states = await deps.allocs.states(allocs.map((a) => a.id));
   const route = routeFor(
@@ -240,7 +242,7 @@ export async function publishRoute(deps: Pick<ApplyDeps, 'allocs' | 'routes' | '
  * traffic, are healthy, on a host that is up, and have a private address (all process types).
  */
 async function publishNames(
-  deps: Pick<ApplyDeps, 'names'>,
+  deps: Pick<ApplyDeps, 'names' | 'leaders'>,
   state: Pick<AppState, 'app'>,
   allocs: Allocation[],
   states: Map<string, AllocationState>,
@@ -251,5 +253,5 @@ async function publishNames(
     const ok = a.desired === 'run' && a.routed && s?.status === 'healthy' && s.privateIp && hosts.get(a.hostId)?.view.up === true;
     return ok ? [{ type: a.type, index: a.index, privateIp: s.privateIp!, hostId: a.hostId }] : [];
   });
-  await deps.names.setApp(state.app.id, { appId: state.app.id, app: state.app.name, teamId: state.app.teamId, records: internalRecords(state.app.name, up, state.app.primaryType) });
+  await deps.names.setApp(state.app.id, { appId: state.app.id, app: state.app.name, teamId: state.app.teamId, records: internalRecords(state.app.name, up, state.app.primaryType, state.app.ha ? await deps.leaders.leaderOf(state.app.id) : undefined) });
 }

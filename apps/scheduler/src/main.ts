@@ -9,9 +9,10 @@
  *                                                        agents <──┘ commands (queue agent-<host>)
  *   every second (leader): cron ticker (cron.ts) ─▶ due jobs ─▶ TaskRunner ─▶ one-off containers
  *   every 15 s (leader): backup timer (backups.ts) ─▶ scheduled backups ─▶ checked by a scratch restore ─▶ retention
+ *   every second (leader): HA add-ons' etcds (control's watchHa) ─▶ a new leader ─▶ wake: its name follows
  */
 import { loadConfig } from '@gantry/config';
-import { addonPlatform, syncManifestCron, type Ctx } from '@gantry/control';
+import { addonPlatform, syncManifestCron, watchHa, type Ctx } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { connectDocker, TeamNetworks } from '@gantry/docker';
 import { AgentCommands, JobQueues, startWorker } from '@gantry/jobs';
@@ -35,6 +36,8 @@ import {
 } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
 import { BACKUP_TICK_MS, BackupTimer } from './backups';
+
+const HA_TICK_MS = 1000;
 import { Deploys } from './deploys';
 import { describeError } from './describe-error';
 import { CronTicker, startCronTicker } from './cron';
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     log,
     networks,
     names: new NamesTable(redis, keys),
+    leaders: addons.ha,
     volumes: volumeBinder(db),
     installation: config.GANTRY_INSTANCE,
     appsDomain: config.GANTRY_APPS_DOMAIN,
@@ -189,6 +193,19 @@ async function main(): Promise<void> {
   const backupTimer = every(BACKUP_TICK_MS, 'backups', async () => {
     if (leader) await backups.tick();
   });
+  // HA add-ons: their leader as their etcd says, every second; a new leader is named at once.
+  const haErrors = new Map<string, string>();
+  const haTimer = every(HA_TICK_MS, 'ha', async () => {
+    if (!leader) return;
+    const { changes, errors } = await watchHa(backupCtx);
+    for (const c of changes) {
+      log.info(`ha: ${c.addon}: leader ${c.from ?? 'none'} -> ${c.to ?? 'none'}`);
+      await wake(c.appId, `HA leader ${c.to ?? 'none'}`);
+    }
+    for (const e of errors) if (haErrors.get(e.addon) !== e.error) log.warn(`ha: ${e.addon}: ${e.error}`);
+    haErrors.clear();
+    for (const e of errors) haErrors.set(e.addon, e.error);
+  });
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
@@ -198,6 +215,7 @@ async function main(): Promise<void> {
     clearInterval(hostTimer);
     clearInterval(sweepTimer);
     clearInterval(backupTimer);
+    clearInterval(haTimer);
     stopCron();
     loop.stop();
     if (leader) await lease.resign();

@@ -3,10 +3,10 @@
  * and one app's desired state (releases, formation). The scheduler holds no state of its own
  * between passes: everything comes from Postgres and Redis each time.
  */
-import { DEFAULT_SIZE, volumeDockerName, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
+import { DEFAULT_SIZE, HA_DCS_TYPE, HA_MEMBER_TYPES, volumeDockerName, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
 import type { Db, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
-import { launcherOf, type VolumePin, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
+import { keepApart, launcherOf, type VolumePin, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
 
 export interface HostState {
   view: HostView;
@@ -54,8 +54,11 @@ export interface ReleaseRuntime {
 }
 
 export interface AppState {
-  /** primaryType: the process type `<app>.internal` names (web; an add-on app's server type). */
-  app: { id: string; name: string; teamId: string; primaryType: string };
+  /**
+   * primaryType: the process type `<app>.internal` names (web; an add-on app's server type).
+   * ha: an HA add-on's backing app, whose name names its elected leader instead.
+   */
+  app: { id: string; name: string; teamId: string; primaryType: string; ha: boolean };
   /** Every hostname it answers at (its own and custom domains), and its router options. */
   routing: { hostnames: string[]; options: RouteOptions };
   desired: AppDesired;
@@ -87,9 +90,10 @@ function routableDomains(app: { name: string; domains: { hostname: string }[] },
 export async function loadApp(db: Db, appId: string, appsDomain: string, installation: string, warn?: (message: string) => void): Promise<AppState | null> {
   const app = await db.app.findUnique({
     where: { id: appId },
-    include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } }, volumes: { orderBy: { name: 'asc' } } },
+    include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } }, volumes: { orderBy: { name: 'asc' } }, addon: { select: { ha: true } } },
   });
   if (!app) return null;
+  const ha = app.addon?.ha === true;
   const ids = [app.currentReleaseId, app.targetReleaseId].filter((x): x is string => Boolean(x));
   const rows = await db.release.findMany({ where: { id: { in: ids } }, include: { build: { select: { strategy: true } } } });
   const releases = new Map(rows.map((r) => [r.id, runtimeOf(r, r.build?.strategy ?? null)]));
@@ -102,10 +106,15 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, install
     formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [], ...(volumes.length ? { volumes } : {}) };
     sizes[f.type] = f.size;
   }
+  if (ha) {
+    const bound = [...new Set(app.volumes.map((v) => v.hostId).filter((h): h is string => h !== null))];
+    const hostNames = new Map((await db.host.findMany({ where: { id: { in: bound } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
+    Object.assign(formation, keepApart(formation, [...HA_MEMBER_TYPES, HA_DCS_TYPE], (id) => hostNames.get(id)));
+  }
   const current = app.currentReleaseId ? (releases.get(app.currentReleaseId)?.spec ?? null) : null;
   const target = app.targetReleaseId ? (releases.get(app.targetReleaseId)?.spec ?? null) : null;
   return {
-    app: { id: app.id, name: app.name, teamId: app.teamId, primaryType: app.kind === 'addon' ? (app.formation[0]?.type ?? 'web') : 'web' },
+    app: { id: app.id, name: app.name, teamId: app.teamId, primaryType: app.kind === 'addon' ? (app.formation[0]?.type ?? 'web') : 'web', ha },
     routing: {
       hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...routableDomains(app, appsDomain, warn)],
       options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },

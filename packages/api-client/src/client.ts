@@ -245,8 +245,10 @@ export interface CreateAddonBody {
   /** The config var prefix: DATABASE -> DATABASE_URL (default DATABASE for postgres, REDIS for redis). */
   as?: string;
   plan?: T.AddonPlan;
-  /** Placement constraints, as for ps:constraints: "disk=ssd", "gantry.host!=b". */
+  /** Placement constraints, as for ps:constraints: "disk=ssd", "gantry.host!=b" (an HA add-on's members). */
   constraints?: string[];
+  /** Postgres: a synchronous standby on another host, promoted by Patroni when the primary's host is lost. */
+  ha?: boolean;
 }
 
 /** The body of POST /volumes/:name/mount. */

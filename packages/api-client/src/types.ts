@@ -395,7 +395,33 @@ export interface AddonView {
   lastBackup: BackupView | null;
   /** "HH:MM" UTC of the daily backup, and how many scheduled backups are kept (null: not scheduled). */
   backupSchedule: { at: string; keep: number } | null;
+  /** An HA add-on's cluster (addons:create postgres --ha); null for a single server. */
+  ha: AddonHaView | null;
   createdAt: string;
+}
+
+/** An HA add-on: its elected leader ("pg1.1", null while none) and its members and etcd. */
+export interface AddonHaView {
+  leader: string | null;
+  members: AddonHaMemberView[];
+  /** When the add-on's etcd was last read (ISO), and why the last read failed (null: it worked). */
+  readAt: string | null;
+  error: string | null;
+}
+
+export interface AddonHaMemberView {
+  /** pg1, pg2 (Postgres members) or etcd. */
+  type: string;
+  name: string;
+  host: string | null;
+  volume: string;
+  /** primary, replica (Patroni's roles), etcd. */
+  role: string;
+  /** running, streaming... as Patroni says. */
+  state: string;
+  /** The synchronous standby: every acknowledged commit is on it. */
+  sync: boolean;
+  lagBytes: number | null;
 }
 
 /** An app's use of an add-on: the app has `<name>_URL` (DATABASE_URL...) in its config. */

@@ -1,12 +1,13 @@
 import type { Db } from '@gantry/db';
 import type { JobQueues } from '@gantry/jobs';
-import type { HostRecord } from '@gantry/live';
+import type { AddonHaStore, HostRecord } from '@gantry/live';
 import type { AddonKind } from '@gantry/core';
 import type { LoginLimiter } from './login-limit';
 import type { AddonServers } from './addons/servers';
 import type { ScratchServers } from './addons/scratch';
 import type { VolumeCopier } from './volume-move/copier';
 import type { PgStandbys } from './volume-move/pg-standby';
+
 
 /** A host as the Redis registry holds it for agents and the supervisor: declared once, by live. */
 export type { HostRecord } from '@gantry/live';
@@ -45,6 +46,8 @@ export interface AddonPlatform {
   copier: VolumeCopier;
   /** Standby servers on another host while a Postgres add-on moves by streaming replication. */
   standbys: PgStandbys;
+  /** HA add-ons' Patroni clusters as their etcd last said (the scheduler's HA watcher keeps them). */
+  ha: AddonHaStore;
   /** The server image of a kind (gantry/postgres:<digest>), built by `npm run up`. */
   imageRef(kind: AddonKind): Promise<string>;
   /** Where backups are kept (off the add-ons' hosts): <dir>/<addon>/<number>-<id>.<ext>. */

@@ -37,6 +37,7 @@ export * from './addons/row-counts';
 export * from './addons/retention';
 export * from './addons/scheduled';
 export * from './addons/destroy';
+export * from './addons/ha';
 export * from './addons/servers';
 export * from './addons/platform';
 export * from './addons/details';

@@ -20,7 +20,7 @@ import { platformOf } from './addons/addons';
 
 export const VOLUME_INCLUDE = {
   team: { select: { name: true } },
-  app: { select: { name: true } },
+  app: { select: { name: true, kind: true, addon: { select: { name: true, ha: true } } } },
   addon: { select: { name: true } },
 } as const satisfies Prisma.VolumeInclude;
 
@@ -53,10 +53,16 @@ export async function volumeFor(ctx: Ctx, actor: Actor, name: string, need: Need
   return volume;
 }
 
+/** The add-on whose data the volume holds (a server's; an HA add-on's member or etcd), or null. */
+export function addonOfVolume(volume: Pick<VolumeRow, 'app'>): { name: string; ha: boolean } | null {
+  return volume.app?.kind === 'addon' ? (volume.app.addon ?? { name: volume.app.name, ha: false }) : null;
+}
+
 /** Volumes of add-ons hold their data: only addons:* may touch them. */
 function refuseAddonVolume(volume: VolumeRow, action: string): void {
-  if (volume.addon) {
-    throw new Conflict(`${volume.name} holds the data of the add-on ${volume.addon.name}: it cannot be ${action} with volumes:*. Use gantry addons:* (addons:destroy ${volume.addon.name} --confirm ${volume.addon.name}).`);
+  const addon = addonOfVolume(volume);
+  if (addon) {
+    throw new Conflict(`${volume.name} holds the data of the add-on ${addon.name}: it cannot be ${action} with volumes:*. Use gantry addons:* (addons:destroy ${addon.name} --confirm ${addon.name}).`);
   }
 }
 

@@ -117,3 +117,76 @@ export function generateCredentials(): AddonCredentials {
 
 /** The volume holding an add-on's data. */
 export const addonVolumeName = (addon: string) => `${addon}-data`;
+
+/**
+ * A high-availability Postgres add-on (addons:create postgres --ha): its backing app runs two
+ * Patroni members and the etcd they elect their leader in, one instance each, each on its own
+ * volume and on its own host (the scheduler keeps an HA add-on's types apart):
+ *
+ *   pg1.1 (host A) ──streams synchronously──▶ pg2.1 (host B)      leader key, /sync
+ *        └────────────── Patroni ──────────────┴──▶ etcd.1 (host C) ◀── gantry-ha-status (control plane)
+ *
+ * `<addon>.internal` names the leader only, so DATABASE_URL follows a failover.
+ */
+export const HA_MEMBER_TYPES = ['pg1', 'pg2'] as const;
+export const HA_DCS_TYPE = 'etcd';
+/** Process types of an HA add-on's backing app -> their commands ('' = the image's CMD). */
+export const HA_PROCESS_TYPES: Record<string, string> = { pg1: '', pg2: '', [HA_DCS_TYPE]: 'exec /usr/local/bin/gantry-etcd' };
+/** The volume of one process type of an HA add-on (pg1's is the add-on's volume). */
+export const haVolumeName = (addon: string, type: string) => (type === 'pg1' ? addonVolumeName(addon) : `${addon}-${type}-data`);
+
+export interface HaSecrets {
+  etcdPassword: string;
+  replicationPassword: string;
+  superuserPassword: string;
+}
+
+export function generateHaSecrets(): HaSecrets {
+  const hex = () => randomBytes(32).toString('hex');
+  return { etcdPassword: hex(), replicationPassword: hex(), superuserPassword: hex() };
+}
+
+/** What the members and the etcd of an HA add-on read besides the single server's config. */
+export function haServerConfig(addon: string, s: HaSecrets): Record<string, string> {
+  return {
+    GANTRY_PG_HA_SCOPE: addon,
+    GANTRY_PG_HA_ETCD: `${HA_DCS_TYPE}.${addon}.${INTERNAL_DOMAIN}:2379`,
+    GANTRY_PG_HA_ETCD_PASSWORD: s.etcdPassword,
+    GANTRY_PG_REPLICATION_PASSWORD: s.replicationPassword,
+    GANTRY_PG_SUPERUSER_PASSWORD: s.superuserPassword,
+  };
+}
+
+/** The cluster as its etcd holds it (what gantry-ha-status prints, run in the etcd container). */
+export interface HaMember {
+  /** Patroni's member name: the instance, "pg1.1". */
+  name: string;
+  role: string;
+  state: string;
+  host: string | null;
+  timeline: number | null;
+  lagBytes: number | null;
+}
+export interface HaStatus {
+  leader: string | null;
+  members: HaMember[];
+  sync: string[];
+}
+
+/** Parses gantry-ha-status's one line of JSON; throws on anything else. */
+export function parseHaStatus(text: string): HaStatus {
+  const v = JSON.parse(text) as Partial<HaStatus>;
+  if (typeof v !== 'object' || v === null || !Array.isArray(v.members)) throw new Error(`not an HA status: ${text.slice(0, 200)}`);
+  return {
+    leader: typeof v.leader === 'string' ? v.leader : null,
+    members: v.members.map((m) => ({
+      name: String(m.name),
+      role: String(m.role ?? 'unknown'),
+      state: String(m.state ?? 'unknown'),
+      host: m.host ?? null,
+      timeline: typeof m.timeline === 'number' ? m.timeline : null,
+      lagBytes: typeof m.lagBytes === 'number' ? m.lagBytes : null,
+    })),
+    sync: Array.isArray(v.sync) ? v.sync.map(String) : [],
+  };
+}

@@ -48,6 +48,18 @@ describe('internal names', () => {
     expect(instanceName('Web', 1, 'Shop')).toBe('web.1.shop.internal');
   });
 
+  it("names only an HA add-on's leader by the add-on's name, and nothing while it has none", () => {
+    const up = [
+      { type: 'pg1', index: 1, privateIp: '100.64.17.2', hostId: 'h1' },
+      { type: 'pg2', index: 1, privateIp: '100.64.17.3', hostId: 'h2' },
+      { type: 'etcd', index: 1, privateIp: '100.64.17.4', hostId: 'h3' },
+    ];
+    expect(internalRecords('postgres-x', up, 'pg1', 'pg2.1')['postgres-x.internal']).toEqual([{ ip: '100.64.17.3', host: 'h2' }]);
+    const none = internalRecords('postgres-x', up, 'pg1', null);
+    expect(none['postgres-x.internal']).toBeUndefined();
+    expect(none['pg1.1.postgres-x.internal']).toEqual([{ ip: '100.64.17.2', host: 'h1' }]);
+  });
+
   it('has no names for an app with nothing up', () => {
     expect(internalRecords('shop', [])).toEqual({});
   });

@@ -111,14 +111,16 @@ export function instanceName(type: string, index: number, app: string): string {
 /**
  * The names of an app's up and healthy instances: one per process type (several A records), the
  * app's own name for its primary type (web; an add-on's server type), and one per instance. Types
- * with no instance up have no name.
+ * with no instance up have no name. `primary` names one instance instead ("pg1.1": an HA add-on's
+ * elected leader; null while there is none, and then the app's own name has no address).
  */
-export function internalRecords(app: string, instances: NamedInstance[], primaryType = 'web'): InternalRecords {
+export function internalRecords(app: string, instances: NamedInstance[], primaryType = 'web', primary?: string | null): InternalRecords {
   const out: InternalRecords = {};
   const add = (name: string, i: NamedInstance) => (out[name] ??= []).push({ ip: i.privateIp, host: i.hostId });
+  const isPrimary = primary === undefined ? (i: NamedInstance) => i.type === primaryType : (i: NamedInstance) => `${i.type}.${i.index}` === primary;
   for (const i of [...instances].sort((a, b) => a.type.localeCompare(b.type) || a.index - b.index)) {
     add(typeName(i.type, app), i);
-    if (i.type === primaryType) add(`${app}.${INTERNAL_DOMAIN}`.toLowerCase(), i);
+    if (isPrimary(i)) add(`${app}.${INTERNAL_DOMAIN}`.toLowerCase(), i);
     add(instanceName(i.type, i.index, app), i);
   }
   return out;

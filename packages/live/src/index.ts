@@ -17,3 +17,4 @@ export * from './one-off-leases';
 export * from './tasks';
 export * from './private-addresses';
 export * from './names';
+export * from './addon-ha';

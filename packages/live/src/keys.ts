@@ -64,6 +64,8 @@ export interface Keys {
   netdPeers: string;
   /** Hash: add-on kind -> the image its servers run (set by npm run up). */
   addonImages: string;
+  /** Hash: an HA add-on's backing app id -> JSON HaRecord (its Patroni cluster as its etcd last said). */
+  addonHa: string;
   /** JSON { managerAddr, token }: how an agent whose engine the control plane cannot reach joins the swarm itself. */
   swarmJoin: string;
   namesVersion: string;
@@ -106,6 +108,7 @@ export function keysFor(instance: string): Keys {
     netdImage: `${p}netd:image`,
     netdPeers: `${p}netd:peers`,
     addonImages: `${p}addon:images`,
+    addonHa: `${p}addon:ha`,
     swarmJoin: `${p}swarm:join`,
     namesVersion: `${p}names:version`,
     namesChanged: `${p}names:changed`,

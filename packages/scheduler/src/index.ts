@@ -7,3 +7,4 @@ export * from './plan';
 export * from './instance-spec';
 export * from './sidecar-spec';
 export * from './routes';
+export * from './apart';

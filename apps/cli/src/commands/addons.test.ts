@@ -21,6 +21,7 @@ const pg: AddonView = {
   ],
   lastBackup: null,
   backupSchedule: { at: '02:00', keep: 7 },
+  ha: null,
   createdAt: '2026-12-05T00:00:00Z',
 };
 

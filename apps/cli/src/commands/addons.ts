@@ -30,7 +30,19 @@ export function addonFields(a: AddonView): [string, string][] {
     ['Attached as', a.attachments.length ? a.attachments.map((t) => `${t.configVar} of ${t.app}`).join(', ') : 'nothing (addons:attach)'],
     ['Last backup', backupSummary(a.lastBackup)],
     ['Backups', a.backupSchedule ? `daily at ${a.backupSchedule.at} UTC, ${a.backupSchedule.keep} kept` : `not scheduled (${topicOf(a.kind)}:backups:schedule)`],
+    ...(a.ha ? haFields(a.ha) : []),
     ['Created', `${a.createdAt} (${ago(a.createdAt)})`],
+  ];
+}
+
+/** An HA add-on's cluster: the leader, then each member and its etcd with host, role and state. */
+export function haFields(ha: NonNullable<AddonView['ha']>): [string, string][] {
+  const member = (m: NonNullable<AddonView['ha']>['members'][number]) =>
+    `${m.host ?? 'not placed'}: ${m.role}${m.type === 'etcd' ? '' : `, ${m.state}${m.sync ? ', synchronous standby' : ''}${m.lagBytes ? `, ${humanBytes(m.lagBytes)} behind` : ''}`}`;
+  return [
+    ['HA leader', ha.leader ?? 'none elected'],
+    ...ha.members.map((m): [string, string] => [`  ${m.name}`, member(m)]),
+    ...(ha.error ? [['HA status', `its etcd did not answer: ${ha.error}`] as [string, string]] : []),
   ];
 }
 
@@ -72,6 +84,7 @@ export function register(program: Command): void {
     .option('--as <NAME>', 'config var prefix: DATABASE gives DATABASE_URL (default DATABASE for postgres, REDIS for redis)')
     .option('--plan <plan>', `size of the server: ${ADDON_PLANS.join(', ')}`, 'small')
     .option('--constraint <label=value>', 'only on hosts with this label (label!=value: without); repeatable', collect, [] as string[])
+    .option('--ha', 'postgres: a synchronous standby on another host, promoted automatically if the primary\'s host is lost (needs 3 hosts)')
     .option('--wait', 'then follow the app\'s new release until it serves')
     .option('--json', 'output the change as JSON')
     .addHelpText(
@@ -82,25 +95,33 @@ on a volume of that host, and answers only on the team's private network at NAME
 app gets <AS>_URL in a new release, so its release phase can migrate. Provisioning may take a few
 minutes on a host that has not run one before.
 
+With --ha (postgres), two Postgres servers run on two hosts, the standby confirming every commit
+before the app sees it (synchronous replication), and Patroni, with an etcd on a third host,
+promotes the standby when the primary's host is lost: no acknowledged transaction is lost and
+NAME.internal follows the new primary.
+
 Examples:
   $ gantry addons:create postgres -a shop
   $ gantry addons:create postgres --as ANALYTICS --plan medium --constraint disk=ssd
-  $ gantry addons:create redis -a shop --wait`,
+  $ gantry addons:create redis -a shop --wait
+  $ gantry addons:create postgres --ha -a shop`,
     )
-    .action(async (kindArg: string, opts: { app?: string; as?: string; plan: string; constraint: string[]; wait?: boolean; json?: boolean }) => {
+    .action(async (kindArg: string, opts: { app?: string; as?: string; plan: string; constraint: string[]; ha?: boolean; wait?: boolean; json?: boolean }) => {
       const kind = parseAddonKind(kindArg);
       const plan = parsePlan(opts.plan);
       const as = opts.as === undefined ? undefined : parseAttachmentName(opts.as);
       const constraints = opts.constraint.map((c) => formatConstraint(parseConstraint(c)));
       const app = await resolveApp(opts.app);
       const api = client();
-      const change = await withSpinner(`Creating a ${kind} add-on (${plan}) for ${app}`, () => api.createAddon(app, { kind, plan, ...(as ? { as } : {}), ...(constraints.length ? { constraints } : {}) }), (c) => `done, ${c.addon.name}`);
+      const what = `${kind} add-on (${plan}${opts.ha ? ', HA' : ''})`;
+      const change = await withSpinner(`Creating a ${what} for ${app}`, () => api.createAddon(app, { kind, plan, ...(as ? { as } : {}), ...(constraints.length ? { constraints } : {}), ...(opts.ha ? { ha: true } : {}) }), (c) => `done, ${c.addon.name}`);
       if (opts.json) printJson(change);
       else {
         const mine = change.addon.attachments.find((t) => t.app === app);
         printFields([
           ['Add-on', change.addon.name],
           ['Host', change.addon.host ?? 'not placed yet'],
+          ...(change.addon.ha ? haFields(change.addon.ha) : []),
           ['Private name', `${change.addon.privateName}:${change.addon.port}`],
           ['Config var', mine ? `${mine.configVar} on ${app}` : '-'],
           ['Release', changeLine(change)],

@@ -52,6 +52,7 @@ export function addonView(s: AddonSummary): AddonView {
     attachments,
     lastBackup: s.lastBackup ? backupView(s.lastBackup) : null,
     backupSchedule: addon.backupAt ? { at: addon.backupAt, keep: addon.backupKeep } : null,
+    ha: s.ha ? { leader: s.ha.leader, members: s.ha.members, readAt: s.ha.readAt ? new Date(s.ha.readAt).toISOString() : null, error: s.ha.error } : null,
     createdAt: addon.createdAt.toISOString(),
   };
 }

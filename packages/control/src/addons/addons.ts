@@ -7,6 +7,10 @@
  *   addons:create ─> records (backing app, volume, add-on, formation) ─> release v1 of the server
  *        ─> scheduler places it, binds the volume ─> agent starts it ─> ready check (pg_isready)
  *        ─> the app's release with DATABASE_URL (its release phase can migrate)
+ *
+ * --ha (Postgres): the backing app runs pg1, pg2 (Patroni members) and etcd, each with its own
+ * volume, on three hosts (core's HA_PROCESS_TYPES); it is available once a leader is elected and
+ * the other member streams to it synchronously (ha.ts reads that from the add-on's etcd).
  */
 import {
   ADDON_DATA_PATH,
@@ -23,12 +27,18 @@ import {
   configVarOf,
   generateAddonName,
   generateCredentials,
+  generateHaSecrets,
+  HA_DCS_TYPE,
+  HA_PROCESS_TYPES,
+  haServerConfig,
+  haVolumeName,
   type AddonCredentials,
   type AddonKind,
   type AddonPlan,
   type ConfigVars,
 } from '@gantry/core';
 import { Prisma, type App } from '@gantry/db';
+import type { Constraint } from '@gantry/scheduler-core';
 import { appFor, teamFor } from '../access';
 import { audit } from '../audit';
 import type { Actor, AddonPlatform, Ctx } from '../context';
@@ -42,21 +52,55 @@ export function platformOf(ctx: Ctx): AddonPlatform {
   return ctx.addons;
 }
 
-/** An add-on with its server's live state and the host its data lives on. */
+/** An add-on with its server's live state and the host its data lives on (an HA add-on's: its leader's). */
 export interface AddonSummary {
   addon: AddonRow;
   server: AddonServerState;
   host: string | null;
   lastBackup: Prisma.BackupGetPayload<object> | null;
+  /** An HA add-on's cluster; null for a single server. */
+  ha: HaSummary | null;
+}
+
+export interface HaSummary {
+  leader: string | null;
+  /** Each process type (pg1, pg2, etcd) with its volume's host and, for members, what Patroni says. */
+  members: { type: string; name: string; host: string | null; volume: string; role: string; state: string; sync: boolean; lagBytes: number | null }[];
+  /** When its etcd was last read, and why the last read failed (null: it worked). */
+  readAt: number | null;
+  error: string | null;
 }
 
 export async function summarize(ctx: Ctx, addon: AddonRow): Promise<AddonSummary> {
-  const [server, host, lastBackup] = await Promise.all([
+  const [server, host, lastBackup, ha] = await Promise.all([
     platformOf(ctx).servers.state(addon.appId),
     addon.volume.hostId ? ctx.db.host.findUnique({ where: { id: addon.volume.hostId }, select: { name: true } }) : null,
     ctx.db.backup.findFirst({ where: { addonName: addon.name }, orderBy: { number: 'desc' } }),
+    addon.ha ? haSummary(ctx, addon.appId) : null,
   ]);
-  return { addon, server, host: host?.name ?? null, lastBackup };
+  return { addon, server, host: addon.ha ? server.host : (host?.name ?? null), lastBackup, ha };
+}
+
+async function haSummary(ctx: Ctx, appId: string): Promise<HaSummary> {
+  const [record, volumes] = await Promise.all([platformOf(ctx).ha.get(appId), ctx.db.volume.findMany({ where: { appId }, orderBy: { processType: 'asc' } })]);
+  const hosts = new Map((await ctx.db.host.findMany({ where: { id: { in: volumes.flatMap((v) => (v.hostId ? [v.hostId] : [])) } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
+  const status = record?.status ?? null;
+  const members = Object.keys(HA_PROCESS_TYPES).map((type) => {
+    const name = `${type}.1`;
+    const v = volumes.find((x) => x.processType === type);
+    const m = status?.members.find((x) => x.name === name);
+    return {
+      type,
+      name,
+      host: v?.hostId ? (hosts.get(v.hostId) ?? null) : null,
+      volume: v?.name ?? '',
+      role: type === HA_DCS_TYPE ? 'etcd' : (m?.role ?? 'unknown'),
+      state: type === HA_DCS_TYPE ? (record?.error ? 'not answering' : record ? 'running' : 'unknown') : (m?.state ?? 'not in the cluster'),
+      sync: status?.sync.includes(name) ?? false,
+      lagBytes: m?.lagBytes ?? null,
+    };
+  });
+  return { leader: status?.leader ?? null, members, readAt: record?.at || null, error: record?.error ?? null };
 }
 
 /** The credentials the server runs with (its backing app's config). */
@@ -85,9 +129,14 @@ export interface CreateAddonInput {
   kind: string;
   as?: string | undefined;
   plan?: string | undefined;
-  /** "label=value" / "label!=value", as ps:constraints takes them. */
+  /** "label=value" / "label!=value", as ps:constraints takes them (an HA add-on's members). */
   constraints?: string[] | undefined;
+  /** Postgres only: two members with a synchronous standby and automatic failover (Patroni). */
+  ha?: boolean | undefined;
 }
+
+/** An HA add-on needs a host per member and one for their etcd. */
+export const HA_HOSTS = 3;
 
 export interface AddonChange {
   addon: AddonSummary;
@@ -102,40 +151,54 @@ export async function createAddon(ctx: Ctx, actor: Actor, appName: string, input
   const plan: AddonPlan = assertAddonPlan(input.plan ?? DEFAULT_ADDON_PLAN);
   const as = assertAttachmentName(input.as ?? spec.defaultAs);
   const constraints = parseConstraints(input.constraints ?? []);
+  const ha = input.ha === true;
+  if (ha && spec.kind !== 'postgres') throw new InvalidInput(`--ha is for postgres add-ons; ${spec.kind} has no high-availability mode here.`, { field: 'ha' });
   await assertAttachable(ctx, app, as);
+  if (ha) {
+    const hosts = await ctx.db.host.count({ where: { draining: false } });
+    if (hosts < HA_HOSTS) {
+      throw new InvalidInput(`--ha needs ${HA_HOSTS} hosts that are not draining (two Postgres members and their etcd, each on its own host, so the loss of any one host loses nothing); this installation has ${hosts}. Add hosts with gantry hosts:add.`, { field: 'ha' });
+    }
+  }
   const credentials = generateCredentials();
+  const haSecrets = ha ? generateHaSecrets() : null;
+  const serverConfig = (name: string) => ({ ...spec.serverConfig(credentials, plan, addonPrivateName(name)), ...(haSecrets ? haServerConfig(name, haSecrets) : {}) });
+  // type -> [volume name, size, constraints]: one server, or an HA add-on's members and etcd.
+  const types = (name: string): [string, string, string, Constraint[]][] =>
+    ha
+      ? Object.keys(HA_PROCESS_TYPES).map((t) => [t, haVolumeName(name, t), t === HA_DCS_TYPE ? ADDON_PLANS.small : ADDON_PLANS[plan], t === HA_DCS_TYPE ? [] : constraints])
+      : [[spec.processType, addonVolumeName(name), ADDON_PLANS[plan], constraints]];
 
   let addon: AddonRow | null = null;
   for (let attempt = 0; attempt < 5 && !addon; attempt++) {
     const name = generateAddonName(spec.kind);
-    const config = spec.serverConfig(credentials, plan, addonPrivateName(name));
     try {
       addon = await ctx.db.$transaction(async (tx) => {
-        const server = await tx.app.create({ data: { name, teamId: app.teamId, kind: 'addon', config } });
-        const volume = await tx.volume.create({
-          data: { name: addonVolumeName(name), teamId: app.teamId, hostId: null, appId: server.id, processType: spec.processType, mountPath: ADDON_DATA_PATH },
-        });
-        await tx.formationEntry.create({
-          data: { appId: server.id, type: spec.processType, quantity: 1, size: ADDON_PLANS[plan], constraints: constraints as unknown as Prisma.InputJsonValue, setByUser: true },
-        });
-        return tx.addon.create({ data: { name, kind: spec.kind, plan, teamId: app.teamId, appId: server.id, volumeId: volume.id }, include: ADDON_INCLUDE });
+        const server = await tx.app.create({ data: { name, teamId: app.teamId, kind: 'addon', config: serverConfig(name) } });
+        const volumeIds: string[] = [];
+        for (const [type, volume, size, typeConstraints] of types(name)) {
+          const v = await tx.volume.create({ data: { name: volume, teamId: app.teamId, hostId: null, appId: server.id, processType: type, mountPath: ADDON_DATA_PATH } });
+          volumeIds.push(v.id);
+          await tx.formationEntry.create({ data: { appId: server.id, type, quantity: 1, size, constraints: typeConstraints as unknown as Prisma.InputJsonValue, setByUser: true } });
+        }
+        return tx.addon.create({ data: { name, kind: spec.kind, plan, ha, teamId: app.teamId, appId: server.id, volumeId: volumeIds[0]! }, include: ADDON_INCLUDE });
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
   }
   if (!addon) throw new Conflict('Could not find a free add-on name; try again.');
-  await audit(ctx, actor, app, 'addon.create', addon.name, { kind: spec.kind, plan });
+  await audit(ctx, actor, app, 'addon.create', addon.name, { kind: spec.kind, plan, ha });
   await createRelease(ctx, {
     appId: addon.appId,
-    description: `Provision ${spec.kind} (${plan})`,
+    description: `Provision ${spec.kind} (${plan}${ha ? ', HA' : ''})`,
     imageRef: await platform.imageRef(spec.kind),
-    config: spec.serverConfig(credentials, plan, addonPrivateName(addon.name)),
-    processTypes: { [spec.processType]: '' },
+    config: serverConfig(addon.name),
+    processTypes: ha ? HA_PROCESS_TYPES : { [spec.processType]: '' },
     healthChecks: {},
     userId: actor.userId,
   });
-  await waitAvailable(ctx, addon);
+  await waitAvailable(ctx, addon, ha ? platform.readyTimeoutMs * 2 : platform.readyTimeoutMs);
   const release = await attachRelease(ctx, actor, addon, app, as);
   return { addon: await summarize(ctx, await reload(ctx, addon.name)), releases: release ? [release] : [] };
 }
@@ -144,13 +207,24 @@ async function reload(ctx: Ctx, name: string): Promise<AddonRow> {
   return ctx.db.addon.findUniqueOrThrow({ where: { name }, include: ADDON_INCLUDE });
 }
 
-/** Waits until the server is placed, healthy and answers its kind's ready check. */
-export async function waitAvailable(ctx: Ctx, addon: { name: string; kind: string; appId: string }, timeoutMs = platformOf(ctx).readyTimeoutMs, releaseId?: string): Promise<void> {
-  const { servers } = platformOf(ctx);
+/**
+ * Waits until the server is placed, healthy and answers its kind's ready check; an HA add-on's
+ * once a leader is elected (the server is the leader's) and a member streams to it synchronously.
+ */
+export async function waitAvailable(ctx: Ctx, addon: { name: string; kind: string; appId: string; ha?: boolean }, timeoutMs = platformOf(ctx).readyTimeoutMs, releaseId?: string): Promise<void> {
+  const { servers, ha } = platformOf(ctx);
   const spec = addonKindSpec(addon.kind);
   const deadline = Date.now() + timeoutMs;
   let last = 'not placed yet';
   while (Date.now() < deadline) {
+    if (addon.ha) {
+      const cluster = (await ha.get(addon.appId))?.status;
+      if (!cluster?.leader || cluster.sync.length === 0) {
+        last = !cluster ? 'its etcd not read yet' : !cluster.leader ? 'no leader elected yet' : `leader ${cluster.leader} elected, no synchronous standby yet`;
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+    }
     const s = await servers.state(addon.appId);
     last = `${s.status}${s.message ? `: ${s.message}` : ''}${s.host ? ` on ${s.host}` : ''}`;
     if (s.status === 'healthy' && (!releaseId || s.releaseId === releaseId)) {

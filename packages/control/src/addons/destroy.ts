@@ -22,11 +22,13 @@ export interface DestroyAddonResult {
 export async function destroyAddon(ctx: Ctx, actor: Actor, name: string, confirm: string | undefined, opts: { withoutBackup?: boolean } = {}): Promise<DestroyAddonResult> {
   const addon = await addonFor(ctx, actor, name, 'admin');
   const platform = platformOf(ctx);
-  const host = addon.volume.hostId ? await ctx.db.host.findUnique({ where: { id: addon.volume.hostId }, select: { name: true } }) : null;
+  // One volume; an HA add-on's: one per member and its etcd's.
+  const volumes = await ctx.db.volume.findMany({ where: { appId: addon.appId }, orderBy: { name: 'asc' } });
+  const hostNames = new Map((await ctx.db.host.findMany({ where: { id: { in: volumes.flatMap((v) => (v.hostId ? [v.hostId] : [])) } }, select: { id: true, name: true } })).map((h) => [h.id, h.name]));
   const apps = addon.attachments.map((a) => `${a.app.name} (${configVarOf(a.name)})`);
   if (confirm !== addon.name) {
     throw new Conflict(
-      `This destroys ${addon.name} and its data: volume ${addon.volume.name}${host ? ` on ${host.name}` : ''}; attached to ${apps.length ? apps.join(', ') : 'no app'}. ` +
+      `This destroys ${addon.name} and its data: ${volumes.map((v) => `volume ${v.name}${v.hostId ? ` on ${hostNames.get(v.hostId) ?? v.hostId}` : ''}`).join(', ')}; attached to ${apps.length ? apps.join(', ') : 'no app'}. ` +
         `A final backup is taken first. To go on, pass --confirm ${addon.name}.`,
       { confirm: addon.name },
     );
@@ -42,12 +44,13 @@ export async function destroyAddon(ctx: Ctx, actor: Actor, name: string, confirm
   await ctx.db.$transaction([
     ctx.db.addonAttachment.deleteMany({ where: { addonId: addon.id } }),
     ctx.db.addon.delete({ where: { id: addon.id } }),
-    ctx.db.volume.delete({ where: { id: addon.volumeId } }),
+    ctx.db.volume.deleteMany({ where: { appId: addon.appId } }),
     ctx.db.app.delete({ where: { id: addon.appId } }),
   ]);
   await ctx.queues.add('cleanup', { appId: server.id, appName: server.name, imageRepo: `${ctx.imageRepoPrefix}/${server.id}` });
   await audit(ctx, actor, { id: addon.appId, teamId: addon.teamId }, 'addon.destroy', addon.name, { finalBackup: finalBackup ? backupId(finalBackup.number) : null });
-  if (addon.volume.hostId) removeVolumeWhenFree(ctx, addon.volume.hostId, volumeDockerName(platform.installation, addon.volume.name));
+  if (addon.ha) await platform.ha.remove(addon.appId);
+  for (const v of volumes) if (v.hostId) removeVolumeWhenFree(ctx, v.hostId, volumeDockerName(platform.installation, v.name));
   return { addon: addon.name, finalBackup };
 }
 

@@ -5,7 +5,7 @@
 import type { Config } from '@gantry/config';
 import { Unavailable, type AddonKind } from '@gantry/core';
 import type { Db } from '@gantry/db';
-import { AllocationStore, type HostRegistry, type Keys } from '@gantry/live';
+import { AddonHaStore, AllocationStore, type HostRegistry, type Keys } from '@gantry/live';
 import type { Redis } from 'ioredis';
 import type { AddonPlatform } from '../context';
 import { connectDocker } from '@gantry/docker';
@@ -25,8 +25,10 @@ export interface AddonPlatformInput {
 export type AddonSettings = Pick<Config, 'GANTRY_SECRET' | 'GANTRY_HOST_GRACE' | 'GANTRY_ADDON_READY_TIMEOUT' | 'GANTRY_INSTANCE' | 'DOCKER_HOST'> & { paths: Pick<Config['paths'], 'backups'> };
 
 export function addonPlatform(i: AddonPlatformInput, config: AddonSettings): AddonPlatform {
+  const ha = new AddonHaStore(i.redis, i.keys);
   return {
-    servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, secret: config.GANTRY_SECRET, graceMs: config.GANTRY_HOST_GRACE }),
+    servers: new DockerAddonServers({ db: i.db, allocs: new AllocationStore(i.redis, i.keys), hosts: i.hosts, ha, secret: config.GANTRY_SECRET, graceMs: config.GANTRY_HOST_GRACE }),
+    ha,
     scratch: new DockerScratchServers({ docker: connectDocker(config.DOCKER_HOST), installation: config.GANTRY_INSTANCE }),
     copier: new DockerVolumeCopier({ db: i.db, secret: config.GANTRY_SECRET, installation: config.GANTRY_INSTANCE }),
     standbys: new DockerPgStandbys({ db: i.db, secret: config.GANTRY_SECRET, installation: config.GANTRY_INSTANCE }),

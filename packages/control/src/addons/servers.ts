@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { Unavailable } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import { connectDocker, type Docker } from '@gantry/docker';
-import { hostIsUp, type AllocationStore, type HostRegistry } from '@gantry/live';
+import { hostIsUp, type AddonHaStore, type AllocationStore, type HostRegistry } from '@gantry/live';
 import type { AllocationStatus } from '@gantry/scheduler-core';
 import { hostTls } from '../hosts';
 import { execIn, putFileIn, type ExecIo, type ExecResult } from './container-exec';
@@ -28,8 +28,11 @@ export interface AddonServerState {
 
 export interface AddonServers {
   state(appId: string): Promise<AddonServerState>;
-  /** Runs argv in the server's container; stdout goes to `stdout` when given (binary safe), else is collected. */
-  exec(appId: string, argv: string[], io?: ExecIo): Promise<ExecResult>;
+  /**
+   * Runs argv in the server's container (an HA add-on's: its elected leader's, or the instance of
+   * process type `type`); stdout goes to `stdout` when given (binary safe), else is collected.
+   */
+  exec(appId: string, argv: string[], io?: ExecIo, type?: string): Promise<ExecResult>;
   /** Copies a file into the server's container at dir/name. */
   putFile(appId: string, dir: string, name: string, source: Readable, size: number): Promise<void>;
   /** Removes the add-on's Docker volume from the host it lives on (after its server stopped). */
@@ -41,10 +44,22 @@ export interface AddonServers {
 const RANK: Record<string, number> = { healthy: 5, starting: 4, unhealthy: 3, pending: 2, crashed: 1 };
 
 export class DockerAddonServers implements AddonServers {
-  constructor(private readonly deps: { db: Db; allocs: AllocationStore; hosts: HostRegistry; secret: string; graceMs: number }) {}
+  constructor(private readonly deps: { db: Db; allocs: AllocationStore; hosts: HostRegistry; ha: Pick<AddonHaStore, 'leaderOf'>; secret: string; graceMs: number }) {}
+
+  /**
+   * The allocations that are "the server": all of a single server's; of an HA add-on, its elected
+   * leader's (none while there is none), or those of one process type when asked.
+   */
+  private async serverAllocs(appId: string, type?: string) {
+    const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+    if (type) return allocs.filter((a) => a.type === type);
+    if (!allocs.some((a) => a.type !== allocs[0]!.type)) return allocs;
+    const leader = await this.deps.ha.leaderOf(appId);
+    return allocs.filter((a) => `${a.type}.${a.index}` === leader);
+  }
 
   async state(appId: string): Promise<AddonServerState> {
-    const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+    const allocs = await this.serverAllocs(appId);
     if (allocs.length === 0) return { status: 'unplaced', hostId: null, host: null, since: null, message: null, releaseId: null };
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));
     const beats = await this.deps.hosts.beats([...new Set(allocs.map((a) => a.hostId))]);
@@ -67,19 +82,19 @@ export class DockerAddonServers implements AddonServers {
     return connectDocker(h.dockerUrl, hostTls(h, this.deps.secret));
   }
 
-  private async container(appId: string): Promise<{ docker: Docker; container: Docker.Container }> {
-    const allocs = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+  private async container(appId: string, type?: string): Promise<{ docker: Docker; container: Docker.Container }> {
+    const allocs = await this.serverAllocs(appId, type);
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));
     const alloc = allocs.find((a) => states.get(a.id)?.status === 'healthy') ?? allocs.find((a) => states.get(a.id)?.status === 'starting');
-    if (!alloc) throw new Unavailable(`The add-on's server is not running (${allocs.length ? `state: ${states.get(allocs[0]!.id)?.status ?? 'pending'}` : 'not placed'}).`);
+    if (!alloc) throw new Unavailable(`The add-on's server is not running (${allocs.length ? `state: ${states.get(allocs[0]!.id)?.status ?? 'pending'}` : type ? 'not placed' : 'not placed, or no leader elected'}).`);
     const docker = await this.dockerOf(alloc.hostId);
     const rows = await docker.listContainers({ filters: { label: [`gantry.alloc.id=${alloc.id}`], status: ['running'] } });
     if (!rows[0]) throw new Unavailable("The add-on's server container is not running on its host.");
     return { docker, container: docker.getContainer(rows[0].Id) };
   }
 
-  async exec(appId: string, argv: string[], io: ExecIo = {}): Promise<ExecResult> {
-    const { docker, container } = await this.container(appId);
+  async exec(appId: string, argv: string[], io: ExecIo = {}, type?: string): Promise<ExecResult> {
+    const { docker, container } = await this.container(appId, type);
     return execIn(docker, container, argv, io);
   }
 

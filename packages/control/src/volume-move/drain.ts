@@ -34,13 +34,20 @@ export interface HostMove extends VolumeMoveResult {
 
 interface Holding {
   volume: { id: string; name: string; hostId: string | null; appId: string | null; processType: string | null };
+  /** A single-server add-on whose data it is (moved by addons:move); null for an HA add-on's volumes. */
   addon: { name: string; kind: string; appId: string; teamId: string } | null;
+  /** One of an HA add-on's volumes (a member's or its etcd's): moved as a volume, kept apart. */
+  ha: boolean;
 }
 
-/** The first host (by name) that is not `from`, not draining, answers, and meets the mounting type's constraints. */
+/**
+ * The first host (by name) that is not `from`, not draining, answers, and meets the mounting type's
+ * constraints; for an HA add-on's volume, also none holding another of its volumes (kept apart).
+ */
 export async function chooseTarget(ctx: Ctx, from: Host, h: Holding): Promise<Host | null> {
   const constraints = await constraintsOf(ctx, h);
-  const candidates = await ctx.db.host.findMany({ where: { draining: false, id: { not: from.id } }, orderBy: { name: 'asc' } });
+  const siblings = h.ha ? (await ctx.db.volume.findMany({ where: { appId: h.volume.appId, id: { not: h.volume.id }, hostId: { not: null } }, select: { hostId: true } })).map((v) => v.hostId!) : [];
+  const candidates = await ctx.db.host.findMany({ where: { draining: false, id: { notIn: [from.id, ...siblings] } }, orderBy: { name: 'asc' } });
   for (const c of candidates) {
     if (!satisfies({ ...(c.labels as Record<string, string>), 'gantry.host': c.name }, constraints)) continue;
     if (await platformOf(ctx).copier.reachable(c.id)) return c;
@@ -56,8 +63,15 @@ async function constraintsOf(ctx: Ctx, h: Holding): Promise<Constraint[]> {
 }
 
 async function holdings(ctx: Ctx, host: Host): Promise<Holding[]> {
-  const rows = await ctx.db.volume.findMany({ where: { hostId: host.id }, include: { addon: { select: { name: true, kind: true, appId: true, teamId: true } } }, orderBy: { name: 'asc' } });
-  return rows.map((v) => ({ volume: v, addon: v.addon }));
+  const rows = await ctx.db.volume.findMany({
+    where: { hostId: host.id },
+    include: { addon: { select: { name: true, kind: true, appId: true, teamId: true } }, app: { select: { addon: { select: { ha: true } } } } },
+    orderBy: { name: 'asc' },
+  });
+  return rows.map((v) => {
+    const ha = v.app?.addon?.ha === true;
+    return { volume: v, addon: ha ? null : v.addon, ha };
+  });
 }
 
 /** What the host holds, each with where it would go and the command. */

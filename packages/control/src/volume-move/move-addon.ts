@@ -50,6 +50,10 @@ export interface AddonMoveOptions {
 
 export async function moveAddon(ctx: Ctx, actor: Actor, name: string, to: string, opts: AddonMoveOptions = {}): Promise<AddonMoveResult> {
   const addon = await addonFor(ctx, actor, name, 'write');
+  if (addon.ha) {
+    const volumes = await ctx.db.volume.findMany({ where: { appId: addon.appId }, orderBy: { name: 'asc' }, select: { name: true } });
+    throw new Conflict(`${addon.name} is an HA add-on: move its members one at a time (the other keeps serving), with ${volumes.map((v) => `gantry volumes:move ${v.name} --to HOST`).join(' or ')}.`);
+  }
   if (addon.volume.movingTo) throw new Conflict(`${addon.name} is already moving: see gantry addons:info ${addon.name}.`);
   const { target, source } = await moveTarget(ctx, addon.volume, to, addon.name);
   if (!source) throw new Conflict(`${addon.name} has not been placed on any host yet: there is nothing to move.`);

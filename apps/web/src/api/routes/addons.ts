@@ -46,7 +46,7 @@ export function addonRoutes(r: Router<ApiDeps>): void {
     sendJson(res, 200, (await listAppAddons(deps.ctx, await actorFor(deps, req), params.app!)).map(addonView));
   });
 
-  /** Body: { kind: "postgres"|"redis", as?: "DATABASE", plan?: "small"|"medium"|"large", constraints?: ["disk=ssd"] }. Returns once the server answers. */
+  /** Body: { kind: "postgres"|"redis", as?: "DATABASE", plan?: "small"|"medium"|"large", constraints?: ["disk=ssd"], ha?: true }. Returns once the server answers. */
   r.add('POST', '/apps/:app/addons', async (deps, { req, res, params }) => {
     const actor = await actorFor(deps, req);
     const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
@@ -54,7 +54,8 @@ export function addonRoutes(r: Router<ApiDeps>): void {
     if (!kind) throw new InvalidInput('Send { "kind": "postgres" } (or "redis").', { field: 'kind' });
     const constraints = body.constraints;
     if (constraints !== undefined && (!Array.isArray(constraints) || constraints.some((c) => typeof c !== 'string'))) throw new InvalidInput('"constraints" must be a list of strings like "disk=ssd".', { field: 'constraints' });
-    const change = await createAddon(deps.ctx, actor, params.app!, { kind, as: str(body.as, 'as'), plan: str(body.plan, 'plan'), constraints: constraints as string[] | undefined });
+    if (body.ha !== undefined && typeof body.ha !== 'boolean') throw new InvalidInput('"ha" must be true or false.', { field: 'ha' });
+    const change = await createAddon(deps.ctx, actor, params.app!, { kind, as: str(body.as, 'as'), plan: str(body.plan, 'plan'), constraints: constraints as string[] | undefined, ha: body.ha as boolean | undefined });
     sendJson(res, 201, changeView(change));
   });
 

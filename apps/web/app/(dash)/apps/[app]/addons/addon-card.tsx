@@ -67,6 +67,8 @@ export function AddonCard({ addon, app, canWrite }: { addon: AddonView; app: str
         <dd>{addon.backupSchedule ? `daily at ${addon.backupSchedule.at} UTC, ${addon.backupSchedule.keep} kept` : <span className="muted">none</span>}</dd>
       </dl>
 
+      {addon.ha ? <HaMembers ha={addon.ha} /> : null}
+
       <LiveFigures details={details} />
 
       <div className="spread">
@@ -89,6 +91,46 @@ export function AddonCard({ addon, app, canWrite }: { addon: AddonView; app: str
       {backups.data ? <BackupsTable addon={addon.name} backups={backups.data} canDownload={canWrite} /> : null}
       <BackupSizes backups={backups.data ?? []} />
     </section>
+  );
+}
+
+/** An HA add-on's members and etcd: which one leads, which confirms every commit, on which host. */
+function HaMembers({ ha }: { ha: NonNullable<AddonView['ha']> }) {
+  return (
+    <div className="stack" data-testid="ha-members" data-leader={ha.leader ?? ''}>
+      <h3>High availability</h3>
+      <table>
+        <thead>
+          <tr>
+            <th>Member</th>
+            <th>Host</th>
+            <th>Role</th>
+            <th>State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ha.members.map((m) => (
+            <tr key={m.name} data-member={m.name} data-role={m.role}>
+              <td className="mono">{m.name}</td>
+              <td>{m.host ?? <span className="muted">not placed</span>}</td>
+              <td>
+                <span className={`badge ${m.role === 'primary' ? 'ok' : m.role === 'replica' || m.role === 'etcd' ? 'info' : 'bad'}`}>{m.role}</span>
+                {m.sync ? ' synchronous standby' : ''}
+              </td>
+              <td className={m.state === 'running' || m.state === 'streaming' ? 'muted' : 'bad'}>
+                {m.state}
+                {m.lagBytes ? ` · ${bytes(m.lagBytes)} behind` : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {ha.error ? (
+        <div className="alert bad" role="alert">
+          Its etcd did not answer: {ha.error}
+        </div>
+      ) : null}
+    </div>
   );
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Addon" ADD COLUMN     "ha" BOOLEAN NOT NULL DEFAULT false;
