@@ -8,12 +8,15 @@
  *   the app writes through DATABASE_URL (every acknowledged id kept) ─▶ the leader's host is killed
  *        ─▶ Patroni promotes the standby, <addon>.internal follows: no acknowledged write lost
  *   the dead host boots again ─▶ its member rejoins as the synchronous standby
- *   backups run in the leader; addons:move is refused with the commands that move members
+ *   backups run in the leader; addons:move is refused with the commands that move members, and
+ *   hosts:drain of a member's host lists its volume; pg:credentials:rotate through both members;
+ *   addons:destroy: a final backup from the leader, then the three volumes go from their hosts
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonView } from '@gantry/api-client';
+import { connectDocker } from '@gantry/docker';
 import { startLab, type Lab } from '@gantry/installer';
-import { newUser, uniqueName, type TestUser } from './helpers/gantry';
+import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
 import { removeLabHosts } from './helpers/hosts';
@@ -80,6 +83,10 @@ describe('HA Postgres: a synchronous standby promoted when the primary host is l
     const refused = await admin.client.moveAddon(pg, names[1]!).then(() => null, (e: { status: number; message: string }) => e);
     expect(refused?.status).toBe(409);
     expect(refused?.message).toContain(`gantry volumes:move ${pg}-data --to HOST`);
+    const member = ha.members.find((m) => m.type === 'pg2')!;
+    const drain = await admin.client.drainHost(member.host!).then(() => null, (e: { status: number; message: string }) => e);
+    expect(drain?.status).toBe(409);
+    expect(drain?.message).toContain(`volume ${member.volume} (gantry volumes:move ${member.volume} --to`);
   }, 420_000);
 
   it("loses no acknowledged write when the primary's host is killed: the standby is promoted", async () => {
@@ -125,4 +132,22 @@ describe('HA Postgres: a synchronous standby promoted when the primary host is l
     const ids = await idsOf();
     expect(ids.length).toBeGreaterThan(60);
   }, 300_000);
+
+  it('rotates the credentials through both members, then destroys the add-on after a final backup, its three volumes with it', async () => {
+    const before = (await admin.client.config(app)).DATABASE_URL!;
+    const rotated = await admin.client.rotateAddonCredentials(pg);
+    expect(rotated.addon.ha!.leader).toMatch(/^pg[12]\.1$/);
+    const after = (await admin.client.config(app)).DATABASE_URL!;
+    expect(after).not.toBe(before);
+    await writesOk();
+
+    const volumes = (await cluster()).members.map((m) => ({ host: m.host!, docker: `gantry-${gantry().instance}-v-${m.volume}` }));
+    const destroyed = await admin.client.destroyAddon(pg, pg);
+    expect(destroyed.finalBackup).toMatchObject({ status: 'succeeded', trigger: 'final' });
+    pg = '';
+    for (const v of volumes) {
+      const engine = connectDocker(lab.hosts.find((h) => h.name === v.host)!.dockerUrl);
+      await waitFor(`${v.docker} removed from ${v.host}`, async () => engine.getVolume(v.docker).inspect().then(() => false, (e: { statusCode?: number }) => e.statusCode === 404), 150_000, 1000);
+    }
+  }, 400_000);
 });

@@ -17,6 +17,7 @@ import {
   listAppVolumes,
   listVolumes,
   mountVolume,
+  moveAddon,
   moveVolume,
   drainHost,
   parseListing,
@@ -451,6 +452,45 @@ describe('volume use cases', () => {
       // Holding nothing now: a plain drain goes through.
       await db.host.update({ where: { id: hostC }, data: { draining: false } });
       expect((await drainHost(ctx, admin, 'host-c')).moved).toEqual([]);
+    });
+
+    it("moves an HA add-on's members and etcd as volumes, never onto a host holding another of its volumes", async () => {
+      const a = await createUser(ctx, { email: 'ha-admin@example.test', password: 'password-123', isAdmin: true });
+      const admin: Actor = { userId: a.id, email: a.email, isAdmin: true };
+      const [hostD, hostE] = await Promise.all(['host-d', 'host-e'].map(async (name) => (await db.host.create({ data: { name, dockerUrl: 'unix:///nowhere.sock', address: '10.0.0.4', cpus: 2, memoryBytes: 4294967296n } })).id));
+      const app = await appWithWorker();
+      const server = await db.app.create({ data: { name: 'postgres-ha-it', teamId: app.teamId, kind: 'addon' } });
+      const volume = (name: string, type: string, hostId: string) => db.volume.create({ data: { name, teamId: app.teamId, hostId, appId: server.id, processType: type, mountPath: '/data' } });
+      const pg1 = await volume('postgres-ha-it-data', 'pg1', hosts['host-a']!);
+      await volume('postgres-ha-it-pg2-data', 'pg2', hostD!);
+      await volume('postgres-ha-it-etcd-data', 'etcd', hostE!);
+      await db.addon.create({ data: { name: 'postgres-ha-it', kind: 'postgres', plan: 'small', ha: true, teamId: app.teamId, appId: server.id, volumeId: pg1.id } });
+      disk(hostD!).set('gantry-itvol-v-postgres-ha-it-pg2-data', ['f 8 600 999:999 pgdata/PG_VERSION']);
+      disk(hostE!).set('gantry-itvol-v-postgres-ha-it-etcd-data', ['f 4 600 998:998 etcd/member']);
+
+      // Still an add-on's data for volumes:* (the member's volume has no Addon row of its own).
+      const destroy = await err(destroyVolume(ctx, owner, 'postgres-ha-it-pg2-data', 'postgres-ha-it-pg2-data'));
+      expect(destroy).toBeInstanceOf(Conflict);
+      expect(destroy!.message).toContain('holds the data of the add-on postgres-ha-it');
+      // addons:move names the commands that move the members.
+      const whole = await err(moveAddon(ctx, owner, 'postgres-ha-it', 'host-b'));
+      expect(whole).toBeInstanceOf(Conflict);
+      expect(whole!.message).toContain('gantry volumes:move postgres-ha-it-data --to HOST or gantry volumes:move postgres-ha-it-etcd-data --to HOST or gantry volumes:move postgres-ha-it-pg2-data --to HOST');
+      // Never onto the host of another of its volumes.
+      const sibling = await err(moveVolume(ctx, owner, 'postgres-ha-it-pg2-data', 'host-a'));
+      expect(sibling).toBeInstanceOf(InvalidInput);
+      expect(sibling!.message).toBe('host-a holds postgres-ha-it-data, another volume of the HA add-on postgres-ha-it: its members and etcd run on different hosts. Choose another host.');
+      expect(await db.volume.findUniqueOrThrow({ where: { name: 'postgres-ha-it-pg2-data' } })).toMatchObject({ hostId: hostD, movingTo: null });
+      // A member moves like any volume (stop, copy, switch).
+      const moved = await moveVolume(ctx, owner, 'postgres-ha-it-pg2-data', 'host-b');
+      expect(moved).toMatchObject({ from: 'host-d', to: 'host-b', files: 1 });
+      // A drain lists them as volumes, and --move takes each to a host with none of its siblings.
+      const refused = await err(drainHost(ctx, admin, 'host-e'));
+      expect(refused!.message).toContain('volume postgres-ha-it-etcd-data (gantry volumes:move postgres-ha-it-etcd-data --to');
+      const { moved: drained } = await drainHost(ctx, admin, 'host-e', { move: true });
+      expect(drained).toHaveLength(1);
+      expect(drained[0]).toMatchObject({ kind: 'volume', volume: 'postgres-ha-it-etcd-data', method: 'copy' });
+      expect(['host-a', 'host-b', 'host-e']).not.toContain(drained[0]!.to);
     });
   });
 });
