@@ -54,10 +54,10 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
+      step(`Cleaning up (${[...sections.map(([what]) => what), 'isolated Gantry with its add-ons, backup store, plain dumps'].join('; ')})...`);
       for (const [what, op] of sections.reverse()) await attempt(what, op);
       // No addons:destroy of the big database: its final backup would copy it once more. The
       // installation's stop removes its containers and volumes, the add-ons' included.
-      step('Cleaning up (isolated Gantry with its add-ons, backup store, plain dumps)...');
       await attempt('disconnecting', async () => {
         await db.$disconnect();
         redis.disconnect();
