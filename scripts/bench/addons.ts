@@ -124,8 +124,11 @@ async function main(): Promise<void> {
     const slots = opts.lab ? await measureSlots(b) : { move: skipped('storage'), failover: skipped('storage') };
     return { storage, ...slots };
   });
-  const what = 'skipped' in figures.storage ? 'move and failover only' : `${(figures.storage.db.bytes / 1e9).toFixed(2)} GB database`;
-  const title = `Add-ons benchmark: PostgreSQL add-on on this machine's engine, ${what}, one run`;
+  const parts = [
+    ...('skipped' in figures.storage ? [] : [`a ${(figures.storage.db.bytes / 1e9).toFixed(2)} GB database on this machine's engine`]),
+    ...(opts.lab ? ['move and failover on a lab of three Docker hosts'] : []),
+  ];
+  const title = `Add-ons benchmark: PostgreSQL add-ons, ${parts.join('; ')}, one run`;
   const rows = addonRows(figures);
   const chart = timeChart(figures);
   printRows(title, rows);
