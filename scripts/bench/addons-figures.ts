@@ -2,7 +2,8 @@
  * bench:addons' figures as printed rows and a bar chart: provisioning (median of the runs), backup
  * and restore through Gantry beside plain pg_dump / pg_restore of the same database (MB/s of the
  * database's size, ratio Gantry / plain), the scheduled-backup check, and the move / failover
- * slots (a figure or the reason there is none). Pure.
+ * slots (write pause, acknowledged writes lost, promotion time; or why there is no figure); and
+ * what makes the run fail (`failures`). Pure.
  */
 import { median, secs } from './common';
 
@@ -12,10 +13,24 @@ export interface Timed {
   fileBytes: number;
 }
 
-/** A write pause measured while a writer loop ran (a move, a failover), or why it was not (printed "not measured yet (<why>)"). */
-export type Slot = { notMeasured: string } | { pauseMs: number; acked: number; lost: number };
+/** What a writer loop saw while the add-on moved or failed over. */
+export interface Measured {
+  /** The longest time between two acknowledged writes. */
+  pauseMs: number;
+  acked: number;
+  /** Acknowledged writes the database does not hold afterwards (goal 0). */
+  lost: number;
+  /** Failover: from the leader's host killed to another member named leader. */
+  promotionMs?: number;
+  /** What happened, in words (hosts, method...). */
+  note?: string;
+}
 
-export interface AddonFigures {
+/** A move or failover slot: its figures, why its measurement failed, or why it did not run. */
+export type Slot = Measured | { failed: string } | { skipped: string };
+
+/** The single-server sections: provisioning, backup / restore beside plain, the scheduled check. */
+export interface StorageFigures {
   /** addons:create postgres -> the app's release with DATABASE_URL, each run. */
   provisionMs: number[];
   /** The generated database: pg_database_size, its rows, how long generating took. */
@@ -24,6 +39,10 @@ export interface AddonFigures {
   restore: { gantry: Timed; plain: Timed };
   /** A scheduled backup (the source counted around the dump), then verifyBackup's scratch restore. */
   verify: { backupMs: number; verifyMs: number; passed: boolean; detail: string } | { failed: string };
+}
+
+export interface AddonFigures {
+  storage: StorageFigures | { skipped: string };
   move: Slot;
   failover: Slot;
 }
@@ -35,13 +54,22 @@ const side = (a: string, b: string, c: string) => `${a.padEnd(COL)}${b.padEnd(CO
 export const mbps = (bytes: number, ms: number) => `${(bytes / MB / (ms / 1000)).toFixed(1)} MB/s`;
 const size = (bytes: number) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / MB).toFixed(1)} MB`);
 const timed = (t: Timed, dbBytes: number) => `${secs(t.ms)} ${mbps(dbBytes, t.ms)}`;
+const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-function slotRow(label: string, s: Slot): [string, string] {
-  if ('notMeasured' in s) return [label, `not measured yet (${s.notMeasured})`];
-  return [label, `${(s.pauseMs / 1000).toFixed(2)} s write pause, ${s.lost} of ${s.acked} acknowledged writes lost (goal 0)${s.lost === 0 ? '' : ' GOAL MISSED'}`];
+export const isMeasured = (s: Slot): s is Measured => 'pauseMs' in s;
+
+function slotRows(label: string, s: Slot): [string, string][] {
+  if ('failed' in s) return [[label, `FAILED: ${s.failed}`]];
+  if ('skipped' in s) return [[label, `skipped (${s.skipped})`]];
+  const rows: [string, string][] = [
+    [label, `${s2(s.pauseMs)} write pause, ${s.lost} of ${s.acked} acknowledged writes lost (goal 0)${s.lost === 0 ? '' : ' GOAL MISSED'}`],
+  ];
+  if (s.promotionMs !== undefined) rows.push(['  promotion (leader host killed -> new leader)', s2(s.promotionMs)]);
+  if (s.note) rows.push(['  what happened', s.note]);
+  return rows;
 }
 
-export function addonRows(f: AddonFigures): [string, string][] {
+function storageRows(f: StorageFigures): [string, string][] {
   const pair = (label: string, p: { gantry: Timed; plain: Timed }): [string, string] => [
     label,
     side(timed(p.gantry, f.db.bytes), timed(p.plain, f.db.bytes), (p.gantry.ms / p.plain.ms).toFixed(2)),
@@ -61,23 +89,53 @@ export function addonRows(f: AddonFigures): [string, string][] {
     pair('restore (pg_restore --single-transaction)', f.restore),
     ['dump file', side(size(f.backup.gantry.fileBytes), size(f.backup.plain.fileBytes), '')],
     ...verify,
-    slotRow('add-on move: write pause, lost writes', f.move),
-    slotRow('HA failover: write pause, lost writes', f.failover),
   ];
+}
+
+export function addonRows(f: AddonFigures): [string, string][] {
+  return [
+    ...('skipped' in f.storage ? [['provisioning, backup and restore', `skipped (${f.storage.skipped})`] as [string, string]] : storageRows(f.storage)),
+    ...slotRows('add-on move (3 lab hosts): write pause, lost writes', f.move),
+    ...slotRows('HA failover (3 lab hosts): write pause, lost writes', f.failover),
+  ];
+}
+
+/** Why the run fails (exit 1): a failed check or measurement, an acknowledged write lost. Empty: none. */
+export function failures(f: AddonFigures): string[] {
+  const out: string[] = [];
+  if (!('skipped' in f.storage)) {
+    const v = f.storage.verify;
+    if ('failed' in v) out.push(`scheduled backup + check failed: ${v.failed}`);
+    else if (!v.passed) out.push(`the scheduled backup's check failed: ${v.detail}`);
+  }
+  for (const [label, s] of [['move', f.move], ['failover', f.failover]] as const) {
+    if ('failed' in s) out.push(`${label} not measured: ${s.failed}`);
+    else if (isMeasured(s) && s.lost > 0) out.push(`${label} lost ${s.lost} acknowledged writes`);
+  }
+  return out;
 }
 
 /** A bar per measured time, scaled to the longest; `width` characters at most. */
 export function timeChart(f: AddonFigures, width = 40): string[] {
-  const bars: [string, number][] = [
-    ['provision (median)', median(f.provisionMs)],
-    ['backup, Gantry', f.backup.gantry.ms],
-    ['backup, plain pg_dump', f.backup.plain.ms],
-    ['restore, Gantry', f.restore.gantry.ms],
-    ['restore, plain pg_restore', f.restore.plain.ms],
-  ];
-  if (!('failed' in f.verify)) bars.push(['scheduled backup', f.verify.backupMs], ['its check (verifyBackup)', f.verify.verifyMs]);
-  for (const [label, s] of [['move pause', f.move], ['failover pause', f.failover]] as const) if ('pauseMs' in s) bars.push([label, s.pauseMs]);
+  const bars: [string, number][] = [];
+  if (!('skipped' in f.storage)) {
+    const st = f.storage;
+    bars.push(
+      ['provision (median)', median(st.provisionMs)],
+      ['backup, Gantry', st.backup.gantry.ms],
+      ['backup, plain pg_dump', st.backup.plain.ms],
+      ['restore, Gantry', st.restore.gantry.ms],
+      ['restore, plain pg_restore', st.restore.plain.ms],
+    );
+    if (!('failed' in st.verify)) bars.push(['scheduled backup', st.verify.backupMs], ['its check (verifyBackup)', st.verify.verifyMs]);
+  }
+  if (isMeasured(f.move)) bars.push(['move pause', f.move.pauseMs]);
+  if (isMeasured(f.failover)) {
+    bars.push(['failover pause', f.failover.pauseMs]);
+    if (f.failover.promotionMs !== undefined) bars.push(['failover promotion', f.failover.promotionMs]);
+  }
+  if (bars.length === 0) return [];
   const longest = Math.max(...bars.map(([, ms]) => ms));
   const labelWidth = Math.max(...bars.map(([l]) => l.length));
-  return bars.map(([label, ms]) => `${label.padEnd(labelWidth)}  ${'#'.repeat(Math.max(1, Math.round((ms / longest) * width))).padEnd(width)}  ${secs(ms)}`);
+  return bars.map(([label, ms]) => `${label.padEnd(labelWidth)}  ${'#'.repeat(Math.max(1, Math.round((ms / Math.max(longest, 1)) * width))).padEnd(width)}  ${secs(ms)}`);
 }

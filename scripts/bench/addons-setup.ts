@@ -3,8 +3,9 @@
  * keys, ports and backup store), a bench user with one app, and an in-process use-case context
  * wired as the API wires its own (addonPlatform), for what the API does not expose on its own
  * (a scheduled backup and its check, the server's container for plain pg_dump / pg_restore).
- * Everything is taken down at the end, on failure and on SIGINT/SIGTERM too: the isolated Gantry
- * (its containers and volumes, the add-ons' too), its backup store and the bench's files.
+ * Everything is taken down at the end, on failure and on SIGINT/SIGTERM too: what a section
+ * registered with `onCleanup` (the lab of addons-lab.ts), newest first, then the isolated Gantry
+ * (its containers, volumes and networks, the add-ons' too), its backup store and the bench's files.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,13 +24,17 @@ const APP = 'abench-app';
 
 export interface AddonBench {
   config: Config;
+  /** An admin of the installation (hosts:add for the lab), and its token (git pushes). */
   client: GantryClient;
+  token: string;
   /** The app add-ons are attached to. */
   app: string;
   /** Use cases in this process, on the installation's database, Redis and engine. */
   ctx: Ctx & { addons: AddonPlatform };
   /** Scratch directory of this run (plain dumps go here). */
   work: string;
+  /** A clean-up step run before the installation stops (newest first), on failure and SIGINT too. */
+  onCleanup(what: string, op: () => Promise<unknown>): void;
 }
 
 const step = (msg: string) => console.log(msg);
@@ -45,12 +50,14 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
   const attempt = async (what: string, op: () => Promise<unknown>) => {
     await op().catch((err: unknown) => console.error(`  cleanup: ${what} failed: ${err instanceof Error ? err.message : err}`));
   };
+  const sections: [string, () => Promise<unknown>][] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
+      step(`Cleaning up (${[...sections.map(([what]) => what), 'isolated Gantry with its add-ons, backup store, plain dumps'].join('; ')})...`);
+      for (const [what, op] of sections.reverse()) await attempt(what, op);
       // No addons:destroy of the big database: its final backup would copy it once more. The
       // installation's stop removes its containers and volumes, the add-ons' included.
-      step('Cleaning up (isolated Gantry with its add-ons, backup store, plain dumps)...');
       await attempt('disconnecting', async () => {
         await db.$disconnect();
         redis.disconnect();
@@ -70,9 +77,10 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
     const keys = keysFor(config.GANTRY_INSTANCE);
     const addons = addonPlatform({ db, redis, keys, hosts: new HostRegistry(redis, keys) }, config);
     const ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: `gantry-${config.GANTRY_INSTANCE}`, addons };
-    const { client } = await benchUser(config);
+    const { client, token } = await benchUser(config, true);
     await client.createApp(APP);
-    return await fn({ config, client, app: APP, ctx, work });
+    const onCleanup = (what: string, op: () => Promise<unknown>) => void sections.push([what, op]);
+    return await fn({ config, client, token, app: APP, ctx, work, onCleanup });
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);

@@ -1,15 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { slotsFor } from './addons-slots';
+import { describe, expect, it, vi } from 'vitest';
+import { measureSlot } from './addons-slots';
 
-describe('slotsFor', () => {
-  it('says the move and HA are not on this branch while the move route is missing', () => {
-    const s = slotsFor([{ method: 'POST', pattern: '/addons/:name/backups' }]);
-    expect(s.move).toEqual({ notMeasured: 'addons:move / --ha not on this branch' });
-    expect(s.failover).toEqual({ notMeasured: 'addons:move / --ha not on this branch' });
+describe('measureSlot', () => {
+  it('gives the measurement as it came', async () => {
+    await expect(measureSlot('move', async () => ({ pauseMs: 1200, acked: 80, lost: 0 }))).resolves.toEqual({ pauseMs: 1200, acked: 80, lost: 0 });
   });
 
-  it('names the move route once it exists (the slot then waits for its measurement)', () => {
-    const s = slotsFor([{ method: 'POST', pattern: '/addons/:name/move' }]);
-    expect('notMeasured' in s.move && s.move.notMeasured).toMatch(/^POST \/addons\/:name\/move exists/);
+  it('turns a measurement that throws into its reason, printed at once', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const slot = await measureSlot('failover', async () => {
+        throw new Error('timed out after 180 s waiting for another member to be leader');
+      });
+      expect(slot).toEqual({ failed: 'timed out after 180 s waiting for another member to be leader' });
+      expect(err).toHaveBeenCalledWith('  failover FAILED: timed out after 180 s waiting for another member to be leader');
+    } finally {
+      err.mockRestore();
+    }
   });
 });

@@ -9,8 +9,12 @@
  *      the same server container; MB/s of the database size and the ratio Gantry / plain; then a
  *      scheduled backup (the source counted around the dump) and its check (verifyBackup: a
  *      restore into a scratch server, row counts compared);
- *   3. the move and failover slots (addons-slots.ts).
- * Prints the figures and a bar chart of the times, and keeps them in .gantry/bench/.
+ *   3. on a lab of three Docker hosts (addons-lab.ts), the app writing through DATABASE_URL
+ *      (addons-writer.ts): the write pause and lost acknowledged writes of an addons:move, and of an
+ *      HA add-on's failover (its leader's host killed) with the promotion time (addons-slots.ts).
+ * Settings (addons-options.ts): GANTRY_BENCH_DB_GB, GANTRY_BENCH_ADDONS_ONLY=storage|lab.
+ * Prints the figures and a bar chart of the times, and keeps them in .gantry/bench/. Exits 1 when a
+ * check or a measurement failed or an acknowledged write was lost (the other figures still print).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,18 +22,12 @@ import { REPO_ROOT } from '@gantry/config';
 import { ADDON_INCLUDE, takeBackup, verifyBackup } from '@gantry/control';
 import { printRows, runBench, secs } from './common';
 import { dropTable, generate, plainDump, plainRestore, rowCount, serverOf, type Server } from './addons-data';
-import { addonRows, timeChart, type AddonFigures } from './addons-figures';
+import { addonRows, failures, timeChart, type AddonFigures, type StorageFigures } from './addons-figures';
+import { addonBenchOptions } from './addons-options';
 import { withAddonBench, type AddonBench } from './addons-setup';
-import { slots } from './addons-slots';
+import { measureSlots } from './addons-slots';
 
 const PROVISIONS = 3;
-
-function targetBytes(): number {
-  const raw = process.env.GANTRY_BENCH_DB_GB ?? '1';
-  const gb = Number(raw);
-  if (!Number.isFinite(gb) || gb <= 0 || gb > 100) throw new Error(`GANTRY_BENCH_DB_GB must be a number of GB above 0 (up to 100), not ${JSON.stringify(raw)}`);
-  return gb * 1e9;
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
@@ -64,7 +62,7 @@ async function expectRows(s: Server, rows: number, after: string): Promise<void>
   if (n !== rows) throw new Error(`after ${after}, ${s.name} has ${n} rows, not ${rows}`);
 }
 
-async function measureCopies(b: AddonBench, s: Server, rows: number): Promise<Pick<AddonFigures, 'backup' | 'restore'>> {
+async function measureCopies(b: AddonBench, s: Server, rows: number): Promise<Pick<StorageFigures, 'backup' | 'restore'>> {
   console.log('Backup through Gantry (pg:backups:capture)...');
   const [backup, gantryDumpMs] = await timed(() => b.client.captureBackup(s.name));
   console.log(`  ${backup.id}: ${secs(gantryDumpMs)}, ${backup.bytes} bytes`);
@@ -90,7 +88,7 @@ async function measureCopies(b: AddonBench, s: Server, rows: number): Promise<Pi
 }
 
 /** A scheduled backup as the backup timer takes it (counting the source), then its check. */
-async function measureVerify(b: AddonBench, name: string): Promise<AddonFigures['verify']> {
+async function measureVerify(b: AddonBench, name: string): Promise<StorageFigures['verify']> {
   console.log('Scheduled backup (source counted) and its check (verifyBackup, scratch server)...');
   const addon = await b.ctx.db.addon.findUniqueOrThrow({ where: { name }, include: ADDON_INCLUDE });
   const [taken, backupMs] = await timed(() => takeBackup(b.ctx, addon, 'scheduled'));
@@ -99,21 +97,38 @@ async function measureVerify(b: AddonBench, name: string): Promise<AddonFigures[
   return { backupMs, verifyMs, passed: checked.verify === 'passed', detail: checked.verifyDetail ?? '' };
 }
 
+/** Sections 1 and 2 on this machine's engine; the big add-on destroyed after when the lab follows (local must drain). */
+async function measureStorage(b: AddonBench, target: number, labFollows: boolean): Promise<StorageFigures> {
+  console.log(`Provisioning Postgres ${PROVISIONS} times...`);
+  const provisionMs = await measureProvisioning(b);
+  const { name } = await provision(b);
+  const s = await serverOf(b.ctx, name);
+  console.log(`Generating ${(target / 1e9).toFixed(2)} GB in ${name}...`);
+  const [db, generateMs] = await timed(() => generate(s, target, (l) => console.log(l)));
+  const copies = await measureCopies(b, s, db.rows);
+  // A failed check is a figure (printed, exit 1), not a crash that hides the others.
+  const verify = await measureVerify(b, name).catch((err: Error) => ({ failed: err.message }));
+  if (labFollows) {
+    console.log(`Destroying ${name} (its final backup), so that the local host can be drained for the lab...`);
+    const [, ms] = await timed(() => b.client.destroyAddon(name, name));
+    console.log(`  ${secs(ms)}`);
+  }
+  return { provisionMs, db: { ...db, generateMs }, ...copies, verify };
+}
+
 async function main(): Promise<void> {
-  const target = targetBytes();
+  const opts = addonBenchOptions(process.env);
+  const skipped = (part: string) => ({ skipped: `GANTRY_BENCH_ADDONS_ONLY=${part}` });
   const figures = await withAddonBench(async (b): Promise<AddonFigures> => {
-    console.log(`Provisioning Postgres ${PROVISIONS} times...`);
-    const provisionMs = await measureProvisioning(b);
-    const { name } = await provision(b);
-    const s = await serverOf(b.ctx, name);
-    console.log(`Generating ${(target / 1e9).toFixed(2)} GB in ${name}...`);
-    const [db, generateMs] = await timed(() => generate(s, target, (l) => console.log(l)));
-    const copies = await measureCopies(b, s, db.rows);
-    // A failed check is a figure (printed, exit 1), not a crash that hides the others.
-    const verify = await measureVerify(b, name).catch((err: Error) => ({ failed: err.message }));
-    return { provisionMs, db: { ...db, generateMs }, ...copies, verify, ...slots() };
+    const storage = opts.storage ? await measureStorage(b, opts.targetBytes, opts.lab) : skipped('lab');
+    const slots = opts.lab ? await measureSlots(b) : { move: skipped('storage'), failover: skipped('storage') };
+    return { storage, ...slots };
   });
-  const title = `Add-ons benchmark: PostgreSQL add-on on this machine's engine, ${(figures.db.bytes / 1e9).toFixed(2)} GB database, one run`;
+  const parts = [
+    ...('skipped' in figures.storage ? [] : [`a ${(figures.storage.db.bytes / 1e9).toFixed(2)} GB database on this machine's engine`]),
+    ...(opts.lab ? ['move and failover on a lab of three Docker hosts'] : []),
+  ];
+  const title = `Add-ons benchmark: PostgreSQL add-ons, ${parts.join('; ')}, one run`;
   const rows = addonRows(figures);
   const chart = timeChart(figures);
   printRows(title, rows);
@@ -121,9 +136,11 @@ async function main(): Promise<void> {
   const dir = join(REPO_ROOT, '.gantry', 'bench');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `addons-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ title, figures, rows, chart }, null, 2) + '\n');
+  const failed = failures(figures);
+  await writeFile(file, JSON.stringify({ title, figures, rows, chart, failures: failed }, null, 2) + '\n');
   console.log(`\nFigures kept in ${file}`);
-  process.exit('failed' in figures.verify || !figures.verify.passed ? 1 : 0);
+  for (const f of failed) console.error(`FAILED: ${f}`);
+  process.exit(failed.length ? 1 : 0);
 }
 
 runBench(main);

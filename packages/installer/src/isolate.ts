@@ -120,7 +120,11 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
     redis.disconnect();
   }
   startSupervisor(config, fullEnv);
-  await waitHealthy(config, 120_000, () => {});
+  // Not healthy: its services would keep running (and restarting) after the caller gives up.
+  await waitHealthy(config, 120_000, () => {}).catch(async (err: unknown) => {
+    await stopSupervisor(config).catch(() => {});
+    throw err;
+  });
   return {
     env,
     config,
