@@ -12,10 +12,12 @@
  *   hosts:drain of a member's host lists its volume; pg:credentials:rotate through both members;
  *   addons:destroy: a final backup from the leader, then the three volumes go from their hosts
  */
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonView } from '@gantry/api-client';
 import { connectDocker } from '@gantry/docker';
 import { startLab, type Lab } from '@gantry/installer';
+import { ARTIFACTS, launchChromium, login, shot } from './helpers/browser';
 import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
@@ -116,6 +118,21 @@ describe('HA Postgres: a synchronous standby promoted when the primary host is l
     expect(lost, 'acknowledged writes lost by the failover').toEqual([]);
     expect(hostOf(after, after.leader)).not.toBe(dead);
     expect((await admin.client.addon(pg)).host).toBe(hostOf(after, after.leader));
+
+    // The dashboard's Add-ons tab shows the new leader, and the lost member as not the primary.
+    const browser = await launchChromium();
+    try {
+      const page = await login(await browser.newContext({ viewport: { width: 1280, height: 1000 } }), admin, `/apps/${app}/addons`);
+      const table = page.locator(`[data-addon="${pg}"] [data-testid="ha-members"]`);
+      await expect.poll(() => table.getAttribute('data-leader'), { timeout: 30_000 }).toBe(after.leader);
+      expect(await table.locator(`[data-member="${after.leader}"]`).getAttribute('data-role')).toBe('primary');
+      expect(await table.locator(`[data-member="${oldLeader}"]`).getAttribute('data-role')).not.toBe('primary');
+      expect(await table.locator('tbody tr').count()).toBe(3);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await shot(page, 'addons-ha-failover');
+    } finally {
+      await browser.close();
+    }
   }, 300_000);
 
   it('the old primary rejoins as the synchronous standby once its host is back', async () => {
