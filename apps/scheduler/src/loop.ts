@@ -11,7 +11,7 @@ import { hostRecord } from '@gantry/control';
 import type { Db } from '@gantry/db';
 import type { AllocationStore, CertStore, HostRegistry, RestartRequests, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
-import { type AllocView, reconcile } from '@gantry/scheduler-core';
+import { bootDeadline, type AllocView, reconcile } from '@gantry/scheduler-core';
 import { applyPlan, type ApplyDeps } from './apply';
 import { describeError } from './describe-error';
 import { loadApp, loadHosts, type HostState } from './state';
@@ -169,7 +169,7 @@ export class ControlLoop {
     for (const a of allocs) {
       if (!hosts.get(a.hostId)?.view.up) continue;
       if (a.desired === 'stop' && a.stopRequestedAt !== undefined) next = Math.min(next, a.stopRequestedAt + this.deps.drainMs);
-      else if (a.desired === 'run' && a.state?.status !== 'healthy') next = Math.min(next, a.createdAt + this.deps.bootTimeoutMs + 100);
+      else if (a.desired === 'run' && a.state?.status !== 'healthy') next = Math.min(next, bootDeadline(a, this.deps.bootTimeoutMs) + 100);
     }
     const old = this.timers.get(appId);
     if (old) clearTimeout(old);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mountsKey, reconcile, type AllocView, type PlanInput } from './plan';
+import { bootDeadline, IMAGE_FETCH_ALLOWANCE_MS, mountsKey, reconcile, type AllocView, type PlanInput } from './plan';
 import type { AllocationStatus, AppDesired, ReleaseSpec } from './types';
 
 const v1: ReleaseSpec = { id: 'r1', version: 1, processTypes: { web: 'serve', worker: 'work' } };
@@ -185,6 +185,19 @@ describe('reconcile: deploys', () => {
     const slow = alloc(v2, 'web', 1, 'starting', { routed: false, createdAt: 0 });
     const p = plan(deploying(), [...old(), slow], { now: 61_000 });
     expect(p.deploy).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('not healthy within 60s') });
+  });
+
+  it('starts the boot timeout once the container runs: fetching the image does not count, up to an allowance', () => {
+    // Placed at 0, its image fetched for 90 s, started at 90 s: healthy in time at 140 s.
+    const fetched = alloc(v2, 'web', 1, 'starting', { routed: false, createdAt: 0, state: { status: 'starting', since: 90_000 } });
+    expect(plan(deploying(), [...old(), fetched], { now: 140_000 }).deploy).toBeUndefined();
+    expect(plan(deploying(), [...old(), fetched], { now: 151_000 }).deploy).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('not healthy within 60s') });
+    // Still fetching: waits for the allowance, then fails.
+    const fetching = alloc(v2, 'web', 1, 'pending', { routed: false, createdAt: 0, state: { status: 'pending', since: 0, message: 'fetching the image' } });
+    expect(plan(deploying(), [...old(), fetching], { now: 5 * 60_000 }).deploy).toBeUndefined();
+    expect(plan(deploying(), [...old(), fetching], { now: IMAGE_FETCH_ALLOWANCE_MS + 61_000 }).deploy).toMatchObject({ outcome: 'failed' });
+    // Its agent never said anything (its host does not answer): the boot timeout from its placement.
+    expect(bootDeadline(alloc(v2, 'web', 1, null, { createdAt: 0 }), 60_000)).toBe(60_000);
   });
 
   it('succeeds at once for a formation scaled to zero', () => {

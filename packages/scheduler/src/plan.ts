@@ -131,7 +131,7 @@ export function reconcile(input: PlanInput): AppPlan {
         a.desired === 'run' &&
         !a.routed &&
         hostUp(a) &&
-        (status(a) === 'crashed' || status(a) === 'unhealthy' || (status(a) !== 'healthy' && now - a.createdAt > input.bootTimeoutMs)),
+        (status(a) === 'crashed' || status(a) === 'unhealthy' || (status(a) !== 'healthy' && now > bootDeadline(a, input.bootTimeoutMs))),
     );
     if (failed) {
       const s = status(failed);
@@ -218,6 +218,25 @@ export function slotsOf(desired: AppDesired, release: ReleaseSpec | null): { typ
 /** Whether host labels meet every constraint (a missing label fails "=" and passes "!="). */
 export function satisfies(labels: Record<string, string>, constraints: Constraint[]): boolean {
   return constraints.every((c) => (c.op === '=' ? labels[c.label] === c.value : labels[c.label] !== c.value));
+}
+
+/**
+ * How long fetching an image may take before the boot timeout starts (its agent reports "pending"
+ * while it fetches, "starting" once the container runs): the first start of a large image on a
+ * host that never ran it (an add-on server's, 0.5 GB, copied from the image server while its
+ * peers are fetched too) must not fail the deploy. A fetch that takes longer still fails it.
+ */
+export const IMAGE_FETCH_ALLOWANCE_MS = 10 * 60_000;
+
+/**
+ * When a new allocation that is still not healthy fails its deploy: the boot timeout after its
+ * container started, or after it was placed when its agent has said nothing yet (a host that
+ * never answers).
+ */
+export function bootDeadline(a: AllocView, bootTimeoutMs: number): number {
+  if (a.state?.status === 'starting') return a.state.since + bootTimeoutMs;
+  if (a.state?.status === 'pending') return a.createdAt + IMAGE_FETCH_ALLOWANCE_MS + bootTimeoutMs;
+  return a.createdAt + bootTimeoutMs;
 }
 
 /** How an allocation records the volumes it mounts: "<docker volume>:<path>", sorted. */
