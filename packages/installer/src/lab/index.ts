@@ -4,7 +4,7 @@
  * one veth. For Gantry's multi-host tests and benchmarks. See README.md next to this file.
  */
 import { existsSync } from 'node:fs';
-import { connectDocker } from '@gantry/docker';
+import { connectDocker, removeNodes } from '@gantry/docker';
 import { removeCgroups, removeDir, removeIfEmpty, unmountUnder } from './cleanup';
 import { DOCKERD, startDaemon, stopDaemon, waitDaemon } from './daemon';
 import { copyImage as copyImageInto } from './images';
@@ -126,10 +126,24 @@ export async function cleanupLab(prefixOrPlan: string | LabPlan): Promise<void> 
   await Promise.all([removeIfEmpty(LIB_ROOT), removeIfEmpty(RUN_ROOT)]);
 }
 
+/**
+ * Forgets the swarm nodes of the lab's addresses in the machine's swarm (the main engine is its
+ * manager when a Gantry runs here): a lab stopped or crashed before its hosts left the swarm
+ * leaves nodes that stay "ready" for ~10 s, then "down", at the addresses the next lab of the
+ * prefix reuses, and the manager then fails new hosts' network attachments ("attaching to network
+ * failed ... context deadline exceeded"). Nothing when the engine is no manager.
+ */
+async function forgetSwarmNodes(source: string, plan: LabPlan): Promise<void> {
+  const net = plan.gateway.slice(0, plan.gateway.lastIndexOf('.') + 1);
+  await removeNodes(connectDocker(source), (n) => n.addr.startsWith(net)).catch(() => 0);
+}
+
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const plan = labPlan(opts);
+  const source = opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   assertEnvironment();
   await cleanupLab(plan);
+  await forgetSwarmNodes(source, plan);
   await assertSubnetFree(plan);
   let tls: LabClientTls | undefined;
   try {
@@ -140,7 +154,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     await cleanupLab(plan).catch(() => {});
     throw err;
   }
-  return createLab(plan, opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', tls);
+  return createLab(plan, source, tls);
 }
 
 function createLab(plan: LabPlan, source: string, tls: LabClientTls | undefined): Lab {
@@ -209,7 +223,9 @@ function createLab(plan: LabPlan, source: string, tls: LabClientTls | undefined)
     },
 
     stop() {
-      stopping ??= Promise.all([...queues.values()].map((q) => q.catch(() => {}))).then(() => cleanupLab(plan));
+      stopping ??= Promise.all([...queues.values()].map((q) => q.catch(() => {})))
+        .then(() => cleanupLab(plan))
+        .then(() => forgetSwarmNodes(source, plan));
       return stopping;
     },
   };
