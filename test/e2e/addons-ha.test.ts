@@ -58,7 +58,14 @@ describe('HA Postgres: a synchronous standby promoted when the primary host is l
 
   afterAll(async () => {
     await admin?.client.destroyApp(app, app).catch(() => {});
-    if (pg) await admin?.client.destroyAddon(pg, pg).catch((e: Error) => console.warn(`destroying ${pg}: ${e.message}`));
+    // Every add-on of the user, also one whose creation timed out: its volumes on the lab hosts
+    // would make their removal refuse (and leave them in the swarm).
+    for (const a of (await admin?.client.allAddons().catch(() => [])) ?? []) {
+      await admin.client
+        .destroyAddon(a.name, a.name)
+        .catch(() => admin.client.request('DELETE', `/addons/${a.name}?confirm=${a.name}&withoutBackup=1`)) // no leader left to back up
+        .catch((e: Error) => console.warn(`destroying ${a.name}: ${e.message}`));
+    }
     if (admin && names.length) await removeLabHosts(admin.client, names);
     await lab?.stop();
   }, 240_000);
