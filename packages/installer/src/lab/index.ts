@@ -3,6 +3,7 @@
  * connected by a bridge in a namespace of its own and reachable from the root namespace through
  * one veth. For Gantry's multi-host tests and benchmarks. See README.md next to this file.
  */
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connectDocker, removeNodes } from '@gantry/docker';
 import { removeCgroups, removeDir, removeIfEmpty, unmountUnder } from './cleanup';
@@ -69,6 +70,8 @@ export interface LabOptions {
   subnet?: number;
   /** Docker daemon images are copied from; default DOCKER_HOST or the main unix:///var/run/docker.sock. */
   source?: string;
+  /** Last octet of the first host's address; default random (see labPlan). */
+  firstHost?: number;
   /**
    * Engines listen with mutual TLS (--tlsverify) on 2376, with a CA and certificates made for the
    * lab (tls.ts); default plain HTTP on 2375.
@@ -139,7 +142,7 @@ async function forgetSwarmNodes(source: string, plan: LabPlan): Promise<void> {
 }
 
 export async function startLab(opts: LabOptions): Promise<Lab> {
-  const plan = labPlan(opts);
+  const plan = labPlan({ ...opts, firstHost: opts.firstHost ?? randomInt(2, 252 - opts.count) });
   const source = opts.source ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   assertEnvironment();
   await cleanupLab(plan);

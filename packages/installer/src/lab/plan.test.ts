@@ -32,6 +32,14 @@ describe('lab plan', () => {
     expect(a.cgroupParent).toBe('/gantry-lab/lab/a');
   });
 
+  it('places the hosts from a first address octet, and refuses one that does not fit', () => {
+    const p = labPlan({ prefix: 't1', count: 3, subnet: 97, firstHost: 40 });
+    expect(p.hosts.map((h) => h.address)).toEqual(['10.97.0.40', '10.97.0.41', '10.97.0.42']);
+    expect(p.hosts[1]!.dockerUrl).toBe('tcp://10.97.0.41:2375');
+    expect(() => labPlan({ prefix: 't1', count: 3, firstHost: 249 })).toThrow(/first address octet must be 2..248/);
+    expect(() => labPlan({ prefix: 't1', count: 1, firstHost: 1 })).toThrow(/first address octet/);
+  });
+
   it('keeps interface names within 15 characters, distinct per prefix', () => {
     const prefixes = ['a', 'lab', 'abcdefghijkl', 'abcdefghijklm', 'a2345678901234567890', 'a2345678901234567891'];
     const roots = prefixes.map(rootVethName);

@@ -126,12 +126,20 @@ export function isLabNetns(prefix: string, name: string): boolean {
   return name === bridgeNetnsName(prefix) || (name.startsWith(`${bridgeNetnsName(prefix)}.`) && /^[a-z]+$/.test(name.slice(bridgeNetnsName(prefix).length + 1)));
 }
 
-export function labPlan(opts: { prefix: string; count: number; subnet?: number; tls?: boolean }): LabPlan {
+/**
+ * firstHost: the last octet of the first host's address (10.<subnet>.0.<firstHost>), default 2.
+ * startLab picks it at random: a swarm keeps a dead node's gossip identity at its address for a
+ * long while, and a new engine at that address is then refused by its peers ("Got ping for
+ * unexpected node", "is unknown to memberlist"), so overlay traffic to it never arrives.
+ */
+export function labPlan(opts: { prefix: string; count: number; subnet?: number; tls?: boolean; firstHost?: number }): LabPlan {
   const { prefix, count } = opts;
+  const firstHost = opts.firstHost ?? 2;
   validatePrefix(prefix);
   if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) throw new Error(`Lab host count must be 1..${MAX_HOSTS}, got ${count}`);
   const subnet = opts.subnet ?? defaultSubnet(prefix);
   if (!Number.isInteger(subnet) || subnet < 1 || subnet > 254) throw new Error(`Lab subnet must be 1..254 (10.<subnet>.0.0/24), got ${subnet}`);
+  if (!Number.isInteger(firstHost) || firstHost < 2 || firstHost + count - 1 > 250) throw new Error(`Lab hosts' first address octet must be 2..${251 - count}, got ${firstHost}`);
   const net = `10.${subnet}`;
   const libDir = join(LIB_ROOT, prefix);
   const runDir = join(RUN_ROOT, prefix);
@@ -140,7 +148,7 @@ export function labPlan(opts: { prefix: string; count: number; subnet?: number; 
   const hosts: HostPlan[] = [];
   for (let index = 0; index < count; index++) {
     const suffix = hostSuffix(index);
-    const address = `${net}.0.${index + 2}`;
+    const address = `${net}.0.${firstHost + index}`;
     const hostLib = join(libDir, suffix);
     const hostRun = join(runDir, suffix);
     hosts.push({
