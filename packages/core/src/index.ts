@@ -23,3 +23,4 @@ export * from './buildpack-list';
 export * from './private-network';
 export * from './volumes';
 export * from './addons';
+export * from './autoscale';
