@@ -211,6 +211,17 @@ const ROWS: Row[] = [
   { route: 'PATCH /apps/:app/formation', need: 'write', call: () => ({ path: `/apps/${app}/formation`, body: { web: { quantity: 1 } } }) },
   { route: 'PUT /apps/:app/formation/:type/constraints', need: 'write', call: () => ({ path: `/apps/${app}/formation/web/constraints`, body: { constraints: [] } }) },
   { route: 'PUT /apps/:app/deploy-batch', need: 'write', call: () => ({ path: `/apps/${app}/deploy-batch`, body: { batch: null } }) },
+  { route: 'GET /apps/:app/autoscale', need: 'read', call: () => ({ path: `/apps/${app}/autoscale` }) },
+  { route: 'GET /apps/:app/autoscale/events', need: 'read', call: () => ({ path: `/apps/${app}/autoscale/events` }) },
+  { route: 'PUT /apps/:app/autoscale/:type', need: 'write', call: () => ({ path: `/apps/${app}/autoscale/web`, body: { min: 1, max: 2, metric: 'cpu', target: 90 } }) },
+  {
+    route: 'DELETE /apps/:app/autoscale/:type',
+    need: 'write',
+    call: async () => {
+      await users.owner.client.setAutoscale(app, 'web', { min: 1, max: 2, metric: 'cpu', target: 90 });
+      return { path: `/apps/${app}/autoscale/web` };
+    },
+  },
 
   // ---- domains, certificates, router settings ----
   { route: 'GET /apps/:app/domains', need: 'read', call: () => ({ path: `/apps/${app}/domains` }) },

@@ -32,6 +32,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     GANTRY_STOP_TIMEOUT: '5s',
     GANTRY_HOST_GRACE: '6s',
     GANTRY_LOG_LEVEL: 'debug',
+    // Autoscaling reads 30 s and stabilizes scale-downs 30 s (5 min in production): e2e/autoscale.
+    GANTRY_AUTOSCALE_WINDOW: '30s',
+    GANTRY_AUTOSCALE_STABILIZATION: '30s',
   });
   const { config } = gantry;
   project.provide('gantry', {

@@ -16,6 +16,7 @@ import * as builds from './commands/builds';
 import * as buildpacks from './commands/buildpacks';
 import * as config from './commands/config';
 import * as cron from './commands/cron';
+import * as autoscale from './commands/autoscale';
 import * as gitCommands from './commands/git';
 import * as domains from './commands/domains';
 import * as dynos from './commands/dynos';
@@ -78,6 +79,7 @@ Examples:
   metrics.register(program);
   drains.register(program);
   cron.register(program);
+  autoscale.register(program);
   addons.register(program);
   addonServers.register(program);
   backups.register(program);

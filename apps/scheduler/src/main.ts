@@ -9,6 +9,7 @@
  *                                                        agents <──┘ commands (queue agent-<host>)
  *   every second (leader): cron ticker (cron.ts) ─▶ due jobs ─▶ TaskRunner ─▶ one-off containers
  *   every 15 s (leader): backup timer (backups.ts) ─▶ scheduled backups ─▶ checked by a scratch restore ─▶ retention
+ *   every 10 s (leader): autoscaler (autoscale.ts) ─▶ core's decide per autoscaled type ─▶ formation, log line
  *   every second (leader): HA add-ons' etcds (control's watchHa) ─▶ a new leader ─▶ wake: its name follows
  */
 import { loadConfig } from '@gantry/config';
@@ -23,6 +24,7 @@ import {
   CertStore,
   HostRegistry,
   LeaderLease,
+  MetricsStore,
   RestartRequests,
   NamesTable,
   RoutingTable,
@@ -35,6 +37,7 @@ import {
   startHeartbeat,
 } from '@gantry/live';
 import { createLogger, onShutdown, runMain } from '@gantry/log';
+import { AUTOSCALE_TICK_MS, Autoscaler } from './autoscale';
 import { BACKUP_TICK_MS, BackupTimer } from './backups';
 
 const HA_TICK_MS = 1000;
@@ -206,6 +209,20 @@ async function main(): Promise<void> {
     haErrors.clear();
     for (const e of errors) haErrors.set(e.addon, e.error);
   });
+  const autoscaler = new Autoscaler({
+    ctx: { ...backupCtx, live: { wake, hostChanged: async () => {} } },
+    metrics: new MetricsStore(redis, keys),
+    allocs,
+    logs: appLogs,
+    redis,
+    keys,
+    log,
+    windowMs: config.GANTRY_AUTOSCALE_WINDOW,
+    stabilizationMs: config.GANTRY_AUTOSCALE_STABILIZATION,
+  });
+  const autoscaleTimer = every(AUTOSCALE_TICK_MS, 'autoscale', async () => {
+    if (leader) await autoscaler.tick();
+  });
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
@@ -216,6 +233,7 @@ async function main(): Promise<void> {
     clearInterval(sweepTimer);
     clearInterval(backupTimer);
     clearInterval(haTimer);
+    clearInterval(autoscaleTimer);
     stopCron();
     loop.stop();
     if (leader) await lease.resign();

@@ -100,6 +100,10 @@ export class GantryClient {
   /** ps:scale / ps:type: { web: { quantity: 3 }, worker: { size: 'standard-2x' } }. */
   updateFormation = (app: string, changes: Record<string, { quantity?: number; size?: string }>) =>
     this.request<FormationEntryView[]>('PATCH', `/apps/${enc(app)}/formation`, changes);
+  autoscale = (app: string) => this.request<T.AutoscaleView[]>('GET', `/apps/${enc(app)}/autoscale`);
+  setAutoscale = (app: string, type: string, policy: T.AutoscalePolicyView) => this.request<T.AutoscaleView>('PUT', `/apps/${enc(app)}/autoscale/${enc(type)}`, policy);
+  disableAutoscale = (app: string, type: string) => this.request<T.AutoscaleView>('DELETE', `/apps/${enc(app)}/autoscale/${enc(type)}`);
+  autoscaleEvents = (app: string, limit = 50) => this.request<T.AutoscaleEventView[]>('GET', `/apps/${enc(app)}/autoscale/events?limit=${limit}`);
   setConstraints = (app: string, type: string, constraints: string[]) =>
     this.request<FormationEntryView[]>('PUT', `/apps/${enc(app)}/formation/${enc(type)}/constraints`, { constraints });
   setDeployBatch = (app: string, batch: number | null) => this.request<{ batch: number | null }>('PUT', `/apps/${enc(app)}/deploy-batch`, { batch });

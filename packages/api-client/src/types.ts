@@ -157,7 +157,7 @@ export interface HostView {
 export interface LogLineView {
   id: string;
   time: string;
-  source: 'app' | 'build' | 'gantry' | 'router' | 'release' | 'cron';
+  source: 'app' | 'build' | 'gantry' | 'router' | 'release' | 'cron' | 'autoscale';
   process: string;
   line: string;
 }
@@ -521,4 +521,32 @@ export interface AppDestroyedView {
     volumes: { name: string; host: string | null; processType: string; mountPath: string; destroy: string }[];
     addons: { name: string; kind: string; as: string; destroy: string }[];
   };
+}
+
+/** A process type's autoscaling: its count now and its policy (null: scaled by hand). */
+export interface AutoscaleView {
+  type: string;
+  quantity: number;
+  policy: AutoscalePolicyView | null;
+}
+
+export interface AutoscalePolicyView {
+  min: number;
+  max: number;
+  /** p95: response time (ms); rps: requests per second per instance; cpu: CPU % of one core per instance. */
+  metric: 'p95' | 'rps' | 'cpu';
+  target: number;
+}
+
+/** A change of a type's count by the autoscaler (gantry autoscale:events). */
+export interface AutoscaleEventView {
+  type: string;
+  from: number;
+  to: number;
+  metric: 'p95' | 'rps' | 'cpu';
+  observed: number;
+  target: number;
+  /** "p95 640 ms > 300 ms over 60 s" */
+  reason: string;
+  createdAt: string;
 }

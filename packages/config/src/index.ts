@@ -146,6 +146,9 @@ const schema = z.object({
   /** Add-ons: where backups are kept (off the add-ons' hosts; default <GANTRY_HOME>/backups), and how long addons:create waits for a new server. */
   GANTRY_BACKUP_DIR: z.string().optional(),
   GANTRY_ADDON_READY_TIMEOUT: duration('3m'),
+  /** Autoscaling: the window a metric is read over, and how long a lower count must be recommended before a scale-down. */
+  GANTRY_AUTOSCALE_WINDOW: duration('60s'),
+  GANTRY_AUTOSCALE_STABILIZATION: duration('5m'),
 
   GANTRY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

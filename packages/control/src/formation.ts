@@ -7,6 +7,7 @@ import type { FormationEntry } from '@gantry/db';
 import { appFor } from './access';
 import { announce, scaledLine } from './events';
 import { audit } from './audit';
+import { refuseAutoscaled } from './autoscale';
 import type { Actor, Ctx } from './context';
 
 export interface ConstraintInput {
@@ -71,7 +72,8 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
       throw new InvalidInput(`Unknown size ${JSON.stringify(c.size)}. Sizes: ${SIZES.map((s) => s.name).join(', ')}.`);
     }
   }
-  await entriesOf(ctx, app.id, types);
+  const entries = await entriesOf(ctx, app.id, types);
+  refuseAutoscaled([...entries.values()], types.filter((t) => changes[t]!.quantity !== undefined), app.name);
   await refuseSharedWriters(ctx, app.id, changes);
   await ctx.db.$transaction(
     Object.entries(changes).map(([type, c]) =>

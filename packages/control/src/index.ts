@@ -51,3 +51,4 @@ export * from './volume-move/pg-standby-plan';
 export * from './volume-move/pg-standby';
 export * from './volume-move/move-addon';
 export * from './volume-move/drain';
+export * from './autoscale';

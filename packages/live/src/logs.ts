@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 
-export type LogSource = 'app' | 'build' | 'gantry' | 'router' | 'release' | 'cron';
+export type LogSource = 'app' | 'build' | 'gantry' | 'router' | 'release' | 'cron' | 'autoscale';
 
 export interface LogEntry {
   /** Stream id ("<ms>-<seq>"); time order. */
@@ -48,7 +48,7 @@ function countNewlines(text: string): number {
   return n;
 }
 
-export const LOG_SOURCES: readonly LogSource[] = ['app', 'build', 'gantry', 'router', 'release', 'cron'];
+export const LOG_SOURCES: readonly LogSource[] = ['app', 'build', 'gantry', 'router', 'release', 'cron', 'autoscale'];
 
 /**
  * Which lines to show: one source, and/or one process ("web.2"), process type ("web") or sidecar

@@ -318,6 +318,12 @@ export class MetricsStore {
     return buckets.map((b, i) => usageFromHash(b, rows[i] ?? {}));
   }
 
+  /** CPU % of each instance sampled in each bucket (allocation id -> percent), for one process type's mean. */
+  async cpuByInstance(appId: string, buckets: readonly number[]): Promise<Map<string, number>[]> {
+    const rows = await this.hgetalls(buckets.map((b) => this.usageKey(appId, b)));
+    return buckets.map((_, i) => new Map(Object.entries(rows[i] ?? {}).flatMap(([f, v]) => (f.startsWith('cpu:') ? [[f.slice(4), Number(v) || 0] as [string, number]] : []))));
+  }
+
   /** Everything the API serves for an app: the window's series, its summary, the instances. */
   async appMetrics(appId: string, windowMs: number, now = Date.now()): Promise<AppMetrics> {
     const buckets = windowBuckets(now, windowMs);

@@ -42,7 +42,7 @@ export async function* ndjson(body: AsyncIterable<Uint8Array>): AsyncGenerator<L
   for await (const batch of ndjsonBatches(body)) yield* batch;
 }
 
-const SOURCES = ['app', 'build', 'gantry', 'router', 'release', 'cron'];
+const SOURCES = ['app', 'build', 'gantry', 'router', 'release', 'cron', 'autoscale'];
 
 /**
  * The chunks of a tail's body, aborting it when nothing (not even the API's keep-alive newline,

@@ -16,6 +16,7 @@ import { volumeRoutes } from './routes/volumes';
 import { dynoRoutes } from './routes/dynos';
 import { drainRoutes } from './routes/drains';
 import { formationRoutes } from './routes/formation';
+import { autoscaleRoutes } from './routes/autoscale';
 import { hostRoutes } from './routes/hosts';
 import { healthRoutes } from './routes/health';
 import { logRoutes } from './routes/logs';
@@ -47,6 +48,7 @@ export function apiRouter(): Router<ApiDeps> {
   psRoutes(r);
   dynoRoutes(r);
   formationRoutes(r);
+  autoscaleRoutes(r);
   hostRoutes(r);
   domainRoutes(r);
   addonRoutes(r);

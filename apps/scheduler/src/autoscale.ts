@@ -1,0 +1,107 @@
+/**
+ * The autoscaler: every 10 s (leader), each autoscaled process type's metric over the window,
+ * core's decide(), and when the count should change, control's applyScale plus a line in the
+ * app's log (source autoscale): "web 2 -> 4: p95 640 ms > 300 ms over 60 s".
+ *
+ *   FormationEntry.autoscale ─┐
+ *   router buckets (p95, req/s) / agents' CPU per instance ─┼─▶ decide ─▶ applyScale ─▶ wake ─▶ placement
+ *   recent recommendations (Redis, per type) ────────────────┘      └─▶ log line, AutoscaleEvent
+ *
+ * Only completed 10 s buckets count (the current one is partial). A bucket in which the router
+ * saw no request is an idle one (p95 0, 0 req/s: load that ended lets the type scale down); a
+ * bucket without a CPU sample of the type's instances has no data. Recommendations are kept in
+ * Redis for the stabilization window, so a new leader goes on with the same history.
+ */
+import { decide, type AutoscaleMetric, type AutoscalePolicy, type MetricSample, type Recommendation } from '@gantry/core';
+import { applyScale, policyOf, type Ctx } from '@gantry/control';
+import { Prisma } from '@gantry/db';
+import { latencySummary, METRICS_BUCKET_MS, windowBuckets, type AllocationStore, type AppLogs, type Keys, type MetricsStore } from '@gantry/live';
+import type { Logger } from '@gantry/log';
+import type { Redis } from 'ioredis';
+import { describeError } from './describe-error';
+
+export const AUTOSCALE_TICK_MS = 10_000;
+
+export interface AutoscalerDeps {
+  ctx: Ctx;
+  metrics: Pick<MetricsStore, 'routerSeries' | 'cpuByInstance'>;
+  allocs: Pick<AllocationStore, 'ofApp'>;
+  logs: Pick<AppLogs, 'append'>;
+  redis: Redis;
+  keys: Pick<Keys, 'prefix'>;
+  log: Logger;
+  windowMs: number;
+  stabilizationMs: number;
+}
+
+export interface AutoscaleOutcome {
+  app: string;
+  type: string;
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export class Autoscaler {
+  constructor(private readonly deps: AutoscalerDeps) {}
+
+  private recentKey = (appId: string, type: string) => `${this.deps.keys.prefix}autoscale:recent:${appId}:${type}`;
+
+  /** One pass over every autoscaled type; one type's failure never stops the others. */
+  async tick(now = Date.now()): Promise<AutoscaleOutcome[]> {
+    const { ctx, log } = this.deps;
+    const entries = await ctx.db.formationEntry.findMany({ where: { NOT: { autoscale: { equals: Prisma.AnyNull } } }, include: { app: { select: { name: true, kind: true } } } });
+    const out: AutoscaleOutcome[] = [];
+    for (const e of entries) {
+      const policy = policyOf(e);
+      if (!policy || e.app.kind === 'addon') continue;
+      try {
+        const changed = await this.decideOne(e.appId, e.app.name, e.type, e.quantity, policy, now);
+        if (changed) out.push(changed);
+      } catch (err) {
+        log.error(`autoscale: ${e.app.name} ${e.type}: ${describeError(err)}`);
+      }
+    }
+    return out;
+  }
+
+  private async decideOne(appId: string, app: string, type: string, current: number, policy: AutoscalePolicy, now: number): Promise<AutoscaleOutcome | null> {
+    const { windowMs, stabilizationMs } = this.deps;
+    const samples = await this.samples(appId, type, policy.metric, now);
+    const key = this.recentKey(appId, type);
+    const recent = (await this.deps.redis.lrange(key, 0, -1)).map((r) => JSON.parse(r) as Recommendation);
+    const d = decide({ policy, current, samples, now, recent, windowMs, stabilizationMs });
+    // Keep the stabilization window's recommendations (a few dozen at one per tick).
+    await this.deps.redis
+      .multi()
+      .rpush(key, JSON.stringify({ at: now, desired: d.recommended }))
+      .ltrim(key, -Math.ceil(stabilizationMs / AUTOSCALE_TICK_MS) - 2, -1)
+      .pexpire(key, stabilizationMs * 2)
+      .exec();
+    if (d.desired === current) return null;
+    const applied = await applyScale(this.deps.ctx, { appId, type, from: current, to: d.desired, metric: policy.metric, observed: d.observed, target: policy.target, reason: d.reason });
+    if (!applied) return null;
+    const line = `${type} ${current} -> ${d.desired}: ${d.reason}`;
+    await this.deps.logs.append(appId, [{ source: 'autoscale', process: 'autoscaler', line }]);
+    this.deps.log.info(`autoscale: ${app} ${line}`);
+    return { app, type, from: current, to: d.desired, reason: d.reason };
+  }
+
+  /** The metric per completed bucket of the window, oldest first. */
+  private async samples(appId: string, type: string, metric: AutoscaleMetric, now: number): Promise<MetricSample[]> {
+    const buckets = windowBuckets(now - METRICS_BUCKET_MS, this.deps.windowMs);
+    if (metric === 'cpu') {
+      const ids = new Set((await this.deps.allocs.ofApp(appId)).filter((a) => a.type === type).map((a) => a.id));
+      const rows = await this.deps.metrics.cpuByInstance(appId, buckets);
+      return buckets.map((at, i) => {
+        const mine = [...rows[i]!.entries()].filter(([id]) => ids.has(id)).map(([, v]) => v);
+        return { at, value: mine.length ? mine.reduce((a, b) => a + b, 0) / mine.length : null };
+      });
+    }
+    const series = await this.deps.metrics.routerSeries(appId, buckets);
+    return series.map((b) => ({
+      at: b.at,
+      value: metric === 'rps' ? b.requests / (METRICS_BUCKET_MS / 1000) : b.requests === 0 ? 0 : latencySummary(b.histogram, b.requests, b.latencySumMs).p95,
+    }));
+  }
+}
