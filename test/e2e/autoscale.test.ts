@@ -8,8 +8,10 @@
  *   ps:scale web=3                           ─▶ refused, naming the bounds
  *   the load ends                            ─▶ back down to 1 (the minimum) after stabilization
  */
+import { mkdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium, login, shot } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, uniqueName } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
@@ -79,8 +81,22 @@ describe('autoscaling on load', () => {
       const refused = await gantryCli(u.home, ['ps:scale', 'web=3', '-a', app]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('Autoscaling is on for web (1-4 on 5 req/s per instance)');
+      // The dashboard draws the instances beside the metric and its target.
+      const browser = await launchChromium();
+      try {
+        const page = await login(await browser.newContext({ viewport: { width: 1280, height: 1400 } }), u.user, `/apps/${app}/metrics`);
+        const box = page.getByTestId('autoscale-web');
+        await box.waitFor({ timeout: 30_000 });
+        expect(await box.getAttribute('data-quantity')).toBe('4');
+        await page.getByTestId('chart-autoscale-metric-web').waitFor();
+        expect(await page.getByTestId('chart-autoscale-web').textContent()).toContain('web: instances (1-4)');
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await shot(page, 'autoscale');
+      } finally {
+        await browser.close();
+      }
       // Still loaded: it stays at the maximum.
-      await new Promise((r) => setTimeout(r, 20_000));
+      await new Promise((r) => setTimeout(r, 15_000));
       expect(await quantity()).toBe(4);
     } finally {
       load.stop();

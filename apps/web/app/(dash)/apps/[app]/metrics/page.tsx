@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
-import type { AppMetricsView } from '@gantry/api-client';
+import type { AppMetricsView, AutoscaleEventView, AutoscaleView } from '@gantry/api-client';
+import { instancesOver, metricLabel, metricOver } from '../../../../_lib/autoscale';
 import { LineChart, type Series } from '../../../../_components/line-chart';
 import { ErrorBox, Loading } from '../../../../_components/session';
 import { appPath } from '../../../../_lib/api';
@@ -50,6 +51,7 @@ export default function MetricsPage() {
       {m.loading && !m.data ? <Loading rows={6} /> : null}
       {m.data ? (
         <div className="grid" data-testid="charts">
+          <AutoscaleCharts app={name} times={times} series={s} bucketSeconds={bucket} />
           <LineChart testId="chart-rps" title="Requests / s" times={times} format={(v) => v.toFixed(v === 0 ? 0 : v < 1 ? 2 : v < 10 ? 1 : 0)} series={[{ name: 'req/s', values: s.map((b) => b.requests / bucket) }]} />
           <LineChart
             testId="chart-latency"
@@ -69,6 +71,41 @@ export default function MetricsPage() {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * For each autoscaled type: its instances over the window (the autoscaler's changes) beside the
+ * metric its policy follows and the target.
+ */
+function AutoscaleCharts({ app, times, series, bucketSeconds }: { app: string; times: string[]; series: AppMetricsView['series']; bucketSeconds: number }) {
+  const policies = usePoll<AutoscaleView[]>(appPath(app, '/autoscale'), 5000);
+  const events = usePoll<AutoscaleEventView[]>(appPath(app, '/autoscale/events?limit=500'), 5000);
+  const scaled = (policies.data ?? []).filter((p) => p.policy);
+  if (!scaled.length) return null;
+  return (
+    <>
+      {scaled.map((p) => {
+        const counts = instancesOver(times, events.data ?? [], p.type, p.quantity);
+        const policy = p.policy!;
+        const metric = metricOver(series, counts, policy, bucketSeconds);
+        return (
+          <div key={p.type} className="stack" data-testid={`autoscale-${p.type}`} data-quantity={p.quantity}>
+            <LineChart testId={`chart-autoscale-${p.type}`} title={`${p.type}: instances (${policy.min}-${policy.max})`} times={times} format={(v) => v.toFixed(0)} series={[{ name: 'instances', values: counts }]} />
+            <LineChart
+              testId={`chart-autoscale-metric-${p.type}`}
+              title={`${p.type}: ${metricLabel(policy)} and target`}
+              times={times}
+              format={(v) => v.toFixed(v < 10 ? 1 : 0)}
+              series={[
+                { name: metricLabel(policy), values: metric },
+                { name: 'target', color: 'var(--bad)', values: times.map(() => policy.target) },
+              ]}
+            />
+          </div>
+        );
+      })}
+    </>
   );
 }
 
