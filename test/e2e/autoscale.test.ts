@@ -60,7 +60,7 @@ describe('autoscaling on load', () => {
   it('keeps the count under steady load below the target', async () => {
     const set = await gantryCli(u.home, ['autoscale', 'web', '--min', '1', '--max', '4', '--rps', '5', '-a', app]);
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toContain(`Autoscaling web of ${app}: 1-4 on 5 req/s per instance (now 1 instance(s))`);
+    expect(set.stderr).toContain(`Autoscaling web of ${app}: 1-4 on 5 req/s per instance (now 1 instance(s))`);
     const load = new Load(app, 3);
     await new Promise((r) => setTimeout(r, 45_000));
     load.stop();
