@@ -104,7 +104,9 @@ describe('a Docker host over TLS with a client certificate', () => {
       'an instance up on the TLS host',
       async () => {
         const list = await admin.user.client.ps(app);
-        return list.some((i) => i.state === 'up' && i.host === h!.name) ? list : null;
+        // The instance on the old host stays up until its replacement is healthy: wait for the handover.
+        const up = list.filter((i) => i.state === 'up');
+        return up.length > 0 && up.every((i) => i.host === h!.name) ? list : null;
       },
       120_000,
     );
