@@ -209,6 +209,7 @@ const ROWS: Row[] = [
   },
   { route: 'GET /apps/:app/formation', need: 'read', call: () => ({ path: `/apps/${app}/formation` }) },
   { route: 'PATCH /apps/:app/formation', need: 'write', call: () => ({ path: `/apps/${app}/formation`, body: { web: { quantity: 1 } } }) },
+  { route: 'PUT /apps/:app/formation/:type/sleep', need: 'write', call: () => ({ path: `/apps/${app}/formation/web/sleep`, body: { off: true } }) },
   { route: 'PUT /apps/:app/formation/:type/constraints', need: 'write', call: () => ({ path: `/apps/${app}/formation/web/constraints`, body: { constraints: [] } }) },
   { route: 'PUT /apps/:app/deploy-batch', need: 'write', call: () => ({ path: `/apps/${app}/deploy-batch`, body: { batch: null } }) },
   { route: 'GET /apps/:app/autoscale', need: 'read', call: () => ({ path: `/apps/${app}/autoscale` }) },

@@ -44,7 +44,7 @@ function inst(process: string, state: InstanceView['state'], extra: Partial<Inst
   };
 }
 
-const f = (type: string, quantity: number, size = 'standard-1x', extra: Partial<FormationEntryView> = {}): FormationEntryView => ({ type, quantity, size, command: `run ${type}`, constraints: [], ...extra });
+const f = (type: string, quantity: number, size = 'standard-1x', extra: Partial<FormationEntryView> = {}): FormationEntryView => ({ type, quantity, size, command: `run ${type}`, constraints: [], sleepAfter: null, sleepingSince: null, ...extra });
 
 describe('ps rows', () => {
   it('shows process, state, release, host, address:port, since', () => {

@@ -59,6 +59,14 @@ export function noInstancesPage(app: string, requestId: string): Page {
   return page(503, `${app} has no running instances`, 'The app exists but no instance of it is running. Scale it up, or wait for the deploy to finish.', requestId);
 }
 
+export function wakeTimeoutPage(app: string, seconds: number, requestId: string): Page {
+  return page(503, `${app} did not wake up in time`, `The app was asleep and no instance of it became healthy within ${seconds} seconds. Its log (gantry logs) says why; try again in a moment.`, requestId);
+}
+
+export function wakeBacklogPage(app: string, requestId: string): Page {
+  return page(503, `${app} is waking up`, 'Too many requests are already waiting for the app to wake up. Try again in a few seconds.', requestId);
+}
+
 export function unreachablePage(app: string, requestId: string): Page {
   return page(503, `${app}: could not reach any instance`, 'Every instance the router tried refused the connection or closed it. Try again in a moment.', requestId);
 }

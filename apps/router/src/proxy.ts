@@ -12,16 +12,18 @@
  *    is cut too;
  *  - request bodies above the limit -> 413 (declared: before anything is forwarded).
  *
- * Websocket upgrades go through websocket.ts (http-proxy-3).
+ * Websocket upgrades go through websocket.ts (http-proxy-3). A route without instances whose app
+ * sleeps (or is waking) holds the request until it has one (wake-holds.ts).
  */
 import { eject, pickBackend, releaseBackend } from './balancer';
 import { declaresTooLargeBody } from './limits';
 import type { Logger } from './log';
-import { badResponsePage, bodyTooLargePage, noInstancesPage, sendPage, timeoutPage, unreachablePage, type Page } from './pages';
+import { badResponsePage, bodyTooLargePage, noInstancesPage, sendPage, timeoutPage, unreachablePage, wakeBacklogPage, wakeTimeoutPage, type Page } from './pages';
 import type { ClientResponse, ProxiedRequest } from './request';
 import type { RouteEntry } from './table';
 import { BAD_RESPONSE, BODY_TOO_LARGE, IDLE_TIMEOUT, UPSTREAM_TIMEOUT } from './upstream-connection';
 import { UpstreamPool } from './upstream-pool';
+import { WakeHolds, type WakeHoldsOptions } from './wake-holds';
 
 export interface ProxyTimeouts {
   /** Establishing a TCP connection to an instance. */
@@ -43,6 +45,8 @@ export interface AppProxyOptions {
   maxAttempts?: number;
   /** Connections per instance (requests beyond wait for one). */
   maxSocketsPerInstance?: number;
+  /** Sleeping apps: how to find a route again and ask for a wake; without it, no request is held. */
+  wake?: Pick<WakeHoldsOptions, 'lookup' | 'requestWake' | 'maxPerApp'>;
 }
 
 export class AppProxy {
@@ -51,6 +55,7 @@ export class AppProxy {
   private readonly log: Logger;
   private readonly maxAttempts: number;
   private readonly maxBodyBytes: number;
+  private readonly holds: WakeHolds | undefined;
 
   constructor(o: AppProxyOptions) {
     this.timeouts = o.timeouts;
@@ -66,13 +71,34 @@ export class AppProxy {
       onDone: releaseBackend,
       onError: (req, err) => this.onUpstreamError(req, err),
     });
+    if (o.wake !== undefined) {
+      this.holds = new WakeHolds({
+        ...o.wake,
+        log: o.log,
+        resume: (req, route) => (route === undefined ? this.fail(req, 'H14', 'No web processes running', noInstancesPage(req.route!.app, req.requestId)) : this.web(req, req.res!, route)),
+        giveUp: (req, route, why) => {
+          const seconds = Math.round(route.sleep!.wakeTimeoutMs / 1000);
+          if (why === 'backlog') return this.fail(req, 'H11', 'Backlog too deep (waking up)', wakeBacklogPage(route.app, req.requestId));
+          this.log.warn(`at=error code=H20 desc="App boot timeout" app=${route.app} waited=${seconds}s request_id=${req.requestId}`);
+          this.fail(req, 'H20', 'App boot timeout', wakeTimeoutPage(route.app, seconds, req.requestId));
+        },
+      });
+    }
+  }
+
+  /** The table changed: held requests whose app now has an instance go on. */
+  routesChanged(): void {
+    this.holds?.routesChanged();
   }
 
   /** Proxies an HTTP request to one of the route's instances. */
   web(req: ProxiedRequest, res: ClientResponse, route: RouteEntry): void {
     req.route = route;
     req.res = res;
-    if (route.pool.backends.length === 0) return this.fail(req, 'H14', 'No web processes running', noInstancesPage(route.app, req.requestId));
+    if (route.pool.backends.length === 0) {
+      if (this.holds?.shouldHold(route)) return this.holds.hold(req, route);
+      return this.fail(req, 'H14', 'No web processes running', noInstancesPage(route.app, req.requestId));
+    }
     const h = req.headers;
     const length = h['content-length'];
     const chunked = h['transfer-encoding'] !== undefined;
@@ -91,14 +117,16 @@ export class AppProxy {
    * is still going on upstream for it. Idempotent.
    */
   release(req: ProxiedRequest): void {
+    if (req.wakeHeld) this.holds!.cancel(req);
     const conn = req.conn;
     if (conn !== undefined) conn.abort();
     else if (req.waitingSince >= 0) this.pool.cancel(req);
     releaseBackend(req);
   }
 
-  /** Closes the connections to instances. */
+  /** Answers what is held and closes the connections to instances. */
   close(): void {
+    this.holds?.close();
     this.pool.close();
   }
 

@@ -66,6 +66,8 @@ function withRouteState<B extends Constructor>(Base: B) {
     upstreamHead: string | undefined = undefined;
     /** The upstream connection of the current attempt (while it is exchanging). */
     conn: UpstreamConnection | undefined = undefined;
+    /** Held while the app wakes up (wake-holds.ts). */
+    wakeHeld = false;
     /** performance.now() since when the request waits for a free connection, or -1. */
     waitingSince = -1;
     /** Body bytes received from the client so far. */

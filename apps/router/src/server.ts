@@ -13,7 +13,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { hostname as machineName } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { RoutingTable, type Keys } from '@gantry/live';
+import { publishEvent, RoutingTable, type Keys } from '@gantry/live';
 import { accessLogLine } from './access-log';
 import { ClientLane, type LaneRequest, type LaneResponse } from './client-lane';
 import { answerAndClose, createClientErrorHandler } from './client-errors';
@@ -130,8 +130,21 @@ export async function startRouter(deps: RouterDeps): Promise<RunningRouter> {
     log,
     heartbeatMs: timeouts.heartbeatMs,
     ...deps.table,
+    onApplied: (current) => {
+      deps.table?.onApplied?.(current);
+      proxy.routesChanged();
+    },
   });
-  const proxy = new AppProxy({ timeouts, log, maxBodyBytes: limits.maxBodyBytes });
+  const proxy = new AppProxy({
+    timeouts,
+    log,
+    maxBodyBytes: limits.maxBodyBytes,
+    wake: {
+      lookup: (hostname) => table.lookup(hostname),
+      // The leading scheduler takes it (on the events channel it already follows).
+      requestWake: (appId) => publishEvent(deps.redis, deps.keys, { kind: 'wake', appId, by: id }),
+    },
+  });
   const wsProxy = new WebSocketProxy(timeouts, log);
 
   let inflight = 0;

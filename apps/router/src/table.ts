@@ -15,6 +15,7 @@
  *             the subscription and the first load still waiting for Redis -> full reload when it
  *             answers. Every applied change calls `onApplied`, which saves the table (debounced).
  */
+import type { RouteSleep } from '@gantry/core';
 import type { Backend, connectRedis, Route, RouterPresence, RoutesChanged, RoutingTable } from '@gantry/live';
 import { BackendRegistry, createPool, type Pool } from './balancer';
 import { normalizeHost } from './hostname';
@@ -34,6 +35,8 @@ export interface RouteEntry {
   readonly idleMs: number | undefined;
   /** Plain HTTP requests are redirected to HTTPS (route options). */
   readonly httpsRedirect: boolean;
+  /** The web type may sleep: requests are held while it sleeps or wakes (route options). */
+  readonly sleep: RouteSleep | undefined;
 }
 
 export interface LiveTableOptions {
@@ -298,6 +301,7 @@ export class LiveTable {
       firstByteMs: positiveMs(options?.firstByteMs),
       idleMs: positiveMs(options?.idleMs),
       httpsRedirect: options?.httpsRedirect === true,
+      sleep: routeSleep(options?.sleep),
     };
   }
 
@@ -385,4 +389,13 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
+}
+
+/** The route's sleep options, when well formed (a route from an older scheduler has none). */
+function routeSleep(v: unknown): RouteSleep | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const wakeTimeoutMs = positiveMs(o.wakeTimeoutMs);
+  if (wakeTimeoutMs === undefined) return undefined;
+  return { asleep: o.asleep === true, wokeAt: typeof o.wokeAt === 'number' ? o.wokeAt : null, wakeTimeoutMs };
 }

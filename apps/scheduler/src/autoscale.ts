@@ -13,8 +13,7 @@
  * Redis for the stabilization window, so a new leader goes on with the same history.
  */
 import { decide, type AutoscaleMetric, type AutoscalePolicy, type MetricSample, type Recommendation } from '@gantry/core';
-import { applyScale, policyOf, type Ctx } from '@gantry/control';
-import { Prisma } from '@gantry/db';
+import { applyScale, AUTOSCALED, policyOf, type Ctx } from '@gantry/control';
 import { latencySummary, METRICS_BUCKET_MS, windowBuckets, type AllocationStore, type AppLogs, type Keys, type MetricsStore } from '@gantry/live';
 import type { Logger } from '@gantry/log';
 import type { Redis } from 'ioredis';
@@ -50,7 +49,7 @@ export class Autoscaler {
   /** One pass over every autoscaled type; one type's failure never stops the others. */
   async tick(now = Date.now()): Promise<AutoscaleOutcome[]> {
     const { ctx, log } = this.deps;
-    const entries = await ctx.db.formationEntry.findMany({ where: { NOT: { autoscale: { equals: Prisma.AnyNull } } }, include: { app: { select: { name: true, kind: true } } } });
+    const entries = await ctx.db.formationEntry.findMany({ where: { ...AUTOSCALED, sleepingSince: null }, include: { app: { select: { name: true, kind: true } } } });
     const out: AutoscaleOutcome[] = [];
     for (const e of entries) {
       const policy = policyOf(e);

@@ -8,6 +8,7 @@
  *   sweep    ──┘   every few seconds: every app, orphans, host up/down changes
  */
 import { hostRecord } from '@gantry/control';
+import { WAKE_START_ALLOWANCE_MS } from '@gantry/core';
 import type { Db } from '@gantry/db';
 import type { AllocationStore, CertStore, HostRegistry, RestartRequests, RoutingTable } from '@gantry/live';
 import type { Logger } from '@gantry/log';
@@ -132,7 +133,7 @@ export class ControlLoop {
   async pass(appId: string): Promise<void> {
     const now = Date.now();
     const hosts = await loadHosts(this.deps.db, this.deps.registry, now, this.deps.graceMs, this.deps.cpuOvercommit);
-    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain, this.deps.installation, (m) => this.deps.log.warn(m));
+    const state = await loadApp(this.deps.db, appId, this.deps.appsDomain, this.deps.installation, this.deps.bootTimeoutMs + WAKE_START_ALLOWANCE_MS, (m) => this.deps.log.warn(m));
     const allocs = await this.deps.allocs.ofApp(appId);
     if (!state) {
       // Destroyed: forget its allocations (agents remove the containers) and its route.

@@ -42,6 +42,7 @@ import { BACKUP_TICK_MS, BackupTimer } from './backups';
 
 const HA_TICK_MS = 1000;
 import { Deploys } from './deploys';
+import { Sleeper, SLEEP_TICK_MS } from './sleeper';
 import { describeError } from './describe-error';
 import { CronTicker, startCronTicker } from './cron';
 import { ControlLoop } from './loop';
@@ -141,9 +142,11 @@ async function main(): Promise<void> {
   }, { concurrency: 16, lockDuration: 10_000, stalledInterval: 5_000 });
   deployer.on('error', (err) => log.error(`deploy worker: ${err.message}`));
 
+  const sleeper = new Sleeper({ ctx: { ...backupCtx, live: { wake, hostChanged: async () => {} } }, metrics: new MetricsStore(redis, keys), log });
   const stopEvents = await onEvents(connectRedis(config.REDIS_URL, 'gantry-scheduler-events'), keys, (e) => {
     if (!leader) return;
     if (e.kind === 'hosts') loop.sweep();
+    else if (e.kind === 'wake') sleeper.wake(e.appId, e.by).catch((err) => log.error(`wake of ${e.appId}: ${describeError(err)}`));
     else loop.wake(e.appId);
   });
 
@@ -223,6 +226,9 @@ async function main(): Promise<void> {
   const autoscaleTimer = every(AUTOSCALE_TICK_MS, 'autoscale', async () => {
     if (leader) await autoscaler.tick();
   });
+  const sleepTimer = every(SLEEP_TICK_MS, 'sleep', async () => {
+    if (leader) await sleeper.tick();
+  });
   const stopHeartbeat = startHeartbeat(redis, keys, 'scheduler', () => ({ leader }));
   log.info(`scheduler ready (${leader ? 'leader' : 'standby'})`);
 
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
     clearInterval(backupTimer);
     clearInterval(haTimer);
     clearInterval(autoscaleTimer);
+    clearInterval(sleepTimer);
     stopCron();
     loop.stop();
     if (leader) await lease.resign();

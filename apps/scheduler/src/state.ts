@@ -3,8 +3,8 @@
  * and one app's desired state (releases, formation). The scheduler holds no state of its own
  * between passes: everything comes from Postgres and Redis each time.
  */
-import { DEFAULT_SIZE, HA_DCS_TYPE, HA_MEMBER_TYPES, volumeDockerName, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
-import type { Db, Release } from '@gantry/db';
+import { DEFAULT_SIZE, SLEEPING_TYPES, type RouteSleep, HA_DCS_TYPE, HA_MEMBER_TYPES, volumeDockerName, customDomainProblem, findSize, type HealthChecks, type ReleaseManifest, type SidecarSpec } from '@gantry/core';
+import type { Db, FormationEntry, Release } from '@gantry/db';
 import { hostIsUp, type HostBeat, type HostRegistry } from '@gantry/live';
 import { keepApart, launcherOf, type VolumePin, type AppDesired, type Constraint, type HostView, type Launcher, type ProcessSpec, type ReleaseSpec, type Resources, type RouteOptions } from '@gantry/scheduler-core';
 
@@ -87,7 +87,7 @@ function routableDomains(app: { name: string; domains: { hostname: string }[] },
 }
 
 /** The app's desired state, or null when the app no longer exists. */
-export async function loadApp(db: Db, appId: string, appsDomain: string, installation: string, warn?: (message: string) => void): Promise<AppState | null> {
+export async function loadApp(db: Db, appId: string, appsDomain: string, installation: string, wakeTimeoutMs: number, warn?: (message: string) => void): Promise<AppState | null> {
   const app = await db.app.findUnique({
     where: { id: appId },
     include: { formation: true, domains: { select: { hostname: true }, orderBy: { hostname: 'asc' } }, volumes: { orderBy: { name: 'asc' } }, addon: { select: { ha: true } } },
@@ -103,7 +103,8 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, install
     const volumes = app.volumes
       .filter((v) => v.processType === f.type && v.mountPath)
       .map((v): VolumePin => ({ name: v.name, id: v.id, hostId: v.hostId, source: volumeDockerName(installation, v.name), target: v.mountPath!, concurrent: v.concurrent, movingTo: v.movingTo }));
-    formation[f.type] = { quantity: f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [], ...(volumes.length ? { volumes } : {}) };
+    // A sleeping type runs nothing; its count comes back when it wakes.
+    formation[f.type] = { quantity: f.sleepingSince ? 0 : f.quantity, resources: resourcesOf(f.size), constraints: (f.constraints as unknown as Constraint[]) ?? [], ...(volumes.length ? { volumes } : {}) };
     sizes[f.type] = f.size;
   }
   if (ha) {
@@ -117,13 +118,20 @@ export async function loadApp(db: Db, appId: string, appsDomain: string, install
     app: { id: app.id, name: app.name, teamId: app.teamId, primaryType: app.kind === 'addon' ? (app.formation[0]?.type ?? 'web') : 'web', ha },
     routing: {
       hostnames: [`${app.name}.${appsDomain}`.toLowerCase(), ...routableDomains(app, appsDomain, warn)],
-      options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect },
+      options: { firstByteMs: app.firstByteTimeout * 1000, idleMs: app.idleTimeout * 1000, httpsRedirect: app.httpsRedirect, ...routeSleep(app.formation, wakeTimeoutMs) },
     },
     // A release without an image (config set before the first push) has nothing to run.
     desired: { appId: app.id, current: current && releases.get(current.id)!.imageRef ? current : null, target, formation, batchSize: app.deployBatch },
     releases,
     sizes,
   };
+}
+
+/** Routers hold requests for a web type that sleeps (or was just woken) instead of answering 503. */
+function routeSleep(formation: FormationEntry[], wakeTimeoutMs: number): { sleep?: RouteSleep } {
+  const web = formation.find((f) => SLEEPING_TYPES.includes(f.type) && f.sleepAfter !== null);
+  if (!web) return {};
+  return { sleep: { asleep: web.sleepingSince !== null, wokeAt: web.sleepingSince ? null : (web.awakeSince?.getTime() ?? null), wakeTimeoutMs } };
 }
 
 function runtimeOf(r: Release, strategy: string | null): ReleaseRuntime {

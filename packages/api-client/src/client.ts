@@ -100,6 +100,7 @@ export class GantryClient {
   /** ps:scale / ps:type: { web: { quantity: 3 }, worker: { size: 'standard-2x' } }. */
   updateFormation = (app: string, changes: Record<string, { quantity?: number; size?: string }>) =>
     this.request<FormationEntryView[]>('PATCH', `/apps/${enc(app)}/formation`, changes);
+  setSleep = (app: string, type: string, input: T.SleepInput) => this.request<T.FormationEntryView>('PUT', `/apps/${enc(app)}/formation/${enc(type)}/sleep`, input);
   autoscale = (app: string) => this.request<T.AutoscaleView[]>('GET', `/apps/${enc(app)}/autoscale`);
   setAutoscale = (app: string, type: string, policy: T.AutoscalePolicyView) => this.request<T.AutoscaleView>('PUT', `/apps/${enc(app)}/autoscale/${enc(type)}`, policy);
   disableAutoscale = (app: string, type: string) => this.request<T.AutoscaleView>('DELETE', `/apps/${enc(app)}/autoscale/${enc(type)}`);

@@ -53,6 +53,10 @@ export interface FormationView {
   quantity: number;
   size: string;
   command: string | null;
+  /** ps:sleep: seconds without a request before it sleeps; null: never sleeps. */
+  sleepAfter: number | null;
+  /** ISO time since when it sleeps; null: awake. */
+  sleepingSince: string | null;
 }
 
 export interface AppInfoView extends AppView {
@@ -113,6 +117,18 @@ export interface FormationEntryView {
   size: string;
   command: string | null;
   constraints: { label: string; op: '=' | '!='; value: string }[];
+  /** ps:sleep: seconds without a request before the type sleeps; null: never sleeps. */
+  sleepAfter: number | null;
+  /** ISO time since when the type sleeps (zero instances; a request wakes it); null: awake. */
+  sleepingSince: string | null;
+}
+
+/** PUT /apps/:app/formation/:type/sleep (ps:sleep). */
+export interface SleepInput {
+  /** "30m", "2h", "1d" or seconds. */
+  after?: string | number;
+  off?: boolean;
+  now?: boolean;
 }
 
 export interface ExplainView {

@@ -18,6 +18,9 @@ import type { Actor, Ctx } from './context';
 export const SERVING_TYPES = ['web'];
 const MAX_AUTOSCALE = 100;
 
+/** Formation entries with an autoscaling policy (the filter the autoscaler and applyScale share). */
+export const AUTOSCALED = { NOT: { autoscale: { equals: Prisma.AnyNull } } } satisfies Prisma.FormationEntryWhereInput;
+
 export interface AutoscaleView {
   type: string;
   quantity: number;
@@ -111,7 +114,7 @@ export interface ScaleChange {
  * whether it applied.
  */
 export async function applyScale(ctx: Ctx, c: ScaleChange): Promise<boolean> {
-  const updated = await ctx.db.formationEntry.updateMany({ where: { appId: c.appId, type: c.type, quantity: c.from, NOT: { autoscale: { equals: Prisma.AnyNull } } }, data: { quantity: c.to } });
+  const updated = await ctx.db.formationEntry.updateMany({ where: { appId: c.appId, type: c.type, quantity: c.from, sleepingSince: null, ...AUTOSCALED }, data: { quantity: c.to } });
   if (updated.count === 0) return false;
   await ctx.db.autoscaleEvent.create({ data: { appId: c.appId, type: c.type, from: c.from, to: c.to, metric: c.metric, observed: c.observed ?? 0, target: c.target, reason: c.reason } });
   await ctx.live?.wake(c.appId, `autoscaled ${c.type} ${c.from} -> ${c.to}`);

@@ -79,7 +79,8 @@ export async function updateFormation(ctx: Ctx, actor: Actor, appName: string, c
     Object.entries(changes).map(([type, c]) =>
       ctx.db.formationEntry.update({
         where: { appId_type: { appId: app.id, type } },
-        data: { ...(c.quantity !== undefined ? { quantity: c.quantity } : {}), ...(c.size !== undefined ? { size: c.size } : {}), setByUser: true },
+        // A count set by hand wakes a sleeping type (its idle time counts from now).
+        data: { ...(c.quantity !== undefined ? { quantity: c.quantity, sleepingSince: null, awakeSince: new Date() } : {}), ...(c.size !== undefined ? { size: c.size } : {}), setByUser: true },
       }),
     ),
   );

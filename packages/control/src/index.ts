@@ -52,3 +52,4 @@ export * from './volume-move/pg-standby';
 export * from './volume-move/move-addon';
 export * from './volume-move/drain';
 export * from './autoscale';
+export * from './sleep';

@@ -24,3 +24,4 @@ export * from './private-network';
 export * from './volumes';
 export * from './addons';
 export * from './autoscale';
+export * from './sleep';

@@ -8,7 +8,9 @@ import type { Keys } from './keys';
 export type AppEvent =
   | { kind: 'state'; appId: string; allocId: string; status: string }
   | { kind: 'desired'; appId: string; why: string }
-  | { kind: 'hosts'; why: string };
+  | { kind: 'hosts'; why: string }
+  /** A router holds requests for a sleeping app (`by`: the router's id). */
+  | { kind: 'wake'; appId: string; by: string };
 
 export async function publishEvent(redis: Redis, keys: Keys, event: AppEvent): Promise<void> {
   await redis.publish(keys.events, JSON.stringify(event));

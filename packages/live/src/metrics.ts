@@ -253,11 +253,14 @@ export class MetricsStore {
     keys: Pick<Keys, 'prefix'>,
   ) {
     this.p = `${keys.prefix}metrics:`;
+    this.lastRequestKey = `${this.p}last-request`;
   }
 
   routerKey = (appId: string, bucket: number) => `${this.p}router:${appId}:${bucket}`;
   usageKey = (appId: string, bucket: number) => `${this.p}usage:${appId}:${bucket}`;
   instancesKey = (appId: string) => `${this.p}instances:${appId}`;
+  /** Hash: app id -> epoch ms of its last request seen by a router. */
+  readonly lastRequestKey: string;
 
   /** Adds a router's counters of one bucket (per app) into the shared buckets, in one round trip. */
   async addRouter(bucket: number, perApp: ReadonlyMap<string, Float64Array>): Promise<void> {
@@ -271,8 +274,15 @@ export class MetricsStore {
         else multi.hincrbyfloat(key, field, Math.round(n * 1000) / 1000);
       }
       multi.expire(key, TTL_S);
+      if (counters[0]! > 0) multi.hset(this.lastRequestKey, appId, String(Date.now()));
     }
     await multi.exec();
+  }
+
+  /** When a router last counted a request of each app (epoch ms; what sleeping types are judged by). */
+  async lastRequests(): Promise<Map<string, number>> {
+    const all = await this.redis.hgetall(this.lastRequestKey);
+    return new Map(Object.entries(all).map(([appId, at]) => [appId, Number(at)]));
   }
 
   /** Writes the latest samples of instances, and their usage into the bucket of each sample. */

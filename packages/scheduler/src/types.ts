@@ -9,7 +9,7 @@
  *   status      what the host's agent observes about an allocation's container
  *   slot        (process type, index): web.1, web.2 ... the formation asks for
  */
-import type { HealthCheck, LivenessCheck } from '@gantry/core';
+import type { HealthCheck, LivenessCheck, RouteSleep } from '@gantry/core';
 
 export interface Resources {
   memoryBytes: number;
@@ -226,6 +226,8 @@ export interface RouteOptions {
   idleMs: number;
   /** Plain HTTP requests get a redirect to HTTPS. */
   httpsRedirect: boolean;
+  /** Set when the web type may sleep: routers hold requests while it sleeps or wakes. */
+  sleep?: RouteSleep;
 }
 
 /** What routers serve for a hostname. */

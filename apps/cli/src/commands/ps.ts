@@ -1,5 +1,5 @@
 /**
- * ps, ps:scale, ps:type, ps:constraints, ps:explain, deploy:batch: the instances (dynos) of an
+ * ps, ps:scale, ps:type, ps:constraints, ps:explain, ps:sleep (sleep.ts), deploy:batch: the instances (dynos) of an
  * app, its formation (how many of which size, where they may run) and how deploys roll.
  */
 import type { FormationEntryView, GantryClient, InstanceView } from '@gantry/api-client';
@@ -10,6 +10,7 @@ import { FORMATION_COLUMNS, constraintsText, formationLine, formationRow, hasMes
 import { client, resolveApp, withApp } from '../context';
 import { firstLine, humanBytes, print, printJson, printTable, waitFor, withSpinner, type Column } from '../output';
 import { cpuText, memoryText, uptimeText } from './metrics';
+import { register as registerSleep, sleepLines } from './sleep';
 
 export const SCALE_WAIT_INTERVAL_MS = 1000;
 export const SCALE_WAIT_TIMEOUT_MS = 120_000;
@@ -86,9 +87,14 @@ Examples:
     )
     .action(async (opts: { app?: string; json?: boolean; verbose?: boolean }) => {
       const app = await resolveApp(opts.app);
-      const instances = await client().ps(app);
+      const api = client();
+      const [instances, formation] = await Promise.all([api.ps(app), opts.json ? [] : api.formation(app)]);
       if (opts.json) return printJson(instances);
-      if (instances.length === 0) return print(`No instances of ${app} (push the app or scale it: gantry ps:scale web=1)`);
+      const sleeping = sleepLines(formation);
+      if (instances.length === 0) {
+        if (sleeping.length) return sleeping.forEach((line) => print(line));
+        return print(`No instances of ${app} (push the app or scale it: gantry ps:scale web=1)`);
+      }
       const sorted = sortInstances(instances);
       const withMessage = sorted.some(hasMessage);
       const now = Date.now();
@@ -101,6 +107,7 @@ Examples:
         ]),
       );
       if (opts.verbose) for (const line of messageBlocks(sorted)) print(line);
+      for (const line of sleeping) print(line);
     });
 
   withApp(program.command('ps:scale'))
@@ -231,6 +238,8 @@ Examples:
       if (opts.json) return printJson(view);
       for (const line of view.lines) print(line);
     });
+
+  registerSleep(program);
 
   program.commandsGroup('Deploys:');
 

@@ -55,7 +55,7 @@ export function buildView(b: Omit<Build, 'log'> & { log?: string | null }, withL
 }
 
 export function formationView(f: FormationEntry, processTypes: Record<string, string>): FormationView {
-  return { type: f.type, quantity: f.quantity, size: f.size, command: processTypes[f.type] ?? null };
+  return { type: f.type, quantity: f.quantity, size: f.size, command: processTypes[f.type] ?? null, sleepAfter: f.sleepAfter, sleepingSince: f.sleepingSince?.toISOString() ?? null };
 }
 
 export function appInfoView(
@@ -168,7 +168,15 @@ export function pendingView(slot: string, report: PlacementReport): InstanceView
 }
 
 export function formationEntryView(f: FormationEntry, processTypes: Record<string, string>): FormationEntryView {
-  return { type: f.type, quantity: f.quantity, size: f.size, command: processTypes[f.type] ?? null, constraints: f.constraints as FormationEntryView['constraints'] };
+  return {
+    type: f.type,
+    quantity: f.quantity,
+    size: f.size,
+    command: processTypes[f.type] ?? null,
+    constraints: f.constraints as FormationEntryView['constraints'],
+    sleepAfter: f.sleepAfter,
+    sleepingSince: f.sleepingSince?.toISOString() ?? null,
+  };
 }
 
 export function logLineView(e: LogEntry): LogLineView {

@@ -1,5 +1,5 @@
 import { InvalidInput } from '@gantry/core';
-import { listFormation, parseConstraints, setConstraints, setDeployBatch, updateFormation } from '@gantry/control';
+import { listFormation, parseConstraints, setConstraints, setDeployBatch, setSleep, updateFormation } from '@gantry/control';
 import type { Router } from '../../http/router';
 import { readJson } from '../../http/body';
 import { sendJson } from '../../http/respond';
@@ -45,6 +45,18 @@ export function formationRoutes(r: Router<ApiDeps>): void {
     }
     const { app, formation } = await setConstraints(deps.ctx, actor, params.app!, params.type!, parseConstraints(body.constraints as string[]));
     sendJson(res, 200, await view(deps, app.id, formation));
+  });
+
+  /** Body: { "after": "30m" } | { "now": true } | { "off": true } (ps:sleep). */
+  r.add('PUT', '/apps/:app/formation/:type/sleep', async (deps, { req, res, params }) => {
+    const actor = await actorFor(deps, req);
+    const body = await readJson(req, deps.config.GANTRY_MAX_API_BODY);
+    for (const flag of ['off', 'now'] as const) {
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean') throw new InvalidInput(`"${flag}" must be true or false.`, { field: flag });
+    }
+    const entry = await setSleep(deps.ctx, actor, params.app!, params.type!, { after: body.after, off: body.off as boolean | undefined, now: body.now as boolean | undefined });
+    const { app, formation } = await listFormation(deps.ctx, actor, params.app!);
+    sendJson(res, 200, (await view(deps, app.id, formation)).find((f) => f.type === entry.type));
   });
 
   /** Body: { "batch": 2 } or { "batch": null } (all at once). */

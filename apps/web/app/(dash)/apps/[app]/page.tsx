@@ -47,7 +47,7 @@ export default function OverviewPage() {
           <b>
             {ps.data ? ps.data.filter((i) => i.state === 'up').length : '–'}/{ps.data?.length ?? '–'}
           </b>
-          <span className="muted">{info.data?.formation.map((f) => `${f.type}=${f.quantity}`).join(' ') || 'no process types'}</span>
+          <span className="muted">{info.data?.formation.map((f) => `${f.type}=${f.quantity}${f.sleepingSince ? ' (sleeping)' : ''}`).join(' ') || 'no process types'}</span>
         </div>
       </section>
 
@@ -165,6 +165,29 @@ export default function OverviewPage() {
   );
 }
 
+/** ps:sleep: whether the type sleeps now (a request wakes it), or after how long without one. */
+function SleepState({ f }: { f: FormationView }) {
+  if (f.sleepAfter === null) return null;
+  if (f.sleepingSince !== null) {
+    return (
+      <span className="badge" data-testid={`sleep-${f.type}`} title={`Asleep since ${new Date(f.sleepingSince).toLocaleString()}: no instance runs; the next request wakes ${f.quantity}.`}>
+        sleeping since {new Date(f.sleepingSince).toLocaleTimeString()}
+      </span>
+    );
+  }
+  return (
+    <span className="badge ok" data-testid={`sleep-${f.type}`}>
+      awake · sleeps after {sleepAfterText(f.sleepAfter)} idle
+    </span>
+  );
+}
+
+function sleepAfterText(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
 /** One process type: quantity and size; every change is sent at once (PATCH /formation). */
 function ScaleRow({ app, f, canWrite, onDone }: { app: string; f: FormationView; canWrite: boolean; onDone: () => void }) {
   const [qty, setQty] = useState(f.quantity);
@@ -182,6 +205,7 @@ function ScaleRow({ app, f, canWrite, onDone }: { app: string; f: FormationView;
         <div className="muted mono" style={{ fontSize: 12 }}>
           {f.command ?? ''}
         </div>
+        <SleepState f={f} />
       </div>
       <div className="row">
         <button className="small" aria-label={`fewer ${f.type}`} disabled={!canWrite || action.busy || f.quantity <= 0} onClick={() => patch({ quantity: f.quantity - 1 })}>
