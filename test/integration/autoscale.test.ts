@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@gantry/config';
-import { autoscaleEvents, createApp, createRelease, createUser, disableAutoscale, listAutoscale, setAutoscale, updateFormation, type Actor, type Ctx } from '@gantry/control';
+import { autoscaleEvents, createApp, createRelease, disableAutoscale, listAutoscale, setAutoscale, updateFormation, type Actor, type Ctx } from '@gantry/control';
 import { Conflict, InvalidInput } from '@gantry/core';
 import { connectDb, type Db } from '@gantry/db';
 import { AllocationStore, AppLogs, MetricsStore, bucketOf, connectRedis, countRequest, keysFor, newCounters, METRICS_BUCKET_MS } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { Autoscaler } from '../../apps/scheduler/src/autoscale';
 import { migratedDatabase } from './helpers/scratch-db';
+import { tearDown, testOwner } from './helpers/use-case-setup';
 
 const config = loadConfig(process.env);
 const keys = keysFor(`itas${randomBytes(3).toString('hex')}`);
@@ -51,16 +52,10 @@ describe('autoscaling', () => {
   beforeAll(async () => {
     db = connectDb(await migratedDatabase('gantry_it_autoscale'), { max: 4 });
     ctx = { db, queues: { add: async () => '' }, imageRepoPrefix: 'gantry-itas', live: { wake: async (appId, why) => void wakes.push(`${appId} ${why}`), hostChanged: async () => {} } };
-    const u = await createUser(ctx, { email: 'as-owner@example.test', password: 'password-123' });
-    owner = { userId: u.id, email: u.email, isAdmin: false };
+    owner = await testOwner(ctx, 'as-owner@example.test');
   });
 
-  afterAll(async () => {
-    const found = await redis.keys(`${keys.prefix}*`);
-    if (found.length) await redis.del(...found);
-    redis.disconnect();
-    await db?.$disconnect();
-  });
+  afterAll(() => tearDown(redis, keys.prefix, db));
 
   it('sets a policy, refuses bad ones with the reason, and refuses ps:scale of an autoscaled type', async () => {
     const app = await webApp();

@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@gantry/config';
-import { applyScale, createApp, createRelease, createUser, setAutoscale, setSleep, updateFormation, type Actor, type Ctx } from '@gantry/control';
+import { applyScale, createApp, createRelease, setAutoscale, setSleep, updateFormation, type Actor, type Ctx } from '@gantry/control';
 import { Conflict, InvalidInput } from '@gantry/core';
 import { connectDb, type Db } from '@gantry/db';
 import { MetricsStore, bucketOf, connectRedis, countRequest, keysFor, newCounters } from '@gantry/live';
 import { createLogger } from '@gantry/log';
 import { Sleeper } from '../../apps/scheduler/src/sleeper';
 import { migratedDatabase } from './helpers/scratch-db';
+import { tearDown, testOwner } from './helpers/use-case-setup';
 
 const config = loadConfig(process.env);
 const keys = keysFor(`itsl${randomBytes(3).toString('hex')}`);
@@ -51,16 +52,10 @@ describe('sleeping apps', () => {
       live: { wake: async (appId, why) => void wakes.push(`${appId} ${why}`), hostChanged: async () => {} },
       events: { append: async (appId, line) => void lines.push(`${appId} ${line}`) },
     };
-    const u = await createUser(ctx, { email: 'sl-owner@example.test', password: 'password-123' });
-    owner = { userId: u.id, email: u.email, isAdmin: false };
+    owner = await testOwner(ctx, 'sl-owner@example.test');
   });
 
-  afterAll(async () => {
-    const found = await redis.keys(`${keys.prefix}*`);
-    if (found.length) await redis.del(...found);
-    redis.disconnect();
-    await db?.$disconnect();
-  });
+  afterAll(() => tearDown(redis, keys.prefix, db));
 
   it('sets when web sleeps and refuses what cannot sleep, with the reason', async () => {
     const app = await webApp();

@@ -7,7 +7,8 @@
  *   router buckets (p95, req/s) / agents' CPU per instance ─┼─▶ decide ─▶ applyScale ─▶ wake ─▶ placement
  *   recent recommendations (Redis, per type) ────────────────┘      └─▶ log line, AutoscaleEvent
  *
- * Only completed 10 s buckets count (the current one is partial). A bucket in which the router
+ * Only completed 10 s buckets count (the current one is partial), and only those after the type
+ * last woke up (ps:sleep). A bucket in which the router
  * saw no request is an idle one (p95 0, 0 req/s: load that ended lets the type scale down); a
  * bucket without a CPU sample of the type's instances has no data. Recommendations are kept in
  * Redis for the stabilization window, so a new leader goes on with the same history.
@@ -55,7 +56,7 @@ export class Autoscaler {
       const policy = policyOf(e);
       if (!policy || e.app.kind === 'addon') continue;
       try {
-        const changed = await this.decideOne(e.appId, e.app.name, e.type, e.quantity, policy, now);
+        const changed = await this.decideOne(e.appId, e.app.name, e.type, e.quantity, policy, now, e.awakeSince?.getTime() ?? 0);
         if (changed) out.push(changed);
       } catch (err) {
         log.error(`autoscale: ${e.app.name} ${e.type}: ${describeError(err)}`);
@@ -64,9 +65,11 @@ export class Autoscaler {
     return out;
   }
 
-  private async decideOne(appId: string, app: string, type: string, current: number, policy: AutoscalePolicy, now: number): Promise<AutoscaleOutcome | null> {
+  private async decideOne(appId: string, app: string, type: string, current: number, policy: AutoscalePolicy, now: number, awakeSince: number): Promise<AutoscaleOutcome | null> {
     const { windowMs, stabilizationMs } = this.deps;
-    const samples = await this.samples(appId, type, policy.metric, now);
+    // Buckets from before the type last woke up count as missing: the requests held while it
+    // woke would read as slow ones.
+    const samples = (await this.samples(appId, type, policy.metric, now)).map((b) => (b.at < awakeSince ? { at: b.at, value: null } : b));
     const key = this.recentKey(appId, type);
     const recent = (await this.deps.redis.lrange(key, 0, -1)).map((r) => JSON.parse(r) as Recommendation);
     const d = decide({ policy, current, samples, now, recent, windowMs, stabilizationMs });

@@ -16,7 +16,7 @@ import { execIn, putFileIn, type ExecIo, type ExecResult } from './container-exe
 export type { ExecResult } from './container-exec';
 
 export interface AddonServerState {
-  /** What its agent reports; "unplaced" before the scheduler placed it, "lost" when its host is down. */
+  /** What its agent reports; "unplaced" before the scheduler placed it (or, HA, while no leader is elected: see message), "lost" when its host is down. */
   status: AllocationStatus | 'unplaced';
   hostId: string | null;
   host: string | null;
@@ -60,7 +60,12 @@ export class DockerAddonServers implements AddonServers {
 
   async state(appId: string): Promise<AddonServerState> {
     const allocs = await this.serverAllocs(appId);
-    if (allocs.length === 0) return { status: 'unplaced', hostId: null, host: null, since: null, message: null, releaseId: null };
+    if (allocs.length === 0) {
+      // An HA add-on whose members run but whose etcd names no leader (yet) is placed, not serving.
+      const members = (await this.deps.allocs.ofApp(appId)).filter((a) => a.desired === 'run');
+      const message = members.length ? 'no leader elected: its members run, Patroni has not named a primary yet' : null;
+      return { status: 'unplaced', hostId: null, host: null, since: null, message, releaseId: null };
+    }
     const states = await this.deps.allocs.states(allocs.map((a) => a.id));
     const beats = await this.deps.hosts.beats([...new Set(allocs.map((a) => a.hostId))]);
     const now = Date.now();
