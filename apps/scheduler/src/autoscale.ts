@@ -72,7 +72,9 @@ export class Autoscaler {
     const samples = (await this.samples(appId, type, policy.metric, now)).map((b) => (b.at < awakeSince ? { at: b.at, value: null } : b));
     const key = this.recentKey(appId, type);
     const recent = (await this.deps.redis.lrange(key, 0, -1)).map((r) => JSON.parse(r) as Recommendation);
-    const d = decide({ policy, current, samples, now, recent, windowMs, stabilizationMs });
+    // p95: how far to scale down follows the request rate against its peak (core's decide).
+    const rates = policy.metric === 'p95' ? await this.requestRates(appId, now, awakeSince) : undefined;
+    const d = decide({ policy, current, samples, now, recent, windowMs, stabilizationMs, rates });
     // Keep the stabilization window's recommendations (a few dozen at one per tick).
     await this.deps.redis
       .multi()
@@ -87,6 +89,13 @@ export class Autoscaler {
     await this.deps.logs.append(appId, [{ source: 'autoscale', process: 'autoscaler', line }]);
     this.deps.log.info(`autoscale: ${app} ${line}`);
     return { app, type, from: current, to: d.desired, reason: d.reason };
+  }
+
+  /** Requests per second per completed bucket over the stabilization window (none before the last wake). */
+  private async requestRates(appId: string, now: number, awakeSince: number): Promise<MetricSample[]> {
+    const buckets = windowBuckets(now - METRICS_BUCKET_MS, Math.max(this.deps.windowMs, this.deps.stabilizationMs));
+    const series = await this.deps.metrics.routerSeries(appId, buckets);
+    return series.map((b) => ({ at: b.at, value: b.at < awakeSince ? null : b.requests / (METRICS_BUCKET_MS / 1000) }));
   }
 
   /** The metric per completed bucket of the window, oldest first. */

@@ -40,19 +40,35 @@ describe('autoscale decisions', () => {
     expect(decide({ policy, current: 3, samples: flat(95), now: NOW, recent: [] })).toMatchObject({ desired: 5, reason: 'CPU 95% > 70% over 60 s' });
   });
 
-  it('scales down only once a lower count was recommended for the whole stabilization window', () => {
-    // Load fell to a quarter: 1 instance would do, but 4 were recommended a minute ago.
+  /** Request rates over the stabilization window: `peak` req/s earlier, `now` over the last minute. */
+  const rates = (peak: number | null, now: number | null): MetricSample[] => flat(0, 30).map((b) => ({ at: b.at, value: b.at >= NOW - 60_000 ? now : peak }));
+
+  it('scales down on fast responses only as far as the traffic fell from its peak, after the stabilization window', () => {
+    // Load fell to a quarter of its peak: 1 instance would do, but 4 were recommended a minute ago.
     const recent = [{ at: NOW - 60_000, desired: 4 }];
-    const held = run({ current: 4, samples: flat(75), recent });
+    const held = run({ current: 4, samples: flat(75), recent, rates: rates(100, 25) });
     expect(held.desired).toBe(4);
     expect(held.recommended).toBe(1);
-    expect(held.reason).toContain('4 was recommended within 300 s: no change yet');
+    expect(held.reason).toBe('p95 75 ms < 300 ms over 60 s, 25 req/s, 25% of the peak 100 req/s over 300 s, but 4 was recommended within 300 s: no change yet');
     // Five minutes of low recommendations later: down, but at most halving.
-    const later = run({ current: 4, samples: flat(75), recent: [{ at: NOW - 310_000, desired: 4 }, { at: NOW - 200_000, desired: 1 }, { at: NOW - 100_000, desired: 1 }] });
+    const later = run({ current: 4, samples: flat(75), recent: [{ at: NOW - 310_000, desired: 4 }, { at: NOW - 200_000, desired: 1 }, { at: NOW - 100_000, desired: 1 }], rates: rates(100, 25) });
     expect(later.desired).toBe(2);
-    expect(later.reason).toBe('p95 75 ms < 300 ms over 60 s');
+    expect(later.reason).toBe('p95 75 ms < 300 ms over 60 s, 25 req/s, 25% of the peak 100 req/s over 300 s');
     // Down to the highest still recommended in the window.
-    expect(run({ current: 6, samples: flat(75), recent: [{ at: NOW - 100_000, desired: 5 }] }).desired).toBe(5);
+    expect(run({ current: 6, samples: flat(75), recent: [{ at: NOW - 100_000, desired: 5 }], rates: rates(100, 10) }).desired).toBe(5);
+  });
+
+  it.each<[string, MetricSample[] | undefined, number, string]>([
+    ['steady traffic: fast responses are no reason to shed what serves it', rates(100, 100), 8, '100% of the peak 100 req/s over 300 s, 8 instances still needed: no change'],
+    ['steady with noise (a bucket 8% above the mean)', [...rates(100, 100).slice(0, 29), { at: NOW, value: 108 }], 8, 'no change'],
+    ['traffic halved', rates(100, 50), 4, '50% of the peak'],
+    ['no request over the stabilization window', rates(0, 0), 1, 'no request over 300 s'],
+    ['rate unknown: one instance less', undefined, 7, 'request rate unknown, one instance less'],
+    ['rate missing over the window: one less', rates(100, null), 7, 'request rate unknown'],
+  ])('p95 under target, %s', (_what, r, recommended, reason) => {
+    const d = run({ current: 8, samples: flat(30), rates: r });
+    expect(d.recommended).toBe(recommended);
+    expect(d.reason).toContain(reason);
   });
 
   it('never goes below the minimum while scaling down', () => {

@@ -52,6 +52,13 @@ export interface AutoscaleInput {
   windowMs?: number;
   /** How long a lower count must be recommended before scaling down (ms), default 5 min. */
   stabilizationMs?: number;
+  /**
+   * p95 policies: the type's total requests per second per bucket, over the stabilization window.
+   * A response time under the target says nothing of how many fewer instances would do, so
+   * scaling down follows the traffic instead: the count shrinks as the request rate falls below
+   * the peak it had over the window (without it: one instance at a time).
+   */
+  rates?: MetricSample[];
 }
 
 export interface AutoscaleDecision {
@@ -122,14 +129,20 @@ export function decide(input: AutoscaleInput): AutoscaleDecision {
   }
   if (Math.abs(ratio - 1) <= AUTOSCALE_TOLERANCE) return { desired: current, recommended: current, observed: value, reason: `${compare}, within ${AUTOSCALE_TOLERANCE * 100}% of the target: no change` };
 
-  const recommended = clamp(Math.ceil(current * ratio));
+  let recommended = clamp(Math.ceil(current * ratio));
+  let because = compare;
+  if (policy.metric === 'p95' && ratio < 1) {
+    const down = p95Down(input.rates, current, now, windowMs, stabilizationMs);
+    recommended = clamp(down.count);
+    because = `${compare}, ${down.why}`;
+  }
   if (recommended > current) {
     const desired = Math.min(recommended, clamp(Math.max(current + 1, current * 2)));
-    return { desired, recommended, observed: value, reason: `${compare}` };
+    return { desired, recommended, observed: value, reason: because };
   }
   if (recommended === current) {
     const why = ratio > 1 && current === policy.max ? `at the maximum ${current}` : ratio < 1 && current === policy.min ? `at the minimum ${current}` : `${current} instances still needed`;
-    return { desired: current, recommended, observed: value, reason: `${compare}, ${why}: no change` };
+    return { desired: current, recommended, observed: value, reason: `${because}, ${why}: no change` };
   }
 
   // Down: the highest count recommended over the stabilization window, at most halving.
@@ -138,7 +151,21 @@ export function decide(input: AutoscaleInput): AutoscaleDecision {
   const stable = Math.min(current, highest);
   const desired = Math.max(stable, Math.ceil(current / 2), policy.min);
   if (desired === current) {
-    return { desired, recommended, observed: value, reason: `${compare}, but ${highest >= current ? `${current} was recommended within ${Math.round(stabilizationMs / 1000)} s` : 'not lower for long enough'}: no change yet` };
+    return { desired, recommended, observed: value, reason: `${because}, but ${highest >= current ? `${current} was recommended within ${Math.round(stabilizationMs / 1000)} s` : 'not lower for long enough'}: no change yet` };
   }
-  return { desired, recommended, observed: value, reason: `${compare}` };
+  return { desired, recommended, observed: value, reason: because };
+}
+
+/**
+ * The count a p95 policy recommends when responses are fast: the current count scaled by the
+ * request rate now (over the window) against its peak over the stabilization window; one less
+ * when the rate is unknown.
+ */
+function p95Down(rates: MetricSample[] | undefined, current: number, now: number, windowMs: number, stabilizationMs: number): { count: number; why: string } {
+  const rateNow = rates ? observe(rates, now, windowMs) : null;
+  if (rates === undefined || rateNow === null) return { count: current - 1, why: 'request rate unknown, one instance less' };
+  const peak = Math.max(0, ...rates.filter((r) => r.at >= now - stabilizationMs && r.value !== null).map((r) => r.value!));
+  if (peak <= 0) return { count: 0, why: `no request over ${Math.round(stabilizationMs / 1000)} s` };
+  const share = Math.min(1, rateNow / peak);
+  return { count: Math.ceil(current * share), why: `${round1(rateNow)} req/s, ${Math.round(share * 100)}% of the peak ${round1(peak)} req/s over ${Math.round(stabilizationMs / 1000)} s` };
 }
