@@ -74,9 +74,10 @@ describe('wakeRows', () => {
     const wakeMs = [1500, 1400, 1300, 1200, 1100, 1000, 900, 800, 700, 600, 500, 400, 300, 200, 4000];
     const startMs = [500, 480, 460, 440, 420, 400, 380, 360, 340, 320, 300, 280, 260, 240, 1000];
     const rows = Object.fromEntries(wakeRows({ wakeMs, startMs }));
-    expect(rows['(c) wake: GET / on the sleeping app until its 200, p50 / p99 of 15']).toBe('0.9 s / 4.0 s');
-    expect(rows['    docker start of a stopped copy of its container until it answers 200, p50 / p99 of 15']).toBe('0.4 s / 1.0 s');
+    expect(rows['(c) wake: GET / on the sleeping app until its 200, p50 / p99 of 15']).toBe('0.90 s / 4.00 s');
+    expect(rows['    docker start of a stopped copy of its container until it answers 200, p50 / p99 of 15']).toBe('0.38 s / 1.00 s');
     expect(rows['    ratio wake / docker start, p50 / p99']).toBe('2.37 / 4.00');
+    expect(rows['    each docker start']).toMatch(/^0\.50 s, 0\.48 s, .*, 1\.00 s$/);
   });
 
   it('prints a skipped or failed part as it is, and only a failure fails the run', () => {

@@ -52,6 +52,8 @@ export interface WakeFigures {
 }
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Wakes and starts take under a second here: hundredths. */
+const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ms0 = (ms: number | null) => (ms === null ? '-' : ms === Infinity ? 'no answer' : `${Math.round(ms)} ms`);
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const eventList = (events: TimedEvent[]) => (events.length ? events.map((e) => `${e.from}->${e.to} at +${s1(e.afterMs)}`).join(', ') : 'none');
@@ -92,13 +94,13 @@ export function wakeRows(f: Outcome<WakeFigures>): [string, string][] {
   if ('skipped' in f || 'failed' in f) return notMeasured(label, f);
   const n = f.wakeMs.length;
   const p = (xs: number[], q: number) => quantile(xs, q)!;
-  const pair = (xs: number[]) => `${s1(p(xs, 0.5))} / ${s1(p(xs, 0.99))}`;
+  const pair = (xs: number[]) => `${s2(p(xs, 0.5))} / ${s2(p(xs, 0.99))}`;
   return [
     [`(c) wake: GET / on the sleeping app until its 200, p50 / p99 of ${n}`, pair(f.wakeMs)],
     [`    docker start of a stopped copy of its container until it answers 200, p50 / p99 of ${f.startMs.length}`, pair(f.startMs)],
     ['    ratio wake / docker start, p50 / p99', `${ratio(p(f.wakeMs, 0.5), p(f.startMs, 0.5))} / ${ratio(p(f.wakeMs, 0.99), p(f.startMs, 0.99))}`],
-    ['    each wake', f.wakeMs.map(s1).join(', ')],
-    ['    each docker start', f.startMs.map(s1).join(', ')],
+    ['    each wake', f.wakeMs.map(s2).join(', ')],
+    ['    each docker start', f.startMs.map(s2).join(', ')],
   ];
 }
 
