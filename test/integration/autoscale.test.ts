@@ -103,7 +103,7 @@ describe('autoscaling', () => {
     expect((await scaler().tick(now + 10_000)).filter((o) => o.app === app.name)).toEqual([]);
     expect(await quantity(app.id)).toBe(4);
     // Nor while an instance of the type is still starting, whatever the buckets say.
-    await allocs.put({ id: `as-${app.id}`, appId: app.id, releaseId: 'r', type: 'web', index: 5, hostId: 'h', resources: { memoryBytes: 512 << 20, cpuShares: 1024 }, desired: 'run', routed: true, createdAt: now });
+    await allocs.put({ id: `as-${app.id}`, appId: app.id, releaseId: 'r', type: 'web', index: 5, hostId: 'h', resources: { memoryBytes: 512 << 20, cpuShares: 1024 }, desired: 'run', routed: true, createdAt: now, report: { chosen: 'h', evaluated: 1, rejections: [], rejectedBy: {}, top: [], summary: 'placed on h' } });
     await traffic(app.id, now + 200_000, 50, 640);
     expect((await scaler().tick(now + 200_000)).filter((o) => o.app === app.name)).toEqual([]);
     await allocs.remove({ id: `as-${app.id}`, appId: app.id });
