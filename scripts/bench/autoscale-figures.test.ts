@@ -78,6 +78,8 @@ describe('wakeRows', () => {
     expect(rows['    docker start of a stopped copy of its container until it answers 200, p50 / p99 of 15']).toBe('0.38 s / 1.00 s');
     expect(rows['    ratio wake / docker start, p50 / p99']).toBe('2.37 / 4.00');
     expect(rows['    each docker start']).toMatch(/^0\.50 s, 0\.48 s, .*, 1\.00 s$/);
+    expect(rows['    memory: the awake instance / asleep']).toBeUndefined();
+    expect(Object.fromEntries(wakeRows({ wakeMs, startMs, awakeMemoryBytes: 21.5 * 2 ** 20 }))['    memory: the awake instance / asleep']).toBe('21.5 MB / 0 MB (no container)');
   });
 
   it('prints a skipped or failed part as it is, and only a failure fails the run', () => {

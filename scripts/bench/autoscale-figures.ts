@@ -49,6 +49,8 @@ export interface WakeFigures {
   wakeMs: number[];
   /** docker start of a stopped copy of its container until it answers 200 (ms), each sample. */
   startMs: number[];
+  /** Memory of the awake app's instance (docker stats: usage less the page cache), bytes; asleep it has none. */
+  awakeMemoryBytes?: number;
 }
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -101,6 +103,9 @@ export function wakeRows(f: Outcome<WakeFigures>): [string, string][] {
     ['    ratio wake / docker start, p50 / p99', `${ratio(p(f.wakeMs, 0.5), p(f.startMs, 0.5))} / ${ratio(p(f.wakeMs, 0.99), p(f.startMs, 0.99))}`],
     ['    each wake', f.wakeMs.map(s2).join(', ')],
     ['    each docker start', f.startMs.map(s2).join(', ')],
+    ...(f.awakeMemoryBytes === undefined
+      ? []
+      : ([['    memory: the awake instance / asleep', `${(f.awakeMemoryBytes / 2 ** 20).toFixed(1)} MB / 0 MB (no container)`]] as [string, string][])),
   ];
 }
 

@@ -102,6 +102,7 @@ export async function measureWake(b: AutoscaleBench, samples: number): Promise<W
     throw new Error(`gantry ps:sleep --off: exit ${probe.code}: ${probe.stderr.trim()}`);
   }
   const docker = connectDocker(b.config.DOCKER_HOST);
+  const awakeMemoryBytes = await instanceMemory(docker);
   const copy = await copyOfContainer(docker);
   b.onCleanup('removing the copy of the container', () => docker.getContainer(copy.id).remove({ force: true }));
   const wakeMs: number[] = [];
@@ -114,5 +115,14 @@ export async function measureWake(b: AutoscaleBench, samples: number): Promise<W
     await sleep(1000);
   }
   await b.cli(['ps:sleep', '--off', '-a', APP]);
-  return { wakeMs, startMs };
+  return { wakeMs, startMs, awakeMemoryBytes };
+}
+
+/** The awake app's web instance's memory: docker stats' usage less its page cache (as `docker stats` shows). */
+async function instanceMemory(docker: Docker): Promise<number> {
+  const found = await docker.listContainers({ filters: { label: [`gantry.instance=${INSTANCE}`, `gantry.app=${APP}`, 'gantry.process.type=web'] } });
+  if (found.length === 0) throw new Error(`no running web container of ${APP}`);
+  const stats = (await docker.getContainer(found[0]!.Id).stats({ stream: false })) as { memory_stats: { usage?: number; stats?: Record<string, number> } };
+  const m = stats.memory_stats;
+  return (m.usage ?? 0) - (m.stats?.inactive_file ?? m.stats?.total_inactive_file ?? 0);
 }
