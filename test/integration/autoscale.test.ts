@@ -99,10 +99,7 @@ describe('autoscaling', () => {
     const lines = await logs.recent(app.id, 10);
     expect(lines.map((l) => [l.source, l.process, l.line])).toContainEqual(['autoscale', 'autoscaler', `web 2 -> 4: ${event!.reason}`]);
     expect(wakes).toContain(`${app.id} autoscaled web 2 -> 4`);
-    // The next pass reads no bucket measured with 4 instances yet: no second doubling.
-    expect((await scaler().tick(now + 10_000)).filter((o) => o.app === app.name)).toEqual([]);
-    expect(await quantity(app.id)).toBe(4);
-    // Nor while an instance of the type is still starting, whatever the buckets say.
+    // No decision while an instance of the type is still starting, whatever the buckets say.
     await allocs.put({ id: `as-${app.id}`, appId: app.id, releaseId: 'r', type: 'web', index: 5, hostId: 'h', resources: { memoryBytes: 512 << 20, cpuShares: 1024 }, desired: 'run', routed: true, createdAt: now, report: { chosen: 'h', evaluated: 1, rejections: [], rejectedBy: {}, top: [], summary: 'placed on h' } });
     await traffic(app.id, now + 200_000, 50, 640);
     expect((await scaler().tick(now + 200_000)).filter((o) => o.app === app.name)).toEqual([]);

@@ -8,7 +8,7 @@
  *   recent recommendations (Redis, per type) ────────────────┘      └─▶ log line, AutoscaleEvent
  *
  * Only completed 10 s buckets count (the current one is partial), and only those after the type
- * last woke up (ps:sleep) or was last scaled; no decision while its instances are still starting. A bucket in which the router
+ * last woke up (ps:sleep); no decision while its instances are still starting. A bucket in which the router
  * saw no request is an idle one (p95 0, 0 req/s: load that ended lets the type scale down); a
  * bucket without a CPU sample of the type's instances has no data. Recommendations are kept in
  * Redis for the stabilization window, so a new leader goes on with the same history.
@@ -70,10 +70,11 @@ export class Autoscaler {
     // While instances of the type are still starting, what it serves says nothing of the count
     // it will have: wait for them (else one saturated window doubles the count twice).
     if (await this.starting(appId, type)) return null;
-    // Buckets from before the type last woke up (the requests held while it woke would read as
-    // slow ones) or was last scaled (measured with another count) count as missing.
-    const since = Math.max(awakeSince, await this.lastChangeAt(appId, type));
-    const samples = (await this.samples(appId, type, policy.metric, now)).map((b) => (b.at < since ? { at: b.at, value: null } : b));
+    // Buckets from before the type last woke up count as missing: the requests held while it
+    // woke would read as slow ones. (Those from before the last scale change do count: dropping
+    // them made a load step wait a whole window between doublings, 20 s more of saturation, for
+    // the one doubling too many they save.)
+    const samples = (await this.samples(appId, type, policy.metric, now)).map((b) => (b.at < awakeSince ? { at: b.at, value: null } : b));
     const key = this.recentKey(appId, type);
     const recent = (await this.deps.redis.lrange(key, 0, -1)).map((r) => JSON.parse(r) as Recommendation);
     // p95: how far to scale down follows the request rate against its peak (core's decide).
@@ -103,12 +104,6 @@ export class Autoscaler {
       const status = states.get(a.id)?.status;
       return status === undefined || status === 'pending' || status === 'starting';
     });
-  }
-
-  /** When the autoscaler last changed the type's count (0: never). */
-  private async lastChangeAt(appId: string, type: string): Promise<number> {
-    const last = await this.deps.ctx.db.autoscaleEvent.findFirst({ where: { appId, type }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
-    return last?.createdAt.getTime() ?? 0;
   }
 
   /** Requests per second per completed bucket over the stabilization window (none before the last wake). */
