@@ -61,6 +61,9 @@ describe('autoscale decisions', () => {
   it.each<[string, MetricSample[] | undefined, number, string]>([
     ['steady traffic: fast responses are no reason to shed what serves it', rates(100, 100), 8, '100% of the peak 100 req/s over 300 s, 8 instances still needed: no change'],
     ['steady with noise (a bucket 8% above the mean)', [...rates(100, 100).slice(0, 29), { at: NOW, value: 108 }], 8, 'no change'],
+    ['15% under its peak: beyond the 10% tolerance', rates(100, 85), 7, '85% of the peak 100 req/s'],
+    ['steady, 8% under its peak: within the tolerance', rates(100, 92), 8, '92% of the peak 100 req/s over 300 s, 8 instances still needed: no change'],
+    ['a backlog answered in a burst (3 buckets of 30 at 140) is no peak', rates(100, 100).map((b, i) => (i < 3 ? { at: b.at, value: 140 } : b)), 8, '100% of the peak 100 req/s'],
     ['traffic halved', rates(100, 50), 4, '50% of the peak'],
     ['no request over the stabilization window', rates(0, 0), 1, 'no request over 300 s'],
     ['rate unknown: one instance less', undefined, 7, 'request rate unknown, one instance less'],

@@ -158,14 +158,24 @@ export function decide(input: AutoscaleInput): AutoscaleDecision {
 
 /**
  * The count a p95 policy recommends when responses are fast: the current count scaled by the
- * request rate now (over the window) against its peak over the stabilization window; one less
- * when the rate is unknown.
+ * request rate now (over the window) against its peak over the stabilization window (the 90th
+ * percentile of its buckets: a backlog answered in one burst is no peak of traffic); within the
+ * tolerance of the peak, the same count; one less when the rate is unknown.
  */
 function p95Down(rates: MetricSample[] | undefined, current: number, now: number, windowMs: number, stabilizationMs: number): { count: number; why: string } {
   const rateNow = rates ? observe(rates, now, windowMs) : null;
   if (rates === undefined || rateNow === null) return { count: current - 1, why: 'request rate unknown, one instance less' };
-  const peak = Math.max(0, ...rates.filter((r) => r.at >= now - stabilizationMs && r.value !== null).map((r) => r.value!));
+  const buckets = rates.filter((r) => r.at >= now - stabilizationMs && r.value !== null).map((r) => r.value!);
+  const peak = nearestRank(buckets, 0.9);
   if (peak <= 0) return { count: 0, why: `no request over ${Math.round(stabilizationMs / 1000)} s` };
-  const share = Math.min(1, rateNow / peak);
-  return { count: Math.ceil(current * share), why: `${round1(rateNow)} req/s, ${Math.round(share * 100)}% of the peak ${round1(peak)} req/s over ${Math.round(stabilizationMs / 1000)} s` };
+  const raw = Math.min(1, rateNow / peak);
+  const share = raw >= 1 - AUTOSCALE_TOLERANCE ? 1 : raw;
+  return { count: Math.ceil(current * share), why: `${round1(rateNow)} req/s, ${Math.round(raw * 100)}% of the peak ${round1(peak)} req/s over ${Math.round(stabilizationMs / 1000)} s` };
+}
+
+/** The q-quantile of the values by nearest rank (0 for none). */
+function nearestRank(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }
