@@ -35,7 +35,7 @@ describe('serviceOf', () => {
 });
 
 describe('groupProcesses', () => {
-  const groups = groupProcesses(PROCS, { supervisor: 100, containers: [{ group: 'netd', pid: 501 }] });
+  const groups = groupProcesses(PROCS, { supervisor: 100, containers: [{ group: 'netd', pid: 501, kind: 'container' }] });
   const byName = Object.fromEntries(groups.map((g) => [g.group, g]));
 
   it('one group for the supervisor, each service and each container, in that order', () => {
@@ -70,6 +70,6 @@ describe('groupProcesses', () => {
   });
 
   it('roots that are gone give no group', () => {
-    expect(groupProcesses(PROCS, { supervisor: 4242, containers: [{ group: 'build', pid: 4343 }] })).toEqual([]);
+    expect(groupProcesses(PROCS, { supervisor: 4242, containers: [{ group: 'build', pid: 4343, kind: 'build' }] })).toEqual([]);
   });
 });

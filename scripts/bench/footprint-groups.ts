@@ -24,11 +24,14 @@ export interface Proc {
 
 export interface Roots {
   supervisor: number;
-  /** Processes that are Gantry's but not the supervisor's descendants: a container's init, by group name. */
-  containers: { group: string; pid: number }[];
+  /**
+   * Processes that are not the supervisor's descendants, by a container's init: Gantry's own
+   * (netd: kind "container") or an app's build (kind "build", shown apart from Gantry's total).
+   */
+  containers: { group: string; pid: number; kind: 'container' | 'build' }[];
 }
 
-export type GroupKind = 'supervisor' | 'service' | 'container';
+export type GroupKind = 'supervisor' | 'service' | 'container' | 'build';
 
 export interface GroupSample {
   group: string;
@@ -116,7 +119,7 @@ export function groupProcesses(procs: Proc[], roots: Roots): GroupSample[] {
   }
   for (const c of roots.containers) {
     const root = byPid.get(c.pid);
-    if (root) out.push(summarise(c.group, 'container', root, subtree(root, children)));
+    if (root) out.push(summarise(c.group, c.kind, root, subtree(root, children)));
   }
   return out;
 }
