@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupProcesses, serviceOf, type Proc } from './footprint-groups';
+import { descendantsOf, groupProcesses, serviceOf, type Proc } from './footprint-groups';
 
 const node = (entry: string) => ['/usr/bin/node', '--import', 'tsx', `/w/${entry}`];
 const ESBUILD = ['/w/node_modules/@esbuild/linux-x64/bin/esbuild', '--service=0.28.2', '--ping'];
@@ -71,5 +71,12 @@ describe('groupProcesses', () => {
 
   it('roots that are gone give no group', () => {
     expect(groupProcesses(PROCS, { supervisor: 4242, containers: [{ group: 'build', pid: 4343, kind: 'build' }] })).toEqual([]);
+  });
+});
+
+describe('descendantsOf', () => {
+  it('the roots present and everything below them', () => {
+    expect([...descendantsOf(PROCS, [100, 501, 4242])].sort((a, b) => a - b)).toEqual([100, 101, 102, 103, 104, 110, 111, 120, 121, 501, 502]);
+    expect(descendantsOf(PROCS, [])).toEqual(new Set());
   });
 });

@@ -123,3 +123,19 @@ export function groupProcesses(procs: Proc[], roots: Roots): GroupSample[] {
   }
   return out;
 }
+
+/** The roots and every process below them (which processes' memory a sample needs to read). */
+export function descendantsOf(procs: { pid: number; ppid: number }[], roots: number[]): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const known = new Set(procs.map((p) => p.pid));
+  const out = new Set<number>();
+  const todo = roots.filter((r) => known.has(r));
+  while (todo.length) {
+    const pid = todo.pop()!;
+    if (out.has(pid)) continue;
+    out.add(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
