@@ -24,7 +24,7 @@ export interface FootprintInstall {
   env: NodeJS.ProcessEnv;
   config: Config;
   /** Runs `npm run <script>` for this installation; its output goes to <work>/<script>-<n>.log. */
-  npm(script: 'up' | 'down'): Promise<{ ms: number }>;
+  npm(script: 'up' | 'down'): Promise<{ ms: number; output: string }>;
   /** Stops its services and removes its containers, images and volumes. */
   remove(): Promise<void>;
 }
@@ -52,7 +52,7 @@ export async function prepareInstall(work: string): Promise<FootprintInstall> {
     const ms = Date.now() - t0;
     await writeFile(log, output);
     if (code !== 0) throw new Error(`npm run ${script} failed (exit ${code}):\n${output.split('\n').slice(-15).join('\n')}`);
-    return { ms };
+    return { ms, output };
   };
   return {
     env,

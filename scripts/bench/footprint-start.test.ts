@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startTimes } from './footprint-start';
+import { startTimes, upReportedMs } from './footprint-start';
 
 const T0 = 1_000_000;
 const SPAWNED = [
@@ -38,5 +38,12 @@ describe('startTimes', () => {
 
   it('nothing spawned: nothing ready', () => {
     expect(startTimes(T0, [], [])).toEqual({ services: [], allReadyMs: null });
+  });
+});
+
+describe('upReportedMs', () => {
+  it("reads up.ts's own time from its output, colours and all", () => {
+    expect(upReportedMs('==> Starting Gantry services\n\u001b[1;36m==>\u001b[0m Gantry is up (7.3s)\n    Dashboard and API: ...')).toBe(7300);
+    expect(upReportedMs('npm run up failed: boom')).toBeNull();
   });
 });

@@ -49,3 +49,9 @@ export function startTimes(supervisorStartedAt: number, spawned: Spawned[], sign
   const lastReady = Math.max(...services.map((s) => s.spawnedAfterMs + (s.readyMs ?? 0)));
   return { services, allReadyMs: allReady && services.length ? lastReady : null };
 }
+
+/** The time scripts/up.ts reports of itself ("Gantry is up (7.3s)"), ms: `npm run up` less npm, up.sh's checks and loading up.ts. */
+export function upReportedMs(output: string): number | null {
+  const m = /Gantry is up \((\d+(?:\.\d+)?)s\)/.exec(output);
+  return m ? Math.round(Number(m[1]) * 1000) : null;
+}
