@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, groupProcesses, serviceOf, type Proc } from './footprint-groups';
+import { descendantsOf, groupProcesses, pidsOfTop, serviceOf, type Proc } from './footprint-groups';
 
 const node = (entry: string) => ['/usr/bin/node', '--import', 'tsx', `/w/${entry}`];
 const ESBUILD = ['/w/node_modules/@esbuild/linux-x64/bin/esbuild', '--service=0.28.2', '--ping'];
 const p = (pid: number, ppid: number, argv: string[], rssKb: number, pssKb = rssKb): Proc => ({ pid, ppid, argv, rssKb, pssKb });
 
 // gantryd 100 with its own esbuild helper, web with one, builder running git with a child of its
-// own, two agents; beside them another installation (gantryd 900) and init; a netd container.
+// own, two agents; beside them another installation (gantryd 900) and init; a netd container; a
+// build container whose step runs through docker exec (503, a child of the shim, not of its init).
 const PROCS: Proc[] = [
   p(1, 0, ['/sbin/init'], 5000),
   p(100, 1, node('apps/supervisor/src/main.ts'), 80_000, 60_000),
@@ -23,6 +24,9 @@ const PROCS: Proc[] = [
   p(500, 1, ['containerd-shim'], 9_000),
   p(501, 500, ['/sbin/docker-init', '--', 'node', 'netd.mjs'], 700, 600),
   p(502, 501, ['/usr/local/bin/node', '/opt/gantry-netd/netd.mjs'], 51_000, 45_000),
+  p(600, 1, ['containerd-shim'], 9_000),
+  p(601, 600, ['sleep', 'infinity'], 500),
+  p(603, 600, ['bash', 'compile'], 120_000),
 ];
 
 describe('serviceOf', () => {
@@ -35,7 +39,13 @@ describe('serviceOf', () => {
 });
 
 describe('groupProcesses', () => {
-  const groups = groupProcesses(PROCS, { supervisor: 100, containers: [{ group: 'netd', pid: 501, kind: 'container' }] });
+  const groups = groupProcesses(PROCS, {
+    supervisor: 100,
+    containers: [
+      { group: 'netd', pids: [501, 502], kind: 'container' },
+      { group: 'build', pids: [601, 603], kind: 'build' },
+    ],
+  });
   const byName = Object.fromEntries(groups.map((g) => [g.group, g]));
 
   it('one group for the supervisor, each service and each container, in that order', () => {
@@ -46,6 +56,7 @@ describe('groupProcesses', () => {
       ['builder', 'service'],
       ['web', 'service'],
       ['netd', 'container'],
+      ['build', 'build'],
     ]);
   });
 
@@ -61,22 +72,39 @@ describe('groupProcesses', () => {
   });
 
   it("another installation's processes count nowhere", () => {
-    const total = groups.reduce((s, g) => s + g.rssKb, 0);
+    const total = groups.filter((g) => g.kind !== 'build').reduce((s, g) => s + g.rssKb, 0);
     expect(total).toBe(94_000 + 140_000 + 130_000 + 205_000 + 315_000 + 51_700);
   });
 
-  it('a container root counts with its descendants', () => {
+  it("a container counts every process its engine lists, exec'd ones too", () => {
     expect(byName.netd).toMatchObject({ pid: 501, processes: 2, rssKb: 51_700, pssKb: 45_600 });
+    expect(byName.build).toMatchObject({ pid: 601, processes: 2, rssKb: 120_500, helpers: [{ name: 'bash', rssKb: 120_000 }] });
   });
 
   it('roots that are gone give no group', () => {
-    expect(groupProcesses(PROCS, { supervisor: 4242, containers: [{ group: 'build', pid: 4343, kind: 'build' }] })).toEqual([]);
+    expect(groupProcesses(PROCS, { supervisor: 4242, containers: [{ group: 'build', pids: [4343], kind: 'build' }] })).toEqual([]);
   });
 });
 
 describe('descendantsOf', () => {
   it('the roots present and everything below them', () => {
     expect([...descendantsOf(PROCS, [100, 501, 4242])].sort((a, b) => a - b)).toEqual([100, 101, 102, 103, 104, 110, 111, 120, 121, 501, 502]);
+    expect([...descendantsOf(PROCS, [603])]).toEqual([603]);
     expect(descendantsOf(PROCS, [])).toEqual(new Set());
+  });
+});
+
+describe('pidsOfTop', () => {
+  it("reads the PID column of docker top's answer", () => {
+    const top = {
+      Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+      Processes: [
+        ['root', '17508', '17487', '0', '10:09', '?', '00:00:00', '/sbin/docker-init -- node netd.mjs'],
+        ['root', '17534', '17508', '0', '10:09', '?', '00:00:01', 'node netd.mjs'],
+      ],
+    };
+    expect(pidsOfTop(top)).toEqual([17508, 17534]);
+    expect(pidsOfTop({ Titles: ['UID', 'CMD'], Processes: [['root', 'x']] })).toEqual([]);
+    expect(pidsOfTop({})).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  *                         ├─ node ... apps/builder/src/main.ts ─┬─ git archive     -> "builder"
  *                         │                                     └─ esbuild ...
  *                         └─ esbuild --service (its own)                             -> "supervisor"
- *   container roots (docker-init of netd, of a build) ─ their processes             -> one group each
+ *   containers (netd, a build): the processes their engine lists (docker top)        -> one group each
  *
  * A direct child of the supervisor whose command line names `apps/<name>/` is the service
  * <name>, with every process below it; any other child (tsx's esbuild helper of gantryd itself)
@@ -25,10 +25,12 @@ export interface Proc {
 export interface Roots {
   supervisor: number;
   /**
-   * Processes that are not the supervisor's descendants, by a container's init: Gantry's own
-   * (netd: kind "container") or an app's build (kind "build", shown apart from Gantry's total).
+   * Processes that are not the supervisor's descendants: a container's, as its engine lists them
+   * (`docker top`: its init and also what `docker exec` started in it, which is no descendant of
+   * its init), Gantry's own (netd: kind "container") or an app's build (kind "build", shown apart
+   * from Gantry's total).
    */
-  containers: { group: string; pid: number; kind: 'container' | 'build' }[];
+  containers: { group: string; pids: number[]; kind: 'container' | 'build' }[];
 }
 
 export type GroupKind = 'supervisor' | 'service' | 'container' | 'build';
@@ -92,7 +94,7 @@ function summarise(group: string, kind: GroupKind, root: Proc, members: Proc[]):
 
 /**
  * The groups of one sample: the supervisor, each service (two of one name become "agent",
- * "agent#2"), each container root present. A root that is no longer there gives no group.
+ * "agent#2"), each container. A root (or container) no longer there gives no group.
  */
 export function groupProcesses(procs: Proc[], roots: Roots): GroupSample[] {
   const byPid = new Map(procs.map((p) => [p.pid, p]));
@@ -118,8 +120,8 @@ export function groupProcesses(procs: Proc[], roots: Roots): GroupSample[] {
     for (const [name, p] of named) out.push(summarise(name, 'service', p, subtree(p, children)));
   }
   for (const c of roots.containers) {
-    const root = byPid.get(c.pid);
-    if (root) out.push(summarise(c.group, c.kind, root, subtree(root, children)));
+    const members = c.pids.map((pid) => byPid.get(pid)).filter((p): p is Proc => p !== undefined);
+    if (members.length) out.push(summarise(c.group, c.kind, members[0]!, members));
   }
   return out;
 }
@@ -138,4 +140,11 @@ export function descendantsOf(procs: { pid: number; ppid: number }[], roots: num
     todo.push(...(children.get(pid) ?? []));
   }
   return out;
+}
+
+/** The pids in `docker top`'s answer (its PID column), in its order. */
+export function pidsOfTop(top: { Titles?: string[]; Processes?: string[][] }): number[] {
+  const col = (top.Titles ?? []).indexOf('PID');
+  if (col < 0) return [];
+  return (top.Processes ?? []).map((row) => Number(row[col])).filter((pid) => Number.isInteger(pid) && pid > 0);
 }

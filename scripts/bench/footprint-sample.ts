@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Docker } from '@gantry/docker';
-import { descendantsOf, groupProcesses, type Proc, type Roots } from './footprint-groups';
+import { descendantsOf, groupProcesses, pidsOfTop, type Proc, type Roots } from './footprint-groups';
 import type { Sample } from './footprint-figures';
 import { parseBootTime, parseCmdline, parseSmapsRollup, parseStat, parseStatusRss, startedAtMs } from './footprint-procfs';
 
@@ -58,7 +58,7 @@ export interface Snapshot {
 export async function snapshot(roots: Roots, clock: Clock): Promise<Snapshot> {
   const at = Date.now();
   const table = await processTable();
-  const wanted = descendantsOf(table, [roots.supervisor, ...roots.containers.map((c) => c.pid)]);
+  const wanted = descendantsOf(table, [roots.supervisor, ...roots.containers.flatMap((c) => c.pids)]);
   const entries = table.filter((e) => wanted.has(e.pid));
   const procs = (await Promise.all(entries.map(memberOf))).filter((p): p is Proc => p !== null);
   const startedAt = new Map(entries.map((e) => [e.pid, startedAtMs(e.startTicks, clock.bootTimeSec, clock.ticksPerSec)]));
@@ -66,23 +66,18 @@ export async function snapshot(roots: Roots, clock: Clock): Promise<Snapshot> {
 }
 
 /**
- * The installation's containers as sample roots (their init's pid on this machine): netd is
- * Gantry's (counted), a build container the app's (shown apart). Pids are kept per container id.
+ * The installation's containers as sample roots: the processes their engine lists (docker top,
+ * pids of this machine), netd's as Gantry's (counted), a build container's as the app's (apart).
  */
 export function containerRoots(docker: Docker, instance: string): () => Promise<Roots['containers']> {
-  const pids = new Map<string, number>();
   return async () => {
     const list = await docker.listContainers({ filters: { label: [`gantry.instance=${instance}`], status: ['running'] } });
     const out: Roots['containers'] = [];
     for (const c of list) {
       const role = c.Labels['gantry.role'];
       if (role !== 'netd' && role !== 'builder') continue;
-      let pid = pids.get(c.Id);
-      if (pid === undefined) {
-        pid = (await docker.getContainer(c.Id).inspect().catch(() => null))?.State.Pid ?? 0;
-        if (pid) pids.set(c.Id, pid);
-      }
-      if (pid) out.push(role === 'netd' ? { group: 'netd', pid, kind: 'container' } : { group: 'build', pid, kind: 'build' });
+      const pids = pidsOfTop(await docker.getContainer(c.Id).top().catch(() => ({})));
+      if (pids.length) out.push(role === 'netd' ? { group: 'netd', pids, kind: 'container' } : { group: 'build', pids, kind: 'build' });
     }
     return out;
   };
