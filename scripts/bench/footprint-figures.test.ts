@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentFootprint, againstBudget, byGroup, formatTable, idleFigures, medianOf, memoryTable, peakFigures, type Sample } from './footprint-figures';
+import { agentFootprint, againstBudget, byGroup, formatTable, helperText, idleFigures, medianOf, memoryTable, peakFigures, type Sample } from './footprint-figures';
 import type { GroupSample } from './footprint-groups';
 
 const g = (group: string, kind: GroupSample['kind'], rssMb: number, pssMb = rssMb, helpers: GroupSample['helpers'] = []): GroupSample => ({
@@ -83,6 +83,14 @@ describe('againstBudget', () => {
 describe('formatTable', () => {
   it('first column left, others right, a rule under the header', () => {
     expect(formatTable(['name', 'MB'], [['web', '310'], ['supervisor', '81']])).toEqual(['name         MB', '----------  ---', 'web         310', 'supervisor   81']);
+  });
+});
+
+describe('helperText', () => {
+  it('idle helpers, then those seen only while deploying', () => {
+    expect(helperText({ esbuild: 14 * 1024 }, { esbuild: 15 * 1024, node: 46 * 1024, 'git-receive-pack': 4 * 1024 })).toBe('esbuild 14; deploy: git-receive-pack 4, node 46');
+    expect(helperText(undefined, { sleep: 2 * 1024 })).toBe('deploy: sleep 2');
+    expect(helperText({}, {})).toBe('-');
   });
 });
 

@@ -109,15 +109,23 @@ export function formatTable(header: string[], rows: string[][]): string[] {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
-const helperText = (helpers: Record<string, number>) =>
+const helperList = (helpers: Record<string, number>) =>
   Object.entries(helpers)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, kb]) => `${name} ${mb0(kb)}`)
-    .join(', ') || '-';
+    .join(', ');
+
+/** Idle helpers with their RSS, then those seen only during the deploy ("deploy: node 46"). */
+export function helperText(idle: Record<string, number> = {}, peak: Record<string, number> = {}): string {
+  const onlyDeploying = Object.fromEntries(Object.entries(peak).filter(([name]) => !(name in idle)));
+  const parts = [helperList(idle), Object.keys(onlyDeploying).length ? `deploy: ${helperList(onlyDeploying)}` : ''].filter(Boolean);
+  return parts.join('; ') || '-';
+}
 
 /**
- * The memory table: one row per group (idle median and deploy peak side by side), Gantry's total
- * and, apart, the app's build containers. `readyMs` adds each service's spawn-to-ready time.
+ * The memory table: one row per group (idle median and deploy peak side by side, with the helper
+ * processes in it), Gantry's total and, apart, the app's build containers. `readyMs` adds each
+ * service's spawn-to-ready time.
  */
 export function memoryTable(idle: MemoryFigures, peak: MemoryFigures, readyMs: Record<string, number | null> = {}): string[] {
   const names = [...idle.groups, ...peak.groups.filter((g) => !idle.groups.some((i) => i.group === g.group))];
@@ -127,12 +135,12 @@ export function memoryTable(idle: MemoryFigures, peak: MemoryFigures, readyMs: R
   const row = (g: GroupFigure) => {
     const label = g.kind === 'container' ? `${g.group} (container)` : g.kind === 'build' ? `${g.group} (app build, not counted)` : g.group;
     const i = find(idle, g.group);
-    return [label, String(i?.processes ?? '-'), cell(i, 'rssKb'), cell(i, 'pssKb'), cell(find(peak, g.group), 'rssKb'), helperText(i?.helpers ?? find(peak, g.group)!.helpers), ready(g.group)];
+    return [label, String(i?.processes ?? '-'), cell(i, 'rssKb'), cell(i, 'pssKb'), cell(find(peak, g.group), 'rssKb'), helperText(i?.helpers, find(peak, g.group)?.helpers), ready(g.group)];
   };
   const counted = names.filter((g) => countsInTotal(g.kind));
   const apart = names.filter((g) => !countsInTotal(g.kind));
   return formatTable(
-    ['process group', 'procs', 'idle RSS', 'idle PSS', 'deploy peak RSS', 'helpers, idle RSS', 'spawn to ready'],
+    ['process group', 'procs', 'idle RSS', 'idle PSS', 'deploy peak RSS', 'helpers (RSS)', 'spawn to ready'],
     [...counted.map(row), ['total (Gantry)', '', mb0(idle.totalRssKb), mb0(idle.totalPssKb), mb0(peak.totalRssKb), '', ''], ...apart.map(row)],
   );
 }
