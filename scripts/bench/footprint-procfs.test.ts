@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBootTime, parseCmdline, parseSmapsRollup, parseStat, parseStatusRss, startedAtMs } from './footprint-procfs';
+import { bootTimeMs, parseCmdline, parseSmapsRollup, parseStat, parseStatusRss, startedAtMs } from './footprint-procfs';
 
 // Copied from this machine's /proc (a Gantry API process under tsx, and kthreadd).
 const NODE_STAT =
@@ -46,13 +46,13 @@ describe('memory fields', () => {
 });
 
 describe('start time', () => {
-  it('boot time from /proc/stat', () => {
-    expect(parseBootTime('cpu  1 2 3\nintr 5\nctxt 9\nbtime 1796409605\nprocesses 12\n')).toBe(1796409605);
-    expect(() => parseBootTime('cpu 1 2 3\n')).toThrow(/btime/);
+  it('boot time from /proc/uptime and the wall clock, to the hundredth', () => {
+    expect(bootTimeMs('57702.31 110923.52\n', 1796467308304)).toBe(1796409605994);
+    expect(() => bootTimeMs('', 1)).toThrow(/uptime/);
   });
 
   it('ticks after boot to epoch ms', () => {
-    expect(startedAtMs(5713798, 1796409605, 100)).toBe(1796409605000 + 57137980);
-    expect(startedAtMs(250, 1000, 250)).toBe(1_001_000);
+    expect(startedAtMs(5713798, 1796409605994, 100)).toBe(1796409605994 + 57137980);
+    expect(startedAtMs(250, 1000, 250)).toBe(2000);
   });
 });

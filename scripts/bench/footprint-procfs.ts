@@ -5,7 +5,9 @@
  *   /proc/<pid>/cmdline       argv, NUL-separated
  *   /proc/<pid>/status        VmRSS: resident set (counts shared pages in every process mapping them)
  *   /proc/<pid>/smaps_rollup  Rss and Pss (shared pages divided among the processes sharing them)
- *   /proc/stat                btime: the boot time, epoch seconds
+ *   /proc/uptime              seconds since boot, in hundredths: with the wall clock, the boot
+ *                             time to ~10 ms (/proc/stat's btime is cut to whole seconds: up to
+ *                             1 s off, which every start-to-ready time would carry)
  */
 
 export interface StatFields {
@@ -58,14 +60,14 @@ export function parseSmapsRollup(text: string): { rssKb: number; pssKb: number }
   return rssKb === null || pssKb === null ? null : { rssKb, pssKb };
 }
 
-/** The boot time (epoch seconds) from /proc/stat. */
-export function parseBootTime(text: string): number {
-  const m = /^btime\s+(\d+)$/m.exec(text);
-  if (!m) throw new Error('/proc/stat has no btime line');
-  return Number(m[1]);
+/** The boot time (epoch ms) from /proc/uptime's first field and the wall clock read with it. */
+export function bootTimeMs(uptimeText: string, nowMs: number): number {
+  const seconds = Number(uptimeText.trim().split(/\s+/)[0]);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`unreadable /proc/uptime: ${JSON.stringify(uptimeText.slice(0, 40))}`);
+  return nowMs - Math.round(seconds * 1000);
 }
 
-/** A process's start as epoch ms, from its start ticks, the boot time and the ticks per second (getconf CLK_TCK). */
-export function startedAtMs(startTicks: number, bootTimeSec: number, ticksPerSec: number): number {
-  return bootTimeSec * 1000 + (startTicks * 1000) / ticksPerSec;
+/** A process's start as epoch ms, from its start ticks, the boot time (epoch ms) and the ticks per second (getconf CLK_TCK). */
+export function startedAtMs(startTicks: number, bootMs: number, ticksPerSec: number): number {
+  return bootMs + (startTicks * 1000) / ticksPerSec;
 }

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { Docker } from '@gantry/docker';
 import { descendantsOf, groupProcesses, pidsOfTop, type Proc, type Roots } from './footprint-groups';
 import type { Sample } from './footprint-figures';
-import { parseBootTime, parseCmdline, parseSmapsRollup, parseStat, parseStatusRss, startedAtMs } from './footprint-procfs';
+import { bootTimeMs, parseCmdline, parseSmapsRollup, parseStat, parseStatusRss, startedAtMs } from './footprint-procfs';
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => null);
 
@@ -39,13 +39,14 @@ async function memberOf(e: Entry): Promise<Proc | null> {
 }
 
 export interface Clock {
-  bootTimeSec: number;
+  bootMs: number;
   ticksPerSec: number;
 }
 
 export async function readClock(): Promise<Clock> {
   const { stdout } = await promisify(execFile)('getconf', ['CLK_TCK']);
-  return { bootTimeSec: parseBootTime(await readFile('/proc/stat', 'utf8')), ticksPerSec: Number(stdout.trim()) };
+  const uptime = await readFile('/proc/uptime', 'utf8');
+  return { bootMs: bootTimeMs(uptime, Date.now()), ticksPerSec: Number(stdout.trim()) };
 }
 
 export interface Snapshot {
@@ -61,7 +62,7 @@ export async function snapshot(roots: Roots, clock: Clock): Promise<Snapshot> {
   const wanted = descendantsOf(table, [roots.supervisor, ...roots.containers.flatMap((c) => c.pids)]);
   const entries = table.filter((e) => wanted.has(e.pid));
   const procs = (await Promise.all(entries.map(memberOf))).filter((p): p is Proc => p !== null);
-  const startedAt = new Map(entries.map((e) => [e.pid, startedAtMs(e.startTicks, clock.bootTimeSec, clock.ticksPerSec)]));
+  const startedAt = new Map(entries.map((e) => [e.pid, startedAtMs(e.startTicks, clock.bootMs, clock.ticksPerSec)]));
   return { sample: { at, groups: groupProcesses(procs, roots) }, startedAt };
 }
 
