@@ -73,13 +73,13 @@ export interface IsolatedGantry {
 }
 
 /**
- * Starts a complete Gantry installation beside any other on this machine: its own instance name
- * (Redis keys, containers, images), database, home directory and ports (base+3000, base+7070,
- * base+8080). Everything of a previous run of the same instance is wiped first.
+ * The settings of an installation beside any other on this machine: its own instance name (Redis
+ * keys, containers, images), database, home directory and ports (base+3000, base+7070,
+ * base+8080...); the secrets and the servers of this checkout.
  */
-export async function startIsolatedGantry(instance: string, portBase: number, extraEnv: Record<string, string> = {}): Promise<IsolatedGantry> {
+export function isolatedEnv(instance: string, portBase: number, extraEnv: Record<string, string> = {}): Record<string, string> {
   const base = loadConfig(process.env);
-  const env: Record<string, string> = {
+  return {
     GANTRY_INSTANCE: instance,
     GANTRY_HOME: join(REPO_ROOT, '.gantry', instance),
     DATABASE_URL: withDatabase(base.DATABASE_URL, `gantry_${instance.replace(/-/g, '_')}`),
@@ -94,6 +94,15 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
     GANTRY_NETD_PORT: String(portBase + 7380),
     ...extraEnv,
   };
+}
+
+/**
+ * Starts a complete Gantry installation beside any other on this machine: its own instance name
+ * (Redis keys, containers, images), database, home directory and ports (base+3000, base+7070,
+ * base+8080). Everything of a previous run of the same instance is wiped first.
+ */
+export async function startIsolatedGantry(instance: string, portBase: number, extraEnv: Record<string, string> = {}): Promise<IsolatedGantry> {
+  const env = isolatedEnv(instance, portBase, extraEnv);
   const fullEnv = { ...process.env, ...env };
   const config = loadConfig(fullEnv);
   const docker = connectDocker(config.DOCKER_HOST);
