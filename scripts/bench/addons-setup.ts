@@ -16,7 +16,7 @@ import { addonPlatform, type AddonPlatform, type Ctx } from '@gantry/control';
 import { connectDb } from '@gantry/db';
 import { startIsolatedGantry } from '@gantry/installer';
 import { connectRedis, HostRegistry, keysFor } from '@gantry/live';
-import { benchUser } from './common';
+import { benchUser, cleanUpOnSignal } from './common';
 
 export const INSTANCE = 'bench-addons';
 const PORT_BASE = 46_000;
@@ -66,12 +66,7 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
       await attempt('removing the backup store', () => rm(config.paths.backups, { recursive: true, force: true }));
       await attempt('removing the plain dumps', () => rm(work, { recursive: true, force: true }));
     })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`${signal}: stopping the benchmark`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = cleanUpOnSignal(cleanup);
 
   try {
     const keys = keysFor(config.GANTRY_INSTANCE);
@@ -83,7 +78,6 @@ export async function withAddonBench<T>(fn: (bench: AddonBench) => Promise<T>): 
     return await fn({ config, client, token, app: APP, ctx, work, onCleanup });
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { GantryClient } from '@gantry/api-client';
 import { REPO_ROOT, type Config } from '@gantry/config';
 import { startIsolatedGantry } from '@gantry/installer';
-import { benchUser, fixtureRepo, git, remote } from './common';
+import { benchUser, fixtureRepo, git, remote, cleanUpOnSignal } from './common';
 import { firstOk } from './http';
 
 export const INSTANCE = 'bench-autoscale';
@@ -60,12 +60,7 @@ export async function withAutoscaleBench<T>(fn: (bench: AutoscaleBench) => Promi
       await attempt('stopping the isolated Gantry', () => gantry.stop());
       await attempt('removing the bench files', () => rm(work, { recursive: true, force: true }));
     })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`${signal}: stopping the benchmark`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = cleanUpOnSignal(cleanup);
 
   try {
     const { client, token } = await benchUser(config);
@@ -90,7 +85,6 @@ export async function withAutoscaleBench<T>(fn: (bench: AutoscaleBench) => Promi
     return await fn({ config, client, hostOf, deploy, cli, onCleanup });
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
 }

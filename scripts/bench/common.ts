@@ -61,3 +61,20 @@ export function runBench(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * On SIGINT or SIGTERM, runs `cleanup` (the isolated installation, the bench's files) and exits
+ * 130. Returns what removes the handlers (once the bench cleaned up by itself).
+ */
+export function cleanUpOnSignal(cleanup: () => Promise<void>): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`${signal}: stopping the benchmark`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

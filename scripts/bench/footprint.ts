@@ -24,7 +24,7 @@ import { connectDocker } from '@gantry/docker';
 import { supervisorPid } from '@gantry/installer';
 import { connectRedis } from '@gantry/live';
 import type { Redis } from 'ioredis';
-import { benchUser, fixtureRepo, git, median, printRows, remote, runBench, secs } from './common';
+import { benchUser, fixtureRepo, git, median, printRows, remote, runBench, secs, cleanUpOnSignal } from './common';
 import { agentFootprint, againstBudget, BUDGET, idleFigures, mb, memoryTable, peakFigures, type Sample } from './footprint-figures';
 import { prepareInstall, INSTANCE, type FootprintInstall } from './footprint-install';
 import { footprintBenchOptions, type FootprintBenchOptions } from './footprint-options';
@@ -118,12 +118,7 @@ async function main(): Promise<void> {
       await install.remove().catch((err: Error) => console.error(`  cleanup: ${err.message}`));
       await rm(work, { recursive: true, force: true }).catch(() => {});
     })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`${signal}: stopping the benchmark`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = cleanUpOnSignal(cleanup);
 
   try {
     step('npm run up (a new database: migrations, first admin)...');
@@ -191,8 +186,7 @@ async function main(): Promise<void> {
     console.log(`\nFigures kept in ${file}`);
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
   process.exit(0);
 }

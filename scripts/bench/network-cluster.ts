@@ -12,7 +12,7 @@ import type { GantryClient, InstanceView } from '@gantry/api-client';
 import type { Config } from '@gantry/config';
 import { connectDocker, removeNodes, type Docker } from '@gantry/docker';
 import { startIsolatedGantry, startLab, type Lab, type LabHost } from '@gantry/installer';
-import { benchUser, fixtureRepo, git, remote } from './common';
+import { benchUser, fixtureRepo, git, remote, cleanUpOnSignal } from './common';
 import { until } from './http';
 
 export const INSTANCE = 'bench-net';
@@ -127,12 +127,7 @@ export async function withCluster<T>(fn: (cluster: BenchCluster) => Promise<T>):
       await attempt('removing its networks', () => removeNetworks(manager));
       await rm(work, { recursive: true, force: true });
     })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`${signal}: stopping the benchmark`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const offSignals = cleanUpOnSignal(cleanup);
 
   try {
     lab = await startLab({ prefix: LAB_PREFIX, count: 2 });
@@ -150,7 +145,6 @@ export async function withCluster<T>(fn: (cluster: BenchCluster) => Promise<T>):
     return await fn({ ...base, apps: APPS });
   } finally {
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
 }
