@@ -33,6 +33,11 @@ const sleeping = (app: string, o: { asleep?: boolean; wokeAt?: number | null; po
   backends: (o.ports ?? []).map((port, i) => ({ id: `${app}-${port}`, host: '127.0.0.1', port, process: `web.${i + 1}` })),
   options: { firstByteMs: 5000, idleMs: 55_000, httpsRedirect: false, sleep: { asleep: o.asleep ?? true, wokeAt: o.wokeAt ?? null, wakeTimeoutMs: WAKE_MS } },
 });
+/** Sets routes and waits until the router serves them (a request sent earlier would get a 404). */
+async function setRoutes(changes: Record<string, Route>): Promise<void> {
+  const version = await routing.set(changes);
+  await until(`the router at version ${version}`, () => router.version >= version, 5000, 10);
+}
 const get = (host: string, path = '/') => request(router.port, host, path, { agent: false });
 const wakes = (app: string) => events.filter((e) => e.kind === 'wake' && e.appId === `id-${app}`);
 
@@ -60,19 +65,19 @@ afterAll(async () => {
   for (const c of [...conns, admin]) c.disconnect();
 });
 
-describe('a sleeping app behind the router', () => {
+describe('a sleeping app behind the router', { timeout: 30_000 }, () => {
   it('holds concurrent requests while it wakes, asks once for a wake, and answers them all once an instance is up', async () => {
-    await routing.set({ 'nap.localhost': sleeping('nap') });
+    await setRoutes({ 'nap.localhost': sleeping('nap') });
     const started = Date.now();
     const replies = Promise.all(Array.from({ length: 12 }, (_, i) => get('nap.localhost', `/r${i}`)));
     await until('a wake event', () => wakes('nap').length > 0, 2000);
     // The scheduler wakes it: awake, still booting (no backend yet) — requests keep waiting...
-    await routing.set({ 'nap.localhost': sleeping('nap', { asleep: false, wokeAt: Date.now() }) });
+    await setRoutes({ 'nap.localhost': sleeping('nap', { asleep: false, wokeAt: Date.now() }) });
     await new Promise((r) => setTimeout(r, 300));
     const late = get('nap.localhost', '/late');
     await new Promise((r) => setTimeout(r, 300));
     // ...until its instance is healthy.
-    await routing.set({ 'nap.localhost': sleeping('nap', { asleep: false, wokeAt: Date.now(), ports: [backend.port] }) });
+    await setRoutes({ 'nap.localhost': sleeping('nap', { asleep: false, wokeAt: Date.now(), ports: [backend.port] }) });
     const all = [...(await replies), await late];
     expect(all.map((r) => r.status)).toEqual(Array(13).fill(200));
     expect(all.every((r) => JSON.parse(r.body).name === 'woken')).toBe(true);
@@ -84,7 +89,7 @@ describe('a sleeping app behind the router', () => {
   });
 
   it('answers 503 with a page naming the app when no instance is up within the wake timeout', async () => {
-    await routing.set({ 'stuck.localhost': sleeping('stuck') });
+    await setRoutes({ 'stuck.localhost': sleeping('stuck') });
     const started = Date.now();
     const [a, b] = await Promise.all([get('stuck.localhost'), get('stuck.localhost', '/b')]);
     const waited = Date.now() - started;
@@ -97,7 +102,7 @@ describe('a sleeping app behind the router', () => {
   });
 
   it('answers at once for an app awake past its wake window without instances (down, not waking)', async () => {
-    await routing.set({ 'down.localhost': sleeping('down', { asleep: false, wokeAt: Date.now() - 2 * WAKE_MS }) });
+    await setRoutes({ 'down.localhost': sleeping('down', { asleep: false, wokeAt: Date.now() - 2 * WAKE_MS }) });
     await until('the route', async () => (await get('down.localhost')).status === 503, 2000);
     const started = Date.now();
     const r = await get('down.localhost');
@@ -108,15 +113,18 @@ describe('a sleeping app behind the router', () => {
   });
 
   it('forgets a held request whose client left, and serves the others', async () => {
-    await routing.set({ 'left.localhost': sleeping('left') });
+    await setRoutes({ 'left.localhost': sleeping('left') });
     const gone = http.request({ host: '127.0.0.1', port: router.port, path: '/gone', headers: { host: 'left.localhost' }, agent: false });
-    const goneError = new Promise<string>((resolve) => gone.on('error', (e) => resolve(e.message)));
+    const goneError = new Promise<string>((resolve) => {
+      gone.on('error', (e) => resolve(e.message));
+      gone.on('response', (r) => resolve(`answered ${r.statusCode} before the client left`));
+    });
     gone.end();
     const stays = get('left.localhost', '/stays');
     await until('a wake event', () => wakes('left').length > 0, 2000);
     gone.destroy(new Error('client left'));
     expect(await goneError).toBe('client left');
-    await routing.set({ 'left.localhost': sleeping('left', { asleep: false, wokeAt: Date.now(), ports: [backend.port] }) });
+    await setRoutes({ 'left.localhost': sleeping('left', { asleep: false, wokeAt: Date.now(), ports: [backend.port] }) });
     const served = await stays;
     expect(served.status).toBe(200);
     expect(JSON.parse(served.body).name).toBe('woken');
