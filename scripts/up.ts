@@ -11,6 +11,7 @@ import { applyMigrations, DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH } from '@g
 import { connectDocker } from '@gantry/docker';
 import { ensureAddonImages, ensureAdmin, ensureCliLogin, ensureDashboardBuild, ensureLocalHost, ensureNetdImage, ensureStack, startSupervisor, stopSupervisor, supervisorPid, waitHealthy } from '@gantry/installer';
 import { connectRedis, keysFor } from '@gantry/live';
+import { ensureServicesBuild } from '@gantry/supervisor/build';
 import { codeStamp } from './lib/code-stamp';
 import { note, spinner, step } from './lib/progress';
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   const stopBuildSpin = spinner(() => 'Building the dashboard (next build)');
   const dash = await ensureDashboardBuild().finally(stopBuildSpin);
   if (dash === 'built') step('Built the dashboard');
+  // The services run compiled (no TypeScript loader in production); redone when a source changed.
+  const services = await ensureServicesBuild();
+  if (services.built) step(`Compiled the services into ${services.dist}`);
 
   {
     const db = connectDb(config.DATABASE_URL, { max: 2 });
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
       step('The code changed since the services started: restarting them');
       await stopSupervisor(config);
     } else step('Starting Gantry services');
-    startSupervisor(config, process.env);
+    startSupervisor(config, process.env, services.dist);
     writeFileSync(stampFile, stamp);
   }
 

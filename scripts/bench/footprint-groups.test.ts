@@ -33,6 +33,8 @@ describe('serviceOf', () => {
   it('names the service from apps/<name>/ in the command line, source or built', () => {
     expect(serviceOf(node('apps/scheduler/src/main.ts'))).toBe('scheduler');
     expect(serviceOf(['node', 'apps/router/dist/main.js'])).toBe('router');
+    expect(serviceOf(['/usr/bin/node', '--liftoff-only', '/w/.gantry/dist/scheduler.mjs'])).toBe('scheduler');
+    expect(serviceOf(['node', '/w/.gantry/dist/scheduler.mjs.map'])).toBeNull();
     expect(serviceOf(ESBUILD)).toBeNull();
     expect(serviceOf(['node', '/w/myapps/web/x.js'])).toBeNull();
   });

@@ -7,7 +7,8 @@
  *                         └─ esbuild --service (its own)                             -> "supervisor"
  *   containers (netd, a build): the processes their engine lists (docker top)        -> one group each
  *
- * A direct child of the supervisor whose command line names `apps/<name>/` is the service
+ * A direct child of the supervisor whose command line names `apps/<name>/` (or, compiled,
+ * `.gantry/dist/<name>.mjs`) is the service
  * <name>, with every process below it; any other child (tsx's esbuild helper of gantryd itself)
  * counts with the supervisor. Within a group the root is the service's own process and every
  * other process a helper.
@@ -47,10 +48,13 @@ export interface GroupSample {
   helpers: { name: string; rssKb: number }[];
 }
 
-/** The service a command line runs: `apps/<name>/` in any argument (tsx source or built JS alike). */
+/**
+ * The service a command line runs: `apps/<name>/` in any argument (its TypeScript source, through
+ * tsx) or the production build's `.gantry/dist/<name>.mjs`.
+ */
 export function serviceOf(argv: string[]): string | null {
   for (const arg of argv) {
-    const m = /(?:^|\/)apps\/([^/]+)\//.exec(arg);
+    const m = /(?:^|\/)apps\/([^/]+)\//.exec(arg) ?? /(?:^|\/)\.gantry\/dist\/([^/]+)\.mjs$/.exec(arg);
     if (m) return m[1]!;
   }
   return null;

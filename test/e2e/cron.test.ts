@@ -24,7 +24,7 @@ import { cliUser, gantryCli, type CliUser } from './helpers/cli';
 import { gantry, testDb, uniqueName } from './helpers/gantry';
 import { commitAll, push, repoFromFixture } from './helpers/git';
 import { waitFor } from './helpers/http';
-import { findProcess, spawnScheduler } from './helpers/processes';
+import { findService, spawnScheduler } from './helpers/processes';
 
 const app = uniqueName('cron');
 let u: CliUser;
@@ -203,7 +203,7 @@ describe('scheduled jobs (cron)', () => {
       const job = await addJob('*/2 * * * * *', 'sh /srv/jobs/tick.sh failover');
       await waitFor('3 runs before the failover', async () => (await runsOf(job.id)).filter((r) => r.status === 'succeeded').length >= 3, 60_000, 500);
 
-      const leader = await findProcess((p) => p.cmdline.includes('apps/scheduler/src/main.ts') && p.env.GANTRY_INSTANCE === gantry().instance && p.pid !== second.pid);
+      const leader = await findService(gantry().instance, 'scheduler');
       expect(leader, 'the supervised scheduler process').toBeDefined();
       const killedAt = Date.now();
       process.kill(leader!.pid, 'SIGKILL');

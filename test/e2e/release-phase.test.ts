@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '@gantry/docker';
 import { launchChromium, login, shot } from './helpers/browser';
 import { cliUser, gantryCli, type CliUser } from './helpers/cli';
-import { findProcess } from './helpers/processes';
+import { findService } from './helpers/processes';
 import { gantry, uniqueName } from './helpers/gantry';
 import { pushTimed, repoFromFixture, writeAndCommit } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
@@ -170,8 +170,7 @@ describe('release phase', () => {
     await writeAndCommit(repo, 'version.txt', 'after-failover\n');
     const pushing = pushTimed(repo, app, u.user.token);
     const releasing = await waitFor('the release phase to run', async () => (await u.user.client.releases(app)).find((r) => r.status === 'releasing'), 120_000, 200);
-    const isScheduler = (p: { cmdline: string; env: Record<string, string> }) => p.cmdline.includes('apps/scheduler/src/main.ts') && p.env.GANTRY_INSTANCE === gantry().instance;
-    const scheduler = await findProcess(isScheduler);
+    const scheduler = await findService(gantry().instance, 'scheduler');
     expect(scheduler, 'the test Gantry runs a scheduler').toBeTruthy();
     process.kill(scheduler!.pid, 'SIGKILL');
     const pushed = await pushing; // the supervisor starts a scheduler again; BullMQ hands it the stalled job

@@ -23,7 +23,7 @@ import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture } from './helpers/git';
 import { appGet, waitFor } from './helpers/http';
 import { removeLabHosts } from './helpers/hosts';
-import { findProcess } from './helpers/processes';
+import { findService } from './helpers/processes';
 
 const APPS = 3;
 const PER_APP = 2;
@@ -80,13 +80,13 @@ describe('self-healing on one lab host', () => {
     const [victim] = await containersOf(apps[0]!);
     expect(victim).toBeDefined();
     await docker.getContainer(victim!.Id).stop({ t: 1 });
-    const agent = await findProcess((p) => p.cmdline.includes('apps/agent/src/main.ts') && p.env.GANTRY_AGENT_HOST === host && p.env.GANTRY_INSTANCE === gantry().instance);
+    const agent = await findService(gantry().instance, `agent-${host}`);
     expect(agent, 'the lab host agent process').toBeDefined();
     const t0 = Date.now();
     process.kill(agent!.pid, 'SIGKILL');
     await waitFor('the stopped instance running and routed again', async () => (await docker.getContainer(victim!.Id).inspect()).State.Running && (await allRouted()), 60_000, 250);
     console.log(`[self-healing] stopped instance + agent SIGKILL: every instance routed again after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const again = await findProcess((p) => p.cmdline.includes('apps/agent/src/main.ts') && p.env.GANTRY_AGENT_HOST === host && p.env.GANTRY_INSTANCE === gantry().instance);
+    const again = await findService(gantry().instance, `agent-${host}`);
     expect(again?.pid).not.toBe(agent!.pid);
   });
 

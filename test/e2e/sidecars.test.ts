@@ -30,7 +30,7 @@ import { gantry, newUser, uniqueName, type TestUser } from './helpers/gantry';
 import { push, repoFromFixture, writeAndCommit } from './helpers/git';
 import { removeLabHosts } from './helpers/hosts';
 import { appGet, waitFor } from './helpers/http';
-import { findProcess } from './helpers/processes';
+import { findService } from './helpers/processes';
 
 const MB = 1024 * 1024;
 const docker = connectDocker(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
@@ -173,13 +173,11 @@ describe('sidecars', () => {
   });
 
   it('adopts the sidecars after an agent restart, and still restarts one that dies', async () => {
-    const isAgent = (p: { cmdline: string; env: Record<string, string | undefined> }) =>
-      p.cmdline.includes('apps/agent/src/main.ts') && p.env.GANTRY_AGENT_HOST === 'local' && p.env.GANTRY_INSTANCE === gantry().instance;
-    const agent = await findProcess(isAgent);
+    const agent = await findService(gantry().instance, 'agent-local');
     expect(agent, 'the local agent process').toBeDefined();
     process.kill(agent!.pid, 'SIGKILL');
     await waitFor('the agent started again', async () => {
-      const p = await findProcess(isAgent);
+      const p = await findService(gantry().instance, 'agent-local');
       return p && p.pid !== agent!.pid;
     }, 60_000, 250);
     const before = (await serving())?.sidecar ?? firstBoot;

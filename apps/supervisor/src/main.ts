@@ -26,9 +26,11 @@ writeFileSync(pidfile, String(process.pid));
 
 const only = process.env.GANTRY_SERVICES?.split(',').map((s) => s.trim());
 const services = only ? SERVICES.filter((s) => only.includes(s.name)) : SERVICES;
-const supervisor = new Supervisor({ root: REPO_ROOT, logsDir: config.paths.logs, env: process.env, log }, services);
+// Set by `npm run up` (installer's startSupervisor) when the services run compiled.
+const dist = process.env.GANTRY_DIST || undefined;
+const supervisor = new Supervisor({ root: REPO_ROOT, logsDir: config.paths.logs, env: process.env, log, dist }, services);
 supervisor.start();
-log.info(`supervising ${services.map((s) => s.name).join(', ')}`);
+log.info(`supervising ${services.map((s) => s.name).join(', ')} (${dist ? `compiled, ${dist}` : 'TypeScript through tsx'})`);
 const redis = connectRedis(config.REDIS_URL, 'gantryd');
 const stopAgents = await manageAgents({ redis, sub: connectRedis(config.REDIS_URL, 'gantryd-sub'), keys: keysFor(config.GANTRY_INSTANCE), supervisor, log });
 

@@ -27,7 +27,7 @@ export class Supervisor {
   private stopping = false;
 
   constructor(
-    private readonly opts: { root: string; logsDir: string; env: NodeJS.ProcessEnv; log: Logger },
+    private readonly opts: { root: string; logsDir: string; env: NodeJS.ProcessEnv; log: Logger; /** The production build's directory; without it, services run through tsx. */ dist?: string },
     private readonly services: readonly ServiceDef[],
   ) {}
 
@@ -60,8 +60,8 @@ export class Supervisor {
   }
 
   private spawn(r: Running): void {
-    const [cmd, ...args] = serviceArgv(this.opts.root, r.def);
-    const child = spawn(cmd!, args, { cwd: this.opts.root, env: { ...this.opts.env, ...r.def.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...args] = serviceArgv(this.opts.root, r.def, this.opts.dist);
+    const child = spawn(cmd!, args, { cwd: this.opts.root, env: { ...this.opts.env, ...r.def.env, GANTRY_SERVICE: r.def.name }, stdio: ['ignore', 'pipe', 'pipe'] });
     r.child = child;
     r.startedAt = Date.now();
     child.stdout!.pipe(r.log, { end: false });

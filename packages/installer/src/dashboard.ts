@@ -21,7 +21,7 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string): void {
 export function dashboardDigest(): string {
   const h = createHash('sha256');
   hashTree(h, join(WEB, 'app'));
-  for (const f of ['next.config.ts', 'package.json', 'tsconfig.json']) h.update(readFileSync(join(WEB, f)));
+  for (const f of ['next.config.mjs', 'package.json', 'tsconfig.json']) h.update(readFileSync(join(WEB, f)));
   h.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
   return h.digest('hex').slice(0, 16);
 }

@@ -14,6 +14,7 @@ import { keysFor } from '@gantry/live';
 import { ensureLocalHost } from './local-host';
 import { ensureAddonImages } from './addon-images';
 import { ensureNetdImage } from './netd-image';
+import { ensureServicesBuild } from '@gantry/supervisor/build';
 import { startSupervisor, stopSupervisor, waitHealthy } from './services';
 
 /** Same server and credentials, another database name. */
@@ -128,7 +129,9 @@ export async function startIsolatedGantry(instance: string, portBase: number, ex
     await db.$disconnect();
     redis.disconnect();
   }
-  startSupervisor(config, fullEnv);
+  // Compiled, as `npm run up` runs them: the suite tests the production build of this checkout.
+  const { dist } = await ensureServicesBuild();
+  startSupervisor(config, fullEnv, dist);
   // Not healthy: its services would keep running (and restarting) after the caller gives up.
   await waitHealthy(config, 120_000, () => {}).catch(async (err: unknown) => {
     await stopSupervisor(config).catch(() => {});

@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { REPO_ROOT } from '@gantry/config';
+import { programArgv } from '@gantry/supervisor/programs';
 
 export function supervisorPid(config: Config): number | null {
   const file = join(config.paths.run, 'gantryd.pid');
@@ -18,13 +19,18 @@ export function supervisorPid(config: Config): number | null {
   }
 }
 
-/** Starts gantryd detached (it outlives this process); its own log is GANTRY_HOME/logs/gantryd.log. */
-export function startSupervisor(config: Config, env: NodeJS.ProcessEnv): number {
+/**
+ * Starts gantryd detached (it outlives this process); its own log is GANTRY_HOME/logs/gantryd.log.
+ * With `dist` (the production build, @gantry/supervisor/build), gantryd and every service run
+ * compiled; without it, through tsx.
+ */
+export function startSupervisor(config: Config, env: NodeJS.ProcessEnv, dist?: string): number {
   mkdirSync(config.paths.logs, { recursive: true });
   const out = openSync(join(config.paths.logs, 'gantryd.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps/supervisor/src/main.ts')], {
+  const [cmd, ...args] = programArgv(REPO_ROOT, 'supervisor', dist);
+  const child = spawn(cmd!, args, {
     cwd: REPO_ROOT,
-    env,
+    env: { ...env, GANTRY_DIST: dist ?? '' },
     detached: true,
     stdio: ['ignore', out, out],
   });

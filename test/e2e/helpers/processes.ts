@@ -39,3 +39,11 @@ export async function findProcess(match: (p: RunningProcess) => boolean): Promis
   }
   return undefined;
 }
+
+/**
+ * The process the test Gantry's supervisor runs `service` in (the supervisor names it in the
+ * child's GANTRY_SERVICE, compiled or not), optionally narrowed further.
+ */
+export function findService(instance: string, service: string, also: (p: RunningProcess) => boolean = () => true): Promise<RunningProcess | undefined> {
+  return findProcess((p) => p.env.GANTRY_SERVICE === service && p.env.GANTRY_INSTANCE === instance && also(p));
+}

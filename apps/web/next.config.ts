@@ -1,8 +1,0 @@
-import type { NextConfig } from 'next';
-
-const config: NextConfig = {
-  poweredByHeader: false,
-  reactStrictMode: true,
-};
-
-export default config;
