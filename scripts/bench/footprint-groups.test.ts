@@ -35,6 +35,7 @@ describe('serviceOf', () => {
     expect(serviceOf(['node', 'apps/router/dist/main.js'])).toBe('router');
     expect(serviceOf(['/usr/bin/node', '--liftoff-only', '/w/.gantry/dist/scheduler.mjs'])).toBe('scheduler');
     expect(serviceOf(['node', '/w/.gantry/dist/scheduler.mjs.map'])).toBeNull();
+    expect(serviceOf(node('apps/supervisor/src/programs/control.ts'))).toBe('control');
     expect(serviceOf(ESBUILD)).toBeNull();
     expect(serviceOf(['node', '/w/myapps/web/x.js'])).toBeNull();
   });

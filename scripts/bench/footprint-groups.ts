@@ -50,11 +50,13 @@ export interface GroupSample {
 
 /**
  * The service a command line runs: `apps/<name>/` in any argument (its TypeScript source, through
- * tsx) or the production build's `.gantry/dist/<name>.mjs`.
+ * tsx; a process co-hosting several is named by its program, apps/supervisor/src/programs/<name>.ts)
+ * or the production build's `.gantry/dist/<name>.mjs`.
  */
 export function serviceOf(argv: string[]): string | null {
   for (const arg of argv) {
-    const m = /(?:^|\/)apps\/([^/]+)\//.exec(arg) ?? /(?:^|\/)\.gantry\/dist\/([^/]+)\.mjs$/.exec(arg);
+    const m =
+      /(?:^|\/)apps\/supervisor\/src\/programs\/([^/]+)\.ts$/.exec(arg) ?? /(?:^|\/)apps\/([^/]+)\//.exec(arg) ?? /(?:^|\/)\.gantry\/dist\/([^/]+)\.mjs$/.exec(arg);
     if (m) return m[1]!;
   }
   return null;

@@ -20,19 +20,19 @@ describe('the services build', () => {
 
     const manifest = join(dist, 'build.json');
     const m = JSON.parse(readFileSync(manifest, 'utf8')) as { inputs: Record<string, string> };
-    expect(m.inputs['apps/git/src/main.ts']).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.inputs['apps/git/src/start.ts']).toMatch(/^[0-9a-f]{64}$/);
     expect(m.inputs['package-lock.json']).toMatch(/^[0-9a-f]{64}$/);
-    m.inputs['apps/git/src/main.ts'] = '0'.repeat(64); // as if the source had changed since
+    m.inputs['apps/git/src/start.ts'] = '0'.repeat(64); // as if the source had changed since
     writeFileSync(manifest, JSON.stringify(m));
     expect((await ensureServicesBuild(dist)).built).toBe(true);
   });
 
   it('keeps import.meta.url meaning the source file (paths from it stay right)', () => {
-    const git = readFileSync(join(dist, 'git.mjs'), 'utf8');
-    expect(git).toContain(JSON.stringify(pathToFileURL(join(REPO_ROOT, 'apps/git/src/main.ts')).href));
-    expect(git).toContain(JSON.stringify(pathToFileURL(join(REPO_ROOT, 'packages/config/src/index.ts')).href));
+    const front = readFileSync(join(dist, 'front.mjs'), 'utf8');
+    expect(front).toContain(JSON.stringify(pathToFileURL(join(REPO_ROOT, 'apps/git/src/start.ts')).href));
+    expect(front).toContain(JSON.stringify(pathToFileURL(join(REPO_ROOT, 'packages/config/src/index.ts')).href));
     // Only the banner's own createRequire still reads the bundle's URL.
-    expect(git.match(/import\.meta\.url/g)).toHaveLength(1);
+    expect(front.match(/import\.meta\.url/g)).toHaveLength(1);
   });
 
   it('runs compiled bundles with the production flags, and TypeScript through tsx without a build', () => {

@@ -1,11 +1,10 @@
 /**
- * gantryd: the process `npm run up` leaves running. It supervises every Gantry service.
+ * gantryd: the process `npm run up` leaves running. It supervises every Gantry service, several
+ * co-hosted per process (services.ts says which and why):
  *
- *   gantryd ─┬─ web (API + dashboard)   ─┬─ restarted on exit, output in GANTRY_HOME/logs
- *            ├─ git                      │
- *            ├─ builder                  │
- *            ├─ scheduler                │
- *            ├─ router                   │
+ *   gantryd ─┬─ front:   web (API + dashboard), git     ─┬─ restarted on exit,
+ *            ├─ control: scheduler, builder, drains      │  output in GANTRY_HOME/logs/<process>.log
+ *            ├─ router                                   │
  *            └─ agent-<host> per managed host (follows the hosts registry)
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 
-/** Gantry's services as the supervisor runs them: one Node process each. */
+/**
+ * A process the supervisor runs: one or more of Gantry's services (its parts) co-hosted in one
+ * Node process, since each process costs its own Node, libraries and Prisma query compiler.
+ */
 export interface ServiceDef {
   name: string;
+  /** The services it runs (their heartbeats, loggers and tests name these). */
+  parts: readonly string[];
   /** Which bundle of the production build runs it (a key of BUNDLES). */
   bundle: keyof typeof BUNDLES;
   /** Extra environment for this service. */
@@ -14,28 +19,28 @@ export interface ServiceDef {
 /** Every program of the production build: bundle name -> TypeScript entry (from the repository root). */
 export const BUNDLES = {
   supervisor: 'apps/supervisor/src/main.ts',
-  web: 'apps/web/src/server.ts',
-  git: 'apps/git/src/main.ts',
-  builder: 'apps/builder/src/main.ts',
-  scheduler: 'apps/scheduler/src/main.ts',
+  front: 'apps/supervisor/src/programs/front.ts',
+  control: 'apps/supervisor/src/programs/control.ts',
   router: 'apps/router/src/main.ts',
-  drains: 'apps/drains/src/main.ts',
   agent: 'apps/agent/src/main.ts',
 } as const;
 
 /** The agent of one host the control plane runs itself. */
 export function agentService(hostName: string): ServiceDef {
-  return { name: `agent-${hostName}`, bundle: 'agent', env: { GANTRY_AGENT_HOST: hostName } };
+  return { name: `agent-${hostName}`, parts: [`agent-${hostName}`], bundle: 'agent', env: { GANTRY_AGENT_HOST: hostName } };
 }
 
+/**
+ * What runs apart, and why: the router alone (it keeps serving through a Redis or Postgres outage
+ * and is the request path); the services users reach (front) apart from those working behind
+ * them (control), so that a builder that dies mid-build does not take the push's connection down
+ * with it; each host's agent alone (a worker host runs nothing else).
+ */
 export const SERVICES: readonly ServiceDef[] = [
-  { name: 'web', bundle: 'web' },
-  { name: 'git', bundle: 'git' },
-  { name: 'builder', bundle: 'builder' },
-  { name: 'scheduler', bundle: 'scheduler' },
+  { name: 'front', parts: ['web', 'git'], bundle: 'front' },
+  { name: 'control', parts: ['scheduler', 'builder', 'drains'], bundle: 'control' },
   // The request path: V8's default young generation (fewer scavenges under load) and optimizer.
-  { name: 'router', bundle: 'router', nodeFlags: [] },
-  { name: 'drains', bundle: 'drains' },
+  { name: 'router', parts: ['router'], bundle: 'router', nodeFlags: [] },
 ];
 
 /**

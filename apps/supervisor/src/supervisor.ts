@@ -61,7 +61,7 @@ export class Supervisor {
 
   private spawn(r: Running): void {
     const [cmd, ...args] = serviceArgv(this.opts.root, r.def, this.opts.dist);
-    const child = spawn(cmd!, args, { cwd: this.opts.root, env: { ...this.opts.env, ...r.def.env, GANTRY_SERVICE: r.def.name }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, args, { cwd: this.opts.root, env: { ...this.opts.env, ...r.def.env, GANTRY_SERVICE: r.def.name, GANTRY_PARTS: r.def.parts.join(',') }, stdio: ['ignore', 'pipe', 'pipe'] });
     r.child = child;
     r.startedAt = Date.now();
     child.stdout!.pipe(r.log, { end: false });

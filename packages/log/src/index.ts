@@ -35,3 +35,37 @@ export function onShutdown(shutdown: () => Promise<void>): void {
   process.once('SIGTERM', once);
   process.once('SIGINT', once);
 }
+
+/** Stops what a service's start began (servers, workers, connections); never exits the process. */
+export type StopService = () => Promise<void>;
+
+/**
+ * Runs one or more services in this process (gantryd co-hosts several in one: less memory than
+ * a Node process each). They start together; a start that fails prints why and exits 1 (the
+ * supervisor starts the process again). The first SIGTERM or SIGINT stops every service started
+ * so far, all at once, then exits 0.
+ */
+export function runServices(starts: readonly (() => Promise<StopService>)[]): void {
+  const stops: StopService[] = [];
+  let stopping = false;
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    void Promise.allSettled(stops.map((stop) => stop())).then((results) => {
+      for (const r of results) if (r.status === 'rejected') console.error(`stopping: ${r.reason instanceof Error ? r.reason.message : r.reason}`);
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', stopAll);
+  process.once('SIGINT', stopAll);
+  void Promise.all(
+    starts.map(async (start) => {
+      const stop = await start();
+      stops.push(stop);
+      if (stopping) await stop(); // a signal came while this one was starting
+    }),
+  ).catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}

@@ -41,9 +41,9 @@ export async function findProcess(match: (p: RunningProcess) => boolean): Promis
 }
 
 /**
- * The process the test Gantry's supervisor runs `service` in (the supervisor names it in the
- * child's GANTRY_SERVICE, compiled or not), optionally narrowed further.
+ * The process the test Gantry's supervisor runs `service` in (named in the child's GANTRY_PARTS,
+ * compiled or not; several services may share it), optionally narrowed further.
  */
 export function findService(instance: string, service: string, also: (p: RunningProcess) => boolean = () => true): Promise<RunningProcess | undefined> {
-  return findProcess((p) => p.env.GANTRY_SERVICE === service && p.env.GANTRY_INSTANCE === instance && also(p));
+  return findProcess((p) => (p.env.GANTRY_PARTS ?? '').split(',').includes(service) && p.env.GANTRY_INSTANCE === instance && also(p));
 }
