@@ -25,9 +25,16 @@ export const BUNDLES = {
   agent: 'apps/agent/src/main.ts',
 } as const;
 
+/**
+ * Flags for the processes that mostly wait (gantryd, the agents: a worker host runs nothing else
+ * of Gantry's, budget 60 MB): as PRODUCTION_NODE_FLAGS, with a young generation of 3 x 1 MB, no
+ * optimizing compiler and lazy parsing (measured on the agent: 91 -> 76 MB resident).
+ */
+export const LEAN_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--liftoff-only', '--no-opt', '--max-lazy'];
+
 /** The agent of one host the control plane runs itself. */
 export function agentService(hostName: string): ServiceDef {
-  return { name: `agent-${hostName}`, parts: [`agent-${hostName}`], bundle: 'agent', env: { GANTRY_AGENT_HOST: hostName } };
+  return { name: `agent-${hostName}`, parts: [`agent-${hostName}`], bundle: 'agent', nodeFlags: LEAN_NODE_FLAGS, env: { GANTRY_AGENT_HOST: hostName } };
 }
 
 /**

@@ -21,9 +21,11 @@ import { imageExists } from './image-exists';
 export const NETD_ENTRY = join(REPO_ROOT, 'apps', 'netd', 'src', 'main.ts');
 export const NETD_REPO = 'gantry/netd';
 
+// Node's flags as gantryd's lean ones (apps/supervisor/src/services.ts, LEAN_NODE_FLAGS): netd
+// answers DNS queries and waits; every host runs one.
 const DOCKERFILE = `FROM scratch
 COPY rootfs/ /
-ENTRYPOINT ["/usr/local/bin/node", "/opt/gantry-netd/netd.mjs"]
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "--no-opt", "--max-lazy", "/opt/gantry-netd/netd.mjs"]
 `;
 
 /** The shared libraries a binary loads (absolute paths, the loader included), from ldd. */

@@ -4,7 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import type { Config } from '@gantry/config';
 import { REPO_ROOT } from '@gantry/config';
-import { programArgv } from '@gantry/supervisor/programs';
+import { LEAN_NODE_FLAGS, programArgv } from '@gantry/supervisor/programs';
 
 export function supervisorPid(config: Config): number | null {
   const file = join(config.paths.run, 'gantryd.pid');
@@ -27,7 +27,7 @@ export function supervisorPid(config: Config): number | null {
 export function startSupervisor(config: Config, env: NodeJS.ProcessEnv, dist?: string): number {
   mkdirSync(config.paths.logs, { recursive: true });
   const out = openSync(join(config.paths.logs, 'gantryd.log'), 'a');
-  const [cmd, ...args] = programArgv(REPO_ROOT, 'supervisor', dist);
+  const [cmd, ...args] = programArgv(REPO_ROOT, 'supervisor', dist, LEAN_NODE_FLAGS);
   const child = spawn(cmd!, args, {
     cwd: REPO_ROOT,
     env: { ...env, GANTRY_DIST: dist ?? '' },
