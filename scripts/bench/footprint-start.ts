@@ -1,17 +1,17 @@
 /**
- * bench:footprint's start times: from each service's spawn (its process's start time in /proc)
- * to the first sign the service gives of being ready, as the installation's own health checks
- * read them (apps/web's /health): Pure.
+ * bench:footprint's start times: from each process's spawn (its start time in /proc) until every
+ * service it runs (its parts, GANTRY_PARTS) gave its first sign of being ready, as the
+ * installation's own health checks read them (apps/web's /health). Pure.
  *   git, builder, scheduler, drains  their heartbeat in Redis, { pid, at } (packages/live heartbeat)
  *   router                           its presence in the routers hash, { pid, at }
  *   agent                            its host's beat, { pid, at }, once it has reached Docker
- *   web                              the API answering GET /api/v1/health (any status)
+ *   web                              the API answering GET /api/v1/health (any status; no pid)
  */
 
-/** A sign of readiness: from a process (pid) or, for the API, from the service by name. */
+/** A sign of readiness of one service (`part`), from a process (pid) or, for the API, by name only. */
 export interface Signal {
+  part: string;
   pid?: number;
-  service?: string;
   at: number;
 }
 
@@ -19,6 +19,8 @@ export interface Spawned {
   group: string;
   pid: number;
   startedAt: number;
+  /** The services it runs ("agent-<host>" counts as "agent"). */
+  parts: string[];
 }
 
 export interface StartTime {
@@ -35,14 +37,23 @@ export interface StartFigures {
   allReadyMs: number | null;
 }
 
-/** The first signal of each spawned service's own process (or its name), at or after its spawn. */
+const partName = (p: string) => (p.startsWith('agent-') ? 'agent' : p);
+
+/**
+ * Per spawned process, when the last of its parts first signalled, at or after the spawn (a
+ * signal with a pid counts only from that process: not a previous one's stale heartbeat).
+ */
 export function startTimes(supervisorStartedAt: number, spawned: Spawned[], signals: Signal[]): StartFigures {
   const services = spawned.map((s) => {
-    const mine = signals.filter((sig) => (sig.pid === s.pid || sig.service === s.group) && sig.at >= s.startedAt).map((sig) => sig.at);
+    const firsts = s.parts.map(partName).map((part) => {
+      const mine = signals.filter((sig) => sig.part === part && (sig.pid === undefined || sig.pid === s.pid) && sig.at >= s.startedAt).map((sig) => sig.at);
+      return mine.length ? Math.min(...mine) : null;
+    });
+    const ready = firsts.length && firsts.every((t) => t !== null) ? Math.max(...(firsts as number[])) : null;
     return {
       group: s.group,
       spawnedAfterMs: Math.max(0, s.startedAt - supervisorStartedAt),
-      readyMs: mine.length ? Math.min(...mine) - s.startedAt : null,
+      readyMs: ready === null ? null : ready - s.startedAt,
     };
   });
   const allReady = services.every((s) => s.readyMs !== null);

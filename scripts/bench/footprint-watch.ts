@@ -21,24 +21,24 @@ async function poll(config: Config, redis: Redis, askApi: boolean): Promise<Sign
     : fetch(`http://127.0.0.1:${config.GANTRY_API_PORT}/api/v1/health`, { signal: AbortSignal.timeout(1000) })
         .then(async (res) => {
           await res.arrayBuffer();
-          out.push({ service: 'web', at: Date.now() });
+          out.push({ part: 'web', at: Date.now() });
         })
         .catch(() => {});
   const beats = await redis.mget(...HEARTBEAT_SERVICES.map((s) => keys.serviceHealth(s)));
-  for (const json of beats) if (json) out.push(pidAt(JSON.parse(json) as { pid: number; at: number }));
-  for (const json of Object.values(await redis.hgetall(keys.routers))) out.push(pidAt(JSON.parse(json) as RouterPresence));
+  beats.forEach((json, i) => json && out.push(pidAt(HEARTBEAT_SERVICES[i]!, JSON.parse(json) as { pid: number; at: number })));
+  for (const json of Object.values(await redis.hgetall(keys.routers))) out.push(pidAt('router', JSON.parse(json) as RouterPresence));
   const hostIds = await redis.hkeys(keys.hosts);
   if (hostIds.length) {
     for (const json of await redis.mget(...hostIds.map((id) => keys.hostBeat(id)))) {
       const beat = json ? (JSON.parse(json) as HostBeat) : null;
-      if (beat?.dockerOk) out.push(pidAt(beat));
+      if (beat?.dockerOk) out.push(pidAt('agent', beat));
     }
   }
   await api;
   return out;
 }
 
-const pidAt = (x: { pid?: number; at: number }): Signal => ({ pid: x.pid, at: x.at });
+const pidAt = (part: string, x: { pid?: number; at: number }): Signal => ({ part, pid: x.pid, at: x.at });
 
 /** Starts watching; `stop` ends it and returns every signal seen. */
 export function watchReadiness(config: Config, redis: Redis): { stop: () => Promise<Signal[]> } {
@@ -47,7 +47,7 @@ export function watchReadiness(config: Config, redis: Redis): { stop: () => Prom
   const loop = (async () => {
     while (running) {
       const t = Date.now();
-      const askApi = !signals.some((s) => s.service === 'web');
+      const askApi = !signals.some((s) => s.part === 'web');
       signals.push(...(await poll(config, redis, askApi).catch(() => [])));
       await new Promise((r) => setTimeout(r, Math.max(0, POLL_MS - (Date.now() - t))));
     }

@@ -16,7 +16,7 @@
  * Prints the figures and keeps them in .gantry/bench/; exits 0 whatever the budgets say (they
  * are figures, not a test), 1 when the run itself failed.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, type Config } from '@gantry/config';
@@ -47,6 +47,13 @@ async function sampleNow(config: Config, probe: Probe): Promise<Awaited<ReturnTy
   return snapshot({ supervisor: pid, containers: await probe.containers() }, probe.clock);
 }
 
+/** The services a process of gantryd's runs (the GANTRY_PARTS it was given), else its group's name. */
+async function partsOf(pid: number, group: string): Promise<string[]> {
+  const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+  const parts = env.split('\0').find((kv) => kv.startsWith('GANTRY_PARTS='))?.slice('GANTRY_PARTS='.length);
+  return parts ? parts.split(',') : [group];
+}
+
 /** `npm run up`, timed, with each service's spawn-to-ready read while it runs. */
 async function timedUp(install: FootprintInstall, redis: Redis, probe: Probe): Promise<{ ms: number; upTsMs: number | null; start: StartFigures }> {
   const watch = watchReadiness(install.config, redis);
@@ -59,7 +66,9 @@ async function timedUp(install: FootprintInstall, redis: Redis, probe: Probe): P
   }
   const snap = await sampleNow(install.config, probe);
   const sup = snap.sample.groups.find((g) => g.kind === 'supervisor')!;
-  const services = snap.sample.groups.filter((g) => g.kind === 'service').map((g) => ({ group: g.group, pid: g.pid, startedAt: snap.startedAt.get(g.pid)! }));
+  const services = await Promise.all(
+    snap.sample.groups.filter((g) => g.kind === 'service').map(async (g) => ({ group: g.group, pid: g.pid, startedAt: snap.startedAt.get(g.pid)!, parts: await partsOf(g.pid, g.group) })),
+  );
   return { ms: up.ms, upTsMs: upReportedMs(up.output), start: startTimes(snap.startedAt.get(sup.pid)!, services, signals) };
 }
 

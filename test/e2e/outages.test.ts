@@ -70,9 +70,10 @@ async function exits(): Promise<string[]> {
   const log = await readFile(join(gantry.config.paths.logs, 'gantryd.log'), 'utf8');
   return log.split('\n').filter((l) => / exited \(/.test(l));
 }
+/** The process the scheduler runs in: gantryd's "control" (apps/supervisor/src/services.ts). */
 async function schedulerPid(): Promise<number> {
   const log = await readFile(join(gantry.config.paths.logs, 'gantryd.log'), 'utf8');
-  const pids = [...log.matchAll(/started scheduler \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+  const pids = [...log.matchAll(/started control \(pid (\d+)\)/g)].map((m) => Number(m[1]));
   return pids.at(-1)!;
 }
 

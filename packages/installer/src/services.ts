@@ -22,12 +22,15 @@ export function supervisorPid(config: Config): number | null {
 /**
  * Starts gantryd detached (it outlives this process); its own log is GANTRY_HOME/logs/gantryd.log.
  * With `dist` (the production build, @gantry/supervisor/build), gantryd and every service run
- * compiled; without it, through tsx.
+ * compiled; without it, through tsx. With `memoryCgroup` (a directory of the v1 memory
+ * hierarchy), gantryd and everything it starts run and are charged inside that cgroup.
  */
-export function startSupervisor(config: Config, env: NodeJS.ProcessEnv, dist?: string): number {
+export function startSupervisor(config: Config, env: NodeJS.ProcessEnv, dist?: string, opts: { memoryCgroup?: string } = {}): number {
   mkdirSync(config.paths.logs, { recursive: true });
   const out = openSync(join(config.paths.logs, 'gantryd.log'), 'a');
-  const [cmd, ...args] = programArgv(REPO_ROOT, 'supervisor', dist, LEAN_NODE_FLAGS);
+  let [cmd, ...args] = programArgv(REPO_ROOT, 'supervisor', dist, LEAN_NODE_FLAGS);
+  // In a (v1) memory cgroup from its first byte: the shell moves itself in, then becomes gantryd.
+  if (opts.memoryCgroup) [cmd, ...args] = ['sh', '-c', 'echo $$ > "$0" && exec "$@"', join(opts.memoryCgroup, 'cgroup.procs'), cmd!, ...args];
   const child = spawn(cmd!, args, {
     cwd: REPO_ROOT,
     env: { ...env, GANTRY_DIST: dist ?? '' },

@@ -1,9 +1,9 @@
 /**
  * A memory cgroup (v1, as Docker from Debian sets this machine up) to run a process tree inside a
- * memory limit, as on a small VPS: created under this test process's own memory cgroup, with the
- * charges of the processes moved in, and their usage read back.
+ * memory limit, as on a small VPS: created under this test process's own memory cgroup; its
+ * usage read back.
  */
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup/memory';
@@ -48,28 +48,20 @@ export async function processTree(root: number): Promise<number[]> {
 }
 
 export class MemoryCgroup {
-  private constructor(
-    readonly path: string,
-    private readonly parent: string,
-  ) {}
+  private constructor(readonly path: string) {}
 
   static async create(name: string, limitBytes: number): Promise<MemoryCgroup> {
     const parent = await ownCgroup();
     const path = join(parent, name);
     await mkdir(path, { recursive: true });
-    // Charges move with a process (anonymous and file pages), so usage counts what it holds now.
-    await writeFile(join(path, 'memory.move_charge_at_immigrate'), '3');
+    // No moving charges on this kernel (move_charge_at_immigrate: EINVAL): what a process holds is
+    // charged where it was allocated, so processes are started inside (installer's startSupervisor).
     await writeFile(join(path, 'memory.limit_in_bytes'), String(limitBytes));
-    return new MemoryCgroup(path, parent);
-  }
-
-  /** Moves `root` and all its descendants in; what they start later is born inside. */
-  async adopt(root: number): Promise<number[]> {
-    const pids = await processTree(root);
-    for (const pid of pids) await writeFile(join(this.path, 'cgroup.procs'), String(pid)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ESRCH') throw err;
-    });
-    return pids;
+    // Reused by name: what an earlier run left charged is reclaimed and the counters start at 0.
+    await writeFile(join(path, 'memory.force_empty'), '0').catch(() => {});
+    await writeFile(join(path, 'memory.max_usage_in_bytes'), '0');
+    await writeFile(join(path, 'memory.failcnt'), '0');
+    return new MemoryCgroup(path);
   }
 
   async pids(): Promise<number[]> {
@@ -85,15 +77,5 @@ export class MemoryCgroup {
       limitHits: await read('memory.failcnt'),
       oomKills: Number(/oom_kill (\d+)/.exec(oom)?.[1] ?? 0),
     };
-  }
-
-  /** Moves every process back to the parent and removes the cgroup. */
-  async remove(): Promise<void> {
-    for (let round = 0; round < 5; round++) {
-      const pids = await this.pids();
-      if (!pids.length) break;
-      for (const pid of pids) await writeFile(join(this.parent, 'cgroup.procs'), String(pid)).catch(() => {});
-    }
-    await rmdir(this.path);
   }
 }
