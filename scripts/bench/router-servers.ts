@@ -1,6 +1,6 @@
 /**
  * The processes of the router benchmark, each a child process with its files in one temp dir:
- *  - the backend: nginx answering `200 ok\n` itself (1 worker);
+ *  - the backend: nginx answering `200 ok\n` itself (1 worker), or the app (router-app.ts);
  *  - nginx as a reverse proxy in front of it (1 worker, upstream keepalive, the request headers
  *    the Gantry router adds);
  *  - the Gantry router (apps/router/src/main.ts) with a route in Redis to the backend.
@@ -136,13 +136,13 @@ export async function startBackend(dir: string): Promise<Child> {
  * nginx as a reverse proxy to the backend: one worker, a keep-alive upstream pool, the same
  * request headers the Gantry router adds, an access log line per request (as the router writes).
  */
-export async function startNginxProxy(dir: string, backendPort: number): Promise<Child> {
+export async function startNginxProxy(dir: string, backendPort: number, name = 'proxy'): Promise<Child> {
   const port = await freePort();
   return startNginx(
     dir,
-    'proxy',
+    name,
     port,
-    `  access_log ${join(dir, 'proxy-access.log')};
+    `  access_log ${join(dir, `${name}-access.log`)};
   upstream app {
     server 127.0.0.1:${backendPort};
     keepalive 64;
@@ -175,6 +175,8 @@ export interface RouterOptions {
   nodeFlags?: string[];
   /** GANTRY_LOG_LEVEL of the router (info: one access log line per request, as in production). */
   logLevel?: string;
+  /** Host header of a route that answers 200 once the router is ready. */
+  readyHost?: string;
 }
 
 /** The Gantry router as it runs in production: its own process, access log on stdout (to a file). */
@@ -187,6 +189,8 @@ export async function startGantryRouter(dir: string, o: RouterOptions): Promise<
     GANTRY_INSTANCE: o.instance,
     GANTRY_BIND: '127.0.0.1',
     GANTRY_ROUTER_PORT: String(port),
+    // A free TLS port too: an installation's router on this machine holds the default one.
+    GANTRY_ROUTER_TLS_PORT: String(await freePort()),
     GANTRY_LOG_LEVEL: o.logLevel ?? 'info',
     REDIS_URL: o.redisUrl,
   };
@@ -196,7 +200,7 @@ export async function startGantryRouter(dir: string, o: RouterOptions): Promise<
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  const ready = until('the Gantry router', async () => (await get(port, 'bench.localhost', '/')).status === 200, 30_000);
+  const ready = until('the Gantry router', async () => (await get(port, o.readyHost ?? 'bench.localhost', '/')).status === 200, 30_000);
   await Promise.race([ready, onEarlyExit(proc, 'router', logFile)]);
   proc.removeAllListeners('exit');
   return {
