@@ -37,7 +37,7 @@ const errorsOf = (r: WrkResult) => r.socketErrors + r.non2xx;
 function row(name: string, r: Measured, durationS: number): string {
   const perReq = (s: number) => (r.requests > 0 ? (s * 1e6) / r.requests : NaN);
   return (
-    `  ${name.padEnd(8)} ${fmt(r.rps).padStart(9)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.maxMs, 1).padStart(8)}` +
+    `  ${name.padEnd(8).slice(0, 8)} ${fmt(r.rps).padStart(9)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.maxMs, 1).padStart(8)}` +
     ` ${String(errorsOf(r)).padStart(7)} ${fmt((100 * r.proxyCpu) / durationS).padStart(6)}% ${fmt(perReq(r.proxyCpu), 1).padStart(8)}` +
     ` ${fmt(perReq(r.backendCpu), 1).padStart(10)} ${fmt(perReq(r.redisCpu), 1).padStart(12)}`
   );
@@ -49,7 +49,8 @@ export interface Ratios {
   errors: number;
 }
 
-export function report(title: string, load: Load, nginx: Measured, gantry: Measured): Ratios {
+/** `other`: the router at another revision (--compare), printed with its ratios; the goals are the current one's. */
+export function report(title: string, load: Load, nginx: Measured, gantry: Measured, other?: { name: string; m: Measured }): Ratios {
   const throughput = gantry.rps / nginx.rps;
   const p99 = gantry.p99 / nginx.p99;
   const errors = errorsOf(nginx) + errorsOf(gantry);
@@ -57,12 +58,14 @@ export function report(title: string, load: Load, nginx: Measured, gantry: Measu
   console.log('  proxy        req/s  p50 ms   p99 ms   max ms  errors    cpu  cpu us/req  backend us/req  redis us/req');
   console.log(row('nginx', nginx, load.durationS));
   console.log(row('gantry', gantry, load.durationS));
+  if (other) console.log(row(other.name, other.m, load.durationS));
   if (gantry.eventLoop) {
     const l = gantry.eventLoop;
     console.log(`  gantry event loop delay (last 2 s): p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms, max ${fmt(l.maxMs, 2)} ms`);
   }
   console.log(`  gantry/nginx: throughput ${throughput.toFixed(2)}, p99 ${p99.toFixed(2)}x`);
-  for (const [name, r] of [['nginx', nginx], ['gantry', gantry]] as const) {
+  if (other) console.log(`  ${other.name}/nginx: throughput ${(other.m.rps / nginx.rps).toFixed(2)}, p99 ${(other.m.p99 / nginx.p99).toFixed(2)}x`);
+  for (const [name, r] of [['nginx', nginx], ['gantry', gantry], ...(other ? [[other.name, other.m] as const] : [])] as const) {
     if (errorsOf(r) > 0) console.log(`  ${name} errors: ${r.socketErrorDetail}; responses >= 400: ${r.non2xx}`);
   }
   return { throughput, p99, errors };

@@ -177,12 +177,15 @@ export interface RouterOptions {
   logLevel?: string;
   /** Host header of a route that answers 200 once the router is ready. */
   readyHost?: string;
+  /** Another copy of the router's main.ts (--compare), and the name its figures get. */
+  entry?: string;
+  name?: string;
 }
 
 /** The Gantry router as it runs in production: its own process, access log on stdout (to a file). */
 export async function startGantryRouter(dir: string, o: RouterOptions): Promise<Child> {
   const port = await freePort();
-  const logFile = join(dir, 'router.log');
+  const logFile = join(dir, `${o.name ?? 'router'}.log`);
   const fd = openSync(logFile, 'a');
   const env = {
     ...process.env,
@@ -194,7 +197,7 @@ export async function startGantryRouter(dir: string, o: RouterOptions): Promise<
     GANTRY_LOG_LEVEL: o.logLevel ?? 'info',
     REDIS_URL: o.redisUrl,
   };
-  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, 'apps/router/src/main.ts')], {
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', o.entry ?? join(REPO_ROOT, 'apps/router/src/main.ts')], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', fd, fd],
@@ -204,7 +207,7 @@ export async function startGantryRouter(dir: string, o: RouterOptions): Promise<
   await Promise.race([ready, onEarlyExit(proc, 'router', logFile)]);
   proc.removeAllListeners('exit');
   return {
-    name: 'gantry',
+    name: o.name ?? 'gantry',
     proc,
     port,
     workerPid: () => proc.pid!,

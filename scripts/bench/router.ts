@@ -15,11 +15,13 @@
  *
  *   node --import tsx scripts/bench/router.ts [--backend nginx|app|both] [--duration 8]
  *        [--connections 32] [--threads 1] [--warmup 3] [--rounds 3] [--profile] [--perf] [--keep]
- *        [--log-level info]
+ *        [--log-level info] [--compare <git rev>]
  *
  *   --profile  V8 CPU profile of the router (--cpu-prof), summarized. It samples wall time on the
  *              main thread: time the process waits inside a syscall while another process runs
  *              is counted too, so syscalls look bigger than they are.
+ *   --compare <git rev>  also runs the router of that revision, measured in the same rounds
+ *              (side by side with the current one; router-compare.ts).
  *   --perf     `perf record` of both proxies during the first round of each setting (CPU time,
  *              kernel included, JS frames named through --perf-basic-prof), summarized.
  *   ROUTER_NODE_FLAGS="--max-semi-space-size=32"  extra Node flags for the router (experiments).
@@ -33,7 +35,8 @@ import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
 import { ensureAppImage, removeStaleApps, startApp } from './router-app';
 import { printPerf } from './router-perf';
 import { printSummary } from './router-profile';
-import { measure, median, report, type Probes, type Ratios } from './router-report';
+import { routerAt } from './router-compare';
+import { measure, median, report, type Measured, type Probes, type Ratios } from './router-report';
 import { get, startBackend, startGantryRouter, startNginxProxy, type Child } from './router-servers';
 import type { Load } from './router-wrk';
 
@@ -57,6 +60,7 @@ const { values: opt } = parseArgs({
     perf: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    compare: { type: 'string' },
   },
 });
 if (!['nginx', 'app', 'both'].includes(opt.backend)) throw new Error(`--backend nginx|app|both, not ${opt.backend}`);
@@ -74,7 +78,7 @@ interface Setting {
   nginx: Child;
 }
 
-async function runSetting(probes: Probes, s: Setting, gantry: Child, dir: string): Promise<Ratios[]> {
+async function runSetting(probes: Probes, s: Setting, gantry: Child, base: Child | undefined, dir: string): Promise<Ratios[]> {
   const load = loadFor(s.name);
   const warmup = Number(opt.warmup);
   console.log(`\n== ${SETTINGS[s.name].title}: backend :${s.backend.port}, nginx proxy :${s.nginx.port}, Gantry router :${gantry.port} (pid ${gantry.proc.pid})`);
@@ -82,18 +86,19 @@ async function runSetting(probes: Probes, s: Setting, gantry: Child, dir: string
     console.log(`warm-up: ${warmup} s each`);
     await measure(probes, s.nginx, s.backend, load, warmup);
     await measure(probes, gantry, s.backend, load, warmup);
+    if (base) await measure(probes, base, s.backend, load, warmup);
   }
   const rounds = Math.max(1, Number(opt.rounds));
   const results: Ratios[] = [];
   for (let i = 0; i < rounds; i++) {
     // Alternate the order so that drift of the shared machine does not favour one side.
-    const first = i % 2 === 0 ? s.nginx : gantry;
-    const second = first === s.nginx ? gantry : s.nginx;
+    const order = [s.nginx, gantry, ...(base ? [base] : [])];
+    if (i % 2 === 1) order.reverse();
     const perfOf = (c: Child) => (opt.perf && i === 0 ? join(dir, `${s.name}-${c.name}.perf.data`) : undefined);
-    const a = await measure(probes, first, s.backend, load, load.durationS, perfOf(first));
-    const b = await measure(probes, second, s.backend, load, load.durationS, perfOf(second));
-    const [n, g] = first === s.nginx ? [a, b] : [b, a];
-    results.push(report(`${s.name} backend${rounds > 1 ? `, round ${i + 1}` : ''}`, load, n, g));
+    const m = new Map<Child, Measured>();
+    for (const c of order) m.set(c, await measure(probes, c, s.backend, load, load.durationS, perfOf(c)));
+    const other = base ? { name: base.name, m: m.get(base)! } : undefined;
+    results.push(report(`${s.name} backend${rounds > 1 ? `, round ${i + 1}` : ''}`, load, m.get(s.nginx)!, m.get(gantry)!, other));
   }
   if (opt.perf) {
     await printPerf(`nginx (${s.name} backend)`, join(dir, `${s.name}-${s.nginx.name}.perf.data`));
@@ -181,9 +186,17 @@ async function main(): Promise<void> {
     const gantry = await startGantryRouter(dir, { instance: INSTANCE, redisUrl: config.REDIS_URL, nodeFlags, logLevel: opt['log-level'], readyHost: SETTINGS[settings[0]!.name].host });
     cleanup.push(() => gantry.stop());
     for (const s of settings) await verify(`Gantry router (${s.name} backend)`, gantry.port, s.name);
+    let base: Child | undefined;
+    if (opt.compare !== undefined) {
+      const at = await routerAt(opt.compare);
+      cleanup.push(at.remove);
+      base = await startGantryRouter(dir, { instance: INSTANCE, redisUrl: config.REDIS_URL, logLevel: opt['log-level'], readyHost: SETTINGS[settings[0]!.name].host, entry: at.entry, name: `@${at.commit}` });
+      cleanup.push(() => base!.stop());
+      console.log(`compared with the router at ${at.commit} (pid ${base.proc.pid}; ROUTER_NODE_FLAGS apply to the current one only)`);
+    }
 
     const results = new Map<SettingName, Ratios[]>();
-    for (const s of settings) results.set(s.name, await runSetting(probes, s, gantry, dir));
+    for (const s of settings) results.set(s.name, await runSetting(probes, s, gantry, base, dir));
     console.log('');
     for (const [name, r] of results) judge(name, r);
   } finally {
