@@ -62,8 +62,12 @@ CMD ["node", "index.js"]
   }
 }
 
-/** Runs the app (init as PID 1, as Gantry does) with port 5000 published on 127.0.0.1. */
-export async function startApp(tag: string, host: string): Promise<Child> {
+/**
+ * Runs the app (init as PID 1, as Gantry does) with port 5000 published on 127.0.0.1. The proxies
+ * reach it there (`address` "port", as Gantry routes to an instance: through Docker's userland
+ * proxy) or at the container's own address, port 5000 (`address` "ip": no docker-proxy).
+ */
+export async function startApp(tag: string, host: string, address: 'port' | 'ip' = 'port'): Promise<Child> {
   const { stdout } = await docker(['run', '-d', '--init', '-p', '127.0.0.1::5000', '--label', LABEL, '-e', 'DYNO=web.1', tag]);
   const container = stdout.trim();
   const stop = async () => {
@@ -76,7 +80,9 @@ export async function startApp(tag: string, host: string): Promise<Child> {
     const children = (await readFile(`/proc/${initPid}/task/${initPid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
     const nodePid = children[0] ?? initPid;
     if (!Number.isFinite(cpuSeconds(nodePid))) throw new Error(`cannot read the CPU time of the app (pid ${nodePid})`);
-    return { name: 'app', proc: undefined as never, port, workerPid: () => nodePid, stop };
+    const ip = (await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', container])).stdout.trim();
+    const target = address === 'ip' ? { host: ip, port: 5000 } : { host: '127.0.0.1', port };
+    return { name: 'app', proc: undefined as never, port, target, workerPid: () => nodePid, stop };
   } catch (err) {
     await stop();
     throw err;

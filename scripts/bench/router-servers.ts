@@ -18,6 +18,8 @@ export interface Child {
   name: string;
   proc: ChildProcess;
   port: number;
+  /** Where the proxies reach it, when not at 127.0.0.1:port (a backend). */
+  target?: { host: string; port: number };
   /** Pid of the process doing the work (nginx: the worker). */
   workerPid(): number;
   stop(): Promise<void>;
@@ -136,7 +138,7 @@ export async function startBackend(dir: string): Promise<Child> {
  * nginx as a reverse proxy to the backend: one worker, a keep-alive upstream pool, the same
  * request headers the Gantry router adds, an access log line per request (as the router writes).
  */
-export async function startNginxProxy(dir: string, backendPort: number, name = 'proxy'): Promise<Child> {
+export async function startNginxProxy(dir: string, backend: { host: string; port: number }, name = 'proxy'): Promise<Child> {
   const port = await freePort();
   return startNginx(
     dir,
@@ -144,7 +146,7 @@ export async function startNginxProxy(dir: string, backendPort: number, name = '
     port,
     `  access_log ${join(dir, `${name}-access.log`)};
   upstream app {
-    server 127.0.0.1:${backendPort};
+    server ${backend.host}:${backend.port};
     keepalive 64;
     keepalive_requests 1000000;
   }

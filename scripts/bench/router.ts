@@ -15,11 +15,13 @@
  *
  *   node --import tsx scripts/bench/router.ts [--backend nginx|app|both] [--duration 8]
  *        [--connections 32] [--threads 1] [--warmup 3] [--rounds 3] [--profile] [--perf] [--keep]
- *        [--log-level info] [--compare <git rev>]
+ *        [--log-level info] [--compare <git rev>] [--app-address port|ip]
  *
  *   --profile  V8 CPU profile of the router (--cpu-prof), summarized. It samples wall time on the
  *              main thread: time the process waits inside a syscall while another process runs
  *              is counted too, so syscalls look bigger than they are.
+ *   --app-address port|ip  how the proxies reach the app: its published port on 127.0.0.1 (as
+ *              Gantry routes today, through Docker's userland proxy) or its container address.
  *   --compare <git rev>  also runs the router of that revision, measured in the same rounds
  *              (side by side with the current one; router-compare.ts).
  *   --perf     `perf record` of both proxies during the first round of each setting (CPU time,
@@ -61,9 +63,11 @@ const { values: opt } = parseArgs({
     keep: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
     compare: { type: 'string' },
+    'app-address': { type: 'string', default: 'port' },
   },
 });
 if (!['nginx', 'app', 'both'].includes(opt.backend)) throw new Error(`--backend nginx|app|both, not ${opt.backend}`);
+if (!['port', 'ip'].includes(opt['app-address'])) throw new Error(`--app-address port|ip, not ${opt['app-address']}`);
 const settingNames: SettingName[] = opt.backend === 'both' ? ['nginx', 'app'] : [opt.backend as SettingName];
 const loadFor = (name: SettingName): Load => ({ threads: Number(opt.threads), connections: Number(opt.connections), durationS: Number(opt.duration), host: SETTINGS[name].host });
 
@@ -81,7 +85,8 @@ interface Setting {
 async function runSetting(probes: Probes, s: Setting, gantry: Child, base: Child | undefined, dir: string): Promise<Ratios[]> {
   const load = loadFor(s.name);
   const warmup = Number(opt.warmup);
-  console.log(`\n== ${SETTINGS[s.name].title}: backend :${s.backend.port}, nginx proxy :${s.nginx.port}, Gantry router :${gantry.port} (pid ${gantry.proc.pid})`);
+  const at = s.backend.target ? `${s.backend.target.host}:${s.backend.target.port}` : `:${s.backend.port}`;
+  console.log(`\n== ${SETTINGS[s.name].title}: backend ${at}, nginx proxy :${s.nginx.port}, Gantry router :${gantry.port} (pid ${gantry.proc.pid})`);
   if (warmup > 0) {
     console.log(`warm-up: ${warmup} s each`);
     await measure(probes, s.nginx, s.backend, load, warmup);
@@ -164,13 +169,13 @@ async function main(): Promise<void> {
       let backend: Child;
       if (name === 'app') {
         await removeStaleApps();
-        backend = await startApp(await ensureAppImage(config.GANTRY_STACK_IMAGE), SETTINGS.app.host);
+        backend = await startApp(await ensureAppImage(config.GANTRY_STACK_IMAGE), SETTINGS.app.host, opt['app-address'] as 'port' | 'ip');
       } else {
         backend = await startBackend(dir);
       }
       cleanup.push(() => backend.stop());
       await verify(`${name} backend`, backend.port, name);
-      const nginx = await startNginxProxy(dir, backend.port, `proxy-${name}`);
+      const nginx = await startNginxProxy(dir, backend.target ?? { host: '127.0.0.1', port: backend.port }, `proxy-${name}`);
       cleanup.push(() => nginx.stop());
       await verify(`nginx proxy (${name} backend)`, nginx.port, name);
       settings.push({ name, backend, nginx });
@@ -179,7 +184,7 @@ async function main(): Promise<void> {
     await dropKeys();
     await new RoutingTable(redis, keys).set(
       Object.fromEntries(
-        settings.map((s) => [SETTINGS[s.name].host, { app: `bench-${s.name}`, appId: `bench-${s.name}`, backends: [{ id: `bench-${s.name}-1`, host: '127.0.0.1', port: s.backend.port, process: 'web.1' }] }]),
+        settings.map((s) => [SETTINGS[s.name].host, { app: `bench-${s.name}`, appId: `bench-${s.name}`, backends: [{ id: `bench-${s.name}-1`, ...(s.backend.target ?? { host: '127.0.0.1', port: s.backend.port }), process: 'web.1' }] }]),
       ),
     );
     const nodeFlags = [...(process.env.ROUTER_NODE_FLAGS ? process.env.ROUTER_NODE_FLAGS.split(' ') : []), ...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(opt.perf ? ['--perf-basic-prof'] : [])];
