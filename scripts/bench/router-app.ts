@@ -33,6 +33,8 @@ async function imageTag(stack: string): Promise<string> {
 export async function ensureAppImage(stack: string): Promise<string> {
   const tag = await imageTag(stack);
   if ((await docker(['images', '-q', tag])).stdout.trim()) return tag;
+  // Not built here: the stack image is the installation's (its set-up makes it, `npm run up`).
+  if (!(await docker(['images', '-q', stack])).stdout.trim()) throw new Error(`the stack image ${stack} is missing: run Gantry's set-up first (npm run up), or use --backend nginx`);
   const dir = await mkdtemp(join(tmpdir(), 'gantry-bench-router-app-'));
   try {
     await cp(FIXTURE, join(dir, 'app'), { recursive: true, dereference: true });
