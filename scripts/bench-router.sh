@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # npm run bench:router: the Gantry router against nginx as a reverse proxy (1 worker, upstream
-# keepalive), both in front of the same nginx backend, under the same wrk load, in one run.
+# keepalive), both in front of the same backend, under the same wrk load, in one run; the backend
+# is an nginx answering by itself and the fixture Node app in a container (--backend nginx|app|both).
 # Options (passed through): --duration 8 --connections 32 --threads 1 --warmup 3 --rounds 3 (the goals are judged on the median)
-# --profile (CPU profile of the router, top functions printed).
+# --profile (CPU profile of the router, top functions printed), --perf, --compare <git rev>,
+# --app-address port|ip (the app at its published port, as Gantry routes, or its container address).
 set -euo pipefail
 source "$(dirname "$0")/lib/system.sh"
 ensure_system

@@ -1,6 +1,6 @@
 /**
  * The processes of the router benchmark, each a child process with its files in one temp dir:
- *  - the backend: nginx answering `200 ok\n` itself (1 worker);
+ *  - the backend: nginx answering `200 ok\n` itself (1 worker), or the app (router-app.ts);
  *  - nginx as a reverse proxy in front of it (1 worker, upstream keepalive, the request headers
  *    the Gantry router adds);
  *  - the Gantry router (apps/router/src/main.ts) with a route in Redis to the backend.
@@ -18,6 +18,8 @@ export interface Child {
   name: string;
   proc: ChildProcess;
   port: number;
+  /** Where the proxies reach it, when not at 127.0.0.1:port (a backend). */
+  target?: { host: string; port: number };
   /** Pid of the process doing the work (nginx: the worker). */
   workerPid(): number;
   stop(): Promise<void>;
@@ -136,15 +138,15 @@ export async function startBackend(dir: string): Promise<Child> {
  * nginx as a reverse proxy to the backend: one worker, a keep-alive upstream pool, the same
  * request headers the Gantry router adds, an access log line per request (as the router writes).
  */
-export async function startNginxProxy(dir: string, backendPort: number): Promise<Child> {
+export async function startNginxProxy(dir: string, backend: { host: string; port: number }, name = 'proxy'): Promise<Child> {
   const port = await freePort();
   return startNginx(
     dir,
-    'proxy',
+    name,
     port,
-    `  access_log ${join(dir, 'proxy-access.log')};
+    `  access_log ${join(dir, `${name}-access.log`)};
   upstream app {
-    server 127.0.0.1:${backendPort};
+    server ${backend.host}:${backend.port};
     keepalive 64;
     keepalive_requests 1000000;
   }
@@ -175,32 +177,39 @@ export interface RouterOptions {
   nodeFlags?: string[];
   /** GANTRY_LOG_LEVEL of the router (info: one access log line per request, as in production). */
   logLevel?: string;
+  /** Host header of a route that answers 200 once the router is ready. */
+  readyHost?: string;
+  /** Another copy of the router's main.ts (--compare), and the name its figures get. */
+  entry?: string;
+  name?: string;
 }
 
 /** The Gantry router as it runs in production: its own process, access log on stdout (to a file). */
 export async function startGantryRouter(dir: string, o: RouterOptions): Promise<Child> {
   const port = await freePort();
-  const logFile = join(dir, 'router.log');
+  const logFile = join(dir, `${o.name ?? 'router'}.log`);
   const fd = openSync(logFile, 'a');
   const env = {
     ...process.env,
     GANTRY_INSTANCE: o.instance,
     GANTRY_BIND: '127.0.0.1',
     GANTRY_ROUTER_PORT: String(port),
+    // A free TLS port too: an installation's router on this machine holds the default one.
+    GANTRY_ROUTER_TLS_PORT: String(await freePort()),
     GANTRY_LOG_LEVEL: o.logLevel ?? 'info',
     REDIS_URL: o.redisUrl,
   };
-  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', join(REPO_ROOT, 'apps/router/src/main.ts')], {
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', o.entry ?? join(REPO_ROOT, 'apps/router/src/main.ts')], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  const ready = until('the Gantry router', async () => (await get(port, 'bench.localhost', '/')).status === 200, 30_000);
+  const ready = until('the Gantry router', async () => (await get(port, o.readyHost ?? 'bench.localhost', '/')).status === 200, 30_000);
   await Promise.race([ready, onEarlyExit(proc, 'router', logFile)]);
   proc.removeAllListeners('exit');
   return {
-    name: 'gantry',
+    name: o.name ?? 'gantry',
     proc,
     port,
     workerPid: () => proc.pid!,

@@ -1,21 +1,31 @@
 /**
  * Router benchmark, one run: nginx as a reverse proxy and the Gantry router, each in front of the
- * same backend (nginx answering "ok\n" itself), under the same wrk load, measured in turn:
+ * same backend, under the same wrk load, measured in turn, in two settings:
  *
- *   wrk ──▶ nginx proxy (1 worker, upstream keepalive 64) ──▶ backend nginx
- *   wrk ──▶ Gantry router (apps/router/src/main.ts, one process) ──▶ backend nginx
+ *   nginx backend (answers "ok\n" itself): what the proxies cost on their own
+ *     wrk ──▶ nginx proxy (1 worker, upstream keepalive 64) ──▶ backend nginx
+ *     wrk ──▶ Gantry router (apps/router/src/main.ts, one process) ──▶ backend nginx
+ *   app backend (issue 17, "as a user would"): the test fixture app (Express) in a container,
+ *   reached at its published port, as Gantry runs an instance
+ *     wrk ──▶ nginx proxy ──▶ app container      wrk ──▶ Gantry router ──▶ app container
  *
- * Prints requests/s, p50 and p99 latency of both, the ratios, the CPU each proxy used per
- * request, the CPU Redis used per request (the router's request lines), and whether the goals are met (throughput >= 0.5 of nginx, p99 <= 2x nginx, no errors).
+ * Prints requests/s, p50 and p99 latency of both proxies per setting, the ratios, the CPU each
+ * proxy and the backend used per request, the CPU Redis used per request (the router's request
+ * lines), and whether each setting's goals are met (median of the rounds; see GOALS).
  *
- *   node --import tsx scripts/bench/router.ts [--duration 8] [--connections 32] [--threads 1]
- *        [--warmup 3] [--rounds 3] [--profile] [--perf] [--keep] [--log-level info]
+ *   node --import tsx scripts/bench/router.ts [--backend nginx|app|both] [--duration 8]
+ *        [--connections 32] [--threads 1] [--warmup 3] [--rounds 3] [--profile] [--perf] [--keep]
+ *        [--log-level info] [--compare <git rev>] [--app-address port|ip]
  *
  *   --profile  V8 CPU profile of the router (--cpu-prof), summarized. It samples wall time on the
  *              main thread: time the process waits inside a syscall while another process runs
  *              is counted too, so syscalls look bigger than they are.
- *   --perf     `perf record` of both proxies during the first round (CPU time, kernel included,
- *              JS frames named through --perf-basic-prof), summarized by symbol and by area.
+ *   --app-address port|ip  how the proxies reach the app: its published port on 127.0.0.1 (as
+ *              Gantry routes today, through Docker's userland proxy) or its container address.
+ *   --compare <git rev>  also runs the router of that revision, measured in the same rounds
+ *              (side by side with the current one; router-compare.ts).
+ *   --perf     `perf record` of both proxies during the first round of each setting (CPU time,
+ *              kernel included, JS frames named through --perf-basic-prof), summarized.
  *   ROUTER_NODE_FLAGS="--max-semi-space-size=32"  extra Node flags for the router (experiments).
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -23,19 +33,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@gantry/config';
-import { connectRedis, keysFor, RoutingTable, type RouterPresence } from '@gantry/live';
-import { perfRecord, printPerf } from './router-perf';
+import { connectRedis, keysFor, RoutingTable } from '@gantry/live';
+import { ensureAppImage, removeStaleApps, startApp } from './router-app';
+import { printPerf } from './router-perf';
 import { printSummary } from './router-profile';
-import { cpuSeconds, get, startBackend, startGantryRouter, startNginxProxy, type Child } from './router-servers';
-import { wrk, type Load, type WrkResult } from './router-wrk';
+import { routerAt } from './router-compare';
+import { measure, median, report, type Measured, type Probes, type Ratios } from './router-report';
+import { get, startBackend, startGantryRouter, startNginxProxy, type Child } from './router-servers';
+import type { Load } from './router-wrk';
 
 const INSTANCE = 'bench-router';
-const HOST = 'bench.localhost';
-const GOAL_THROUGHPUT = 0.5;
-const GOAL_P99 = 2;
+type SettingName = 'nginx' | 'app';
+/** Per setting: Host header, what the answer must hold, goals (throughput >= x of nginx, p99 <= y x nginx). */
+const SETTINGS: Record<SettingName, { host: string; expect: string; throughput: number; p99: number; title: string }> = {
+  nginx: { host: 'bench.localhost', expect: 'ok\n', throughput: 0.5, p99: 2, title: 'nginx backend (answers by itself)' },
+  app: { host: 'app.localhost', expect: '"version"', throughput: 0.6, p99: 1.5, title: 'app backend (fixture Node app in a container)' },
+};
 
 const { values: opt } = parseArgs({
   options: {
+    backend: { type: 'string', default: 'both' },
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '32' },
     threads: { type: 'string', default: '1' },
@@ -45,71 +62,67 @@ const { values: opt } = parseArgs({
     perf: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    compare: { type: 'string' },
+    'app-address': { type: 'string', default: 'port' },
   },
 });
+if (!['nginx', 'app', 'both'].includes(opt.backend)) throw new Error(`--backend nginx|app|both, not ${opt.backend}`);
+if (!['port', 'ip'].includes(opt['app-address'])) throw new Error(`--app-address port|ip, not ${opt['app-address']}`);
+const settingNames: SettingName[] = opt.backend === 'both' ? ['nginx', 'app'] : [opt.backend as SettingName];
+const loadFor = (name: SettingName): Load => ({ threads: Number(opt.threads), connections: Number(opt.connections), durationS: Number(opt.duration), host: SETTINGS[name].host });
 
-const load: Load = { threads: Number(opt.threads), connections: Number(opt.connections), durationS: Number(opt.duration), host: HOST };
-
-interface Measured extends WrkResult {
-  /** CPU seconds the proxy process (nginx: its worker) used during the run. */
-  proxyCpu: number;
-  /** CPU seconds the backend used during the run. */
-  backendCpu: number;
-  /** CPU seconds Redis used during the run (the router's request lines and counters). */
-  redisCpu: number;
-  /** The Gantry router's event-loop delay over its last presence report (the round's last 2 s). */
-  eventLoop?: RouterPresence['eventLoop'];
+async function verify(what: string, port: number, s: SettingName): Promise<void> {
+  const r = await get(port, SETTINGS[s].host, '/');
+  if (r.status !== 200 || !r.body.includes(SETTINGS[s].expect)) throw new Error(`${what} answered ${r.status} ${JSON.stringify(r.body.slice(0, 200))}, expected 200 with ${JSON.stringify(SETTINGS[s].expect)}`);
 }
 
-let redisCpuSeconds: () => Promise<number> = async () => 0;
-let routerEventLoop: (pid: number) => Promise<RouterPresence['eventLoop']> = async () => undefined;
-
-async function measure(target: Child, backend: Child, durationS: number, perfFile?: string): Promise<Measured> {
-  const pid = target.workerPid();
-  const bpid = backend.workerPid();
-  const [c0, b0, r0] = [cpuSeconds(pid), cpuSeconds(bpid), await redisCpuSeconds()];
-  const recording = perfFile === undefined ? undefined : perfRecord(pid, perfFile, Math.max(1, durationS - 1));
-  const r = await wrk(target.port, load, durationS);
-  await recording;
-  const eventLoop = target.name === 'gantry' ? await routerEventLoop(pid) : undefined;
-  return { ...r, proxyCpu: cpuSeconds(pid) - c0, backendCpu: cpuSeconds(bpid) - b0, redisCpu: (await redisCpuSeconds()) - r0, eventLoop };
+interface Setting {
+  name: SettingName;
+  backend: Child;
+  nginx: Child;
 }
 
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-const errorsOf = (r: WrkResult) => r.socketErrors + r.non2xx;
+async function runSetting(probes: Probes, s: Setting, gantry: Child, base: Child | undefined, dir: string): Promise<Ratios[]> {
+  const load = loadFor(s.name);
+  const warmup = Number(opt.warmup);
+  const at = s.backend.target ? `${s.backend.target.host}:${s.backend.target.port}` : `:${s.backend.port}`;
+  console.log(`\n== ${SETTINGS[s.name].title}: backend ${at}, nginx proxy :${s.nginx.port}, Gantry router :${gantry.port} (pid ${gantry.proc.pid})`);
+  if (warmup > 0) {
+    console.log(`warm-up: ${warmup} s each`);
+    await measure(probes, s.nginx, s.backend, load, warmup);
+    await measure(probes, gantry, s.backend, load, warmup);
+    if (base) await measure(probes, base, s.backend, load, warmup);
+  }
+  const rounds = Math.max(1, Number(opt.rounds));
+  const results: Ratios[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Alternate the order so that drift of the shared machine does not favour one side.
+    const order = [s.nginx, gantry, ...(base ? [base] : [])];
+    if (i % 2 === 1) order.reverse();
+    const perfOf = (c: Child) => (opt.perf && i === 0 ? join(dir, `${s.name}-${c.name}.perf.data`) : undefined);
+    const m = new Map<Child, Measured>();
+    for (const c of order) m.set(c, await measure(probes, c, s.backend, load, load.durationS, perfOf(c)));
+    const other = base ? { name: base.name, m: m.get(base)! } : undefined;
+    results.push(report(`${s.name} backend${rounds > 1 ? `, round ${i + 1}` : ''}`, load, m.get(s.nginx)!, m.get(gantry)!, other));
+  }
+  if (opt.perf) {
+    await printPerf(`nginx (${s.name} backend)`, join(dir, `${s.name}-${s.nginx.name}.perf.data`));
+    await printPerf(`gantry (${s.name} backend)`, join(dir, `${s.name}-gantry.perf.data`));
+  }
+  return results;
+}
 
-function row(name: string, r: Measured): string {
-  const usPerReq = r.requests > 0 ? (r.proxyCpu * 1e6) / r.requests : NaN;
-  const redisUsPerReq = r.requests > 0 ? (r.redisCpu * 1e6) / r.requests : NaN;
-  return (
-    `  ${name.padEnd(8)} ${fmt(r.rps).padStart(9)} ${fmt(r.p50, 2).padStart(8)} ${fmt(r.p99, 2).padStart(8)} ${fmt(r.maxMs, 1).padStart(8)}` +
-    ` ${String(errorsOf(r)).padStart(7)} ${fmt((100 * r.proxyCpu) / load.durationS).padStart(6)}% ${fmt(usPerReq, 1).padStart(8)} ${fmt(redisUsPerReq, 1).padStart(12)}`
+function judge(name: SettingName, results: Ratios[]): void {
+  const g = SETTINGS[name];
+  const throughput = median(results.map((r) => r.throughput));
+  const p99 = median(results.map((r) => r.p99));
+  const errors = results.reduce((s, r) => s + r.errors, 0);
+  const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const rounds = results.length > 1 ? ` (median of ${results.length} rounds)` : '';
+  console.log(
+    `goals, ${name} backend${rounds}: throughput >= ${g.throughput} of nginx: ${throughput.toFixed(2)} ${yes(throughput >= g.throughput)}; ` +
+      `p99 <= ${g.p99}x nginx: ${p99.toFixed(2)}x ${yes(p99 <= g.p99)}; zero errors: ${errors} ${yes(errors === 0)}`,
   );
-}
-
-function report(round: number | undefined, nginx: Measured, gantry: Measured): { throughput: number; p99: number; errors: number } {
-  const throughput = gantry.rps / nginx.rps;
-  const p99 = gantry.p99 / nginx.p99;
-  const errors = errorsOf(nginx) + errorsOf(gantry);
-  const title = round === undefined ? 'result' : `round ${round}`;
-  console.log(`\n${title}: wrk -t${load.threads} -c${load.connections} -d${load.durationS}s, Host: ${HOST}`);
-  console.log('  proxy        req/s  p50 ms   p99 ms   max ms  errors    cpu  cpu us/req  redis us/req');
-  console.log(row('nginx', nginx));
-  console.log(row('gantry', gantry));
-  if (gantry.eventLoop) {
-    const l = gantry.eventLoop;
-    console.log(`  gantry event loop delay (last 2 s): p50 ${fmt(l.p50Ms, 2)} ms, p99 ${fmt(l.p99Ms, 2)} ms, max ${fmt(l.maxMs, 2)} ms`);
-  }
-  console.log(`  gantry/nginx: throughput ${throughput.toFixed(2)}, p99 ${p99.toFixed(2)}x`);
-  for (const [name, r] of [['nginx', nginx], ['gantry', gantry]] as const) {
-    if (errorsOf(r) > 0) console.log(`  ${name} errors: ${r.socketErrorDetail}; responses >= 400: ${r.non2xx}`);
-  }
-  return { throughput, p99, errors };
-}
-
-async function verify(name: string, port: number): Promise<void> {
-  const r = await get(port, HOST, '/');
-  if (r.status !== 200 || r.body !== 'ok\n') throw new Error(`${name} answered ${r.status} ${JSON.stringify(r.body.slice(0, 200))}, expected 200 "ok\\n"`);
 }
 
 async function main(): Promise<void> {
@@ -131,13 +144,15 @@ async function main(): Promise<void> {
   if (opt.profile) cleanup.push(() => printProfiles(profDir));
 
   const redis = connectRedis(config.REDIS_URL, `${INSTANCE}-bench`);
-  redisCpuSeconds = async () => {
-    const info = await redis.info('cpu');
-    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-    return field('used_cpu_user') + field('used_cpu_sys');
-  };
   const keys = keysFor(INSTANCE);
-  routerEventLoop = async (pid) => [...(await new RoutingTable(redis, keys).liveRouters()).values()].find((p) => p.pid === pid)?.eventLoop;
+  const probes: Probes = {
+    redisCpuSeconds: async () => {
+      const info = await redis.info('cpu');
+      const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+      return field('used_cpu_user') + field('used_cpu_sys');
+    },
+    routerEventLoop: async (pid) => [...(await new RoutingTable(redis, keys).liveRouters()).values()].find((p) => p.pid === pid)?.eventLoop,
+  };
   const dropKeys = async () => {
     const left = await redis.keys(`${keys.prefix}*`);
     if (left.length) await redis.del(...left);
@@ -149,56 +164,46 @@ async function main(): Promise<void> {
 
   try {
     console.log(`files in ${dir}`);
-    const backend = await startBackend(dir);
-    cleanup.push(() => backend.stop());
-    await verify('backend', backend.port);
-
-    const nginx = await startNginxProxy(dir, backend.port);
-    cleanup.push(() => nginx.stop());
-    await verify('nginx proxy', nginx.port);
+    const settings: Setting[] = [];
+    for (const name of settingNames) {
+      let backend: Child;
+      if (name === 'app') {
+        await removeStaleApps();
+        backend = await startApp(await ensureAppImage(config.GANTRY_STACK_IMAGE), SETTINGS.app.host, opt['app-address'] as 'port' | 'ip');
+      } else {
+        backend = await startBackend(dir);
+      }
+      cleanup.push(() => backend.stop());
+      await verify(`${name} backend`, backend.port, name);
+      const nginx = await startNginxProxy(dir, backend.target ?? { host: '127.0.0.1', port: backend.port }, `proxy-${name}`);
+      cleanup.push(() => nginx.stop());
+      await verify(`nginx proxy (${name} backend)`, nginx.port, name);
+      settings.push({ name, backend, nginx });
+    }
 
     await dropKeys();
-    await new RoutingTable(redis, keys).set({
-      [HOST]: { app: 'bench', appId: 'bench', backends: [{ id: 'bench-1', host: '127.0.0.1', port: backend.port, process: 'web.1' }] },
-    });
-    const nodeFlags = [...(process.env.ROUTER_NODE_FLAGS ? process.env.ROUTER_NODE_FLAGS.split(' ') : []), ...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(opt.perf ? ['--perf-basic-prof'] : [])];
-    const gantry = await startGantryRouter(dir, { instance: INSTANCE, redisUrl: config.REDIS_URL, nodeFlags, logLevel: opt['log-level'] });
-    cleanup.push(() => gantry.stop());
-    await verify('Gantry router', gantry.port);
-
-    console.log(`backend nginx :${backend.port}, nginx proxy :${nginx.port}, Gantry router :${gantry.port} (pid ${gantry.proc.pid})`);
-    const warmup = Number(opt.warmup);
-    if (warmup > 0) {
-      console.log(`warm-up: ${warmup} s each`);
-      await measure(nginx, backend, warmup);
-      await measure(gantry, backend, warmup);
-    }
-
-    const rounds = Math.max(1, Number(opt.rounds));
-    const results: Array<{ throughput: number; p99: number; errors: number }> = [];
-    for (let i = 0; i < rounds; i++) {
-      // Alternate the order so that drift of the shared machine does not favour one side.
-      const first = i % 2 === 0 ? nginx : gantry;
-      const second = first === nginx ? gantry : nginx;
-      const perfOf = (c: Child) => (opt.perf && i === 0 ? join(dir, `${c.name}.perf.data`) : undefined);
-      const a = await measure(first, backend, load.durationS, perfOf(first));
-      const b = await measure(second, backend, load.durationS, perfOf(second));
-      const [n, g] = first === nginx ? [a, b] : [b, a];
-      results.push(report(rounds > 1 ? i + 1 : undefined, n, g));
-    }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    const throughput = median(results.map((r) => r.throughput));
-    const p99 = median(results.map((r) => r.p99));
-    const errors = results.reduce((s, r) => s + r.errors, 0);
-    const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    if (opt.perf) {
-      await printPerf('nginx', join(dir, `${nginx.name}.perf.data`));
-      await printPerf('gantry', join(dir, `${gantry.name}.perf.data`));
-    }
-    console.log(
-      `\ngoals${rounds > 1 ? ` (median of ${rounds} rounds)` : ''}: throughput >= ${GOAL_THROUGHPUT} of nginx: ${throughput.toFixed(2)} ${yes(throughput >= GOAL_THROUGHPUT)}; ` +
-        `p99 <= ${GOAL_P99}x nginx: ${p99.toFixed(2)}x ${yes(p99 <= GOAL_P99)}; zero errors: ${errors} ${yes(errors === 0)}`,
+    await new RoutingTable(redis, keys).set(
+      Object.fromEntries(
+        settings.map((s) => [SETTINGS[s.name].host, { app: `bench-${s.name}`, appId: `bench-${s.name}`, backends: [{ id: `bench-${s.name}-1`, ...(s.backend.target ?? { host: '127.0.0.1', port: s.backend.port }), process: 'web.1' }] }]),
+      ),
     );
+    const nodeFlags = [...(process.env.ROUTER_NODE_FLAGS ? process.env.ROUTER_NODE_FLAGS.split(' ') : []), ...(opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(opt.perf ? ['--perf-basic-prof'] : [])];
+    const gantry = await startGantryRouter(dir, { instance: INSTANCE, redisUrl: config.REDIS_URL, nodeFlags, logLevel: opt['log-level'], readyHost: SETTINGS[settings[0]!.name].host });
+    cleanup.push(() => gantry.stop());
+    for (const s of settings) await verify(`Gantry router (${s.name} backend)`, gantry.port, s.name);
+    let base: Child | undefined;
+    if (opt.compare !== undefined) {
+      const at = await routerAt(opt.compare);
+      cleanup.push(at.remove);
+      base = await startGantryRouter(dir, { instance: INSTANCE, redisUrl: config.REDIS_URL, logLevel: opt['log-level'], readyHost: SETTINGS[settings[0]!.name].host, entry: at.entry, name: `@${at.commit}` });
+      cleanup.push(() => base!.stop());
+      console.log(`compared with the router at ${at.commit} (pid ${base.proc.pid}; ROUTER_NODE_FLAGS apply to the current one only)`);
+    }
+
+    const results = new Map<SettingName, Ratios[]>();
+    for (const s of settings) results.set(s.name, await runSetting(probes, s, gantry, base, dir));
+    console.log('');
+    for (const [name, r] of results) judge(name, r);
   } finally {
     await runCleanup();
   }
