@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+/** The hook mostly waits and copies lines: Node's lean flags (as gantryd's, apps/supervisor/src/services.ts). */
+const HOOK_NODE_FLAGS = '--max-semi-space-size=1 --no-opt --max-lazy';
 
 /**
  * The bare repositories, one per app, named by app id (renames need no moves):
@@ -32,7 +34,7 @@ export class Repos {
       await run('git', ['-C', path, 'config', 'http.receivepack', 'true']);
     }
     const hookPath = join(path, 'hooks', 'pre-receive');
-    const want = `#!/bin/sh\n# Installed by Gantry: hands the pushed commit to a build and relays its output.\nexec '${this.nodeBinary}' '${this.hookScript}'\n`;
+    const want = `#!/bin/sh\n# Installed by Gantry: hands the pushed commit to a build and relays its output.\nexec '${this.nodeBinary}' ${HOOK_NODE_FLAGS} '${this.hookScript}'\n`;
     const have = await readFile(hookPath, 'utf8').catch(() => '');
     if (have !== want) {
       await mkdir(join(path, 'hooks'), { recursive: true });
