@@ -33,8 +33,7 @@ function isCurrent(dist: string): boolean {
   if (!existsSync(file)) return false;
   const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
   if (Object.keys(BUNDLES).some((b) => !existsSync(join(dist, `${b}.mjs`)))) return false;
-  if (Object.keys(BUNDLES).some((b) => !(`bundle:${b}` in m.inputs))) return false;
-  return Object.entries(m.inputs).every(([f, h]) => f.startsWith('bundle:') || (existsSync(join(REPO_ROOT, f)) && sha(join(REPO_ROOT, f)) === h));
+  return Object.entries(m.inputs).every(([f, h]) => existsSync(join(REPO_ROOT, f)) && sha(join(REPO_ROOT, f)) === h);
 }
 
 /** Keeps `import.meta.url` meaning the source file it was written in. */
@@ -112,7 +111,6 @@ export async function buildServices(dist = DIST_DIR): Promise<void> {
   const inputs: Record<string, string> = {};
   // Files only: the left-out stand-ins are inputs too ("left-out:ssh2"), made by this build itself.
   for (const f of [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('left-out:')), ...ALSO_HASHED]) inputs[f] = sha(join(REPO_ROOT, f));
-  for (const b of Object.keys(BUNDLES)) inputs[`bundle:${b}`] = '';
   writeFileSync(join(next, MANIFEST), JSON.stringify({ inputs } satisfies Manifest));
   const old = `${dist}.old-${process.pid}`;
   if (existsSync(dist)) renameSync(dist, old);
